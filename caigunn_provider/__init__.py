@@ -1,0 +1,1 @@
+"""CaiGunn chatbots as code: a Pulumi dynamic provider for CaiGunn chatbots."""

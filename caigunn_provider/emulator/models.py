@@ -1,0 +1,279 @@
+"""State and rules of the emulated CaiGunn account: chatbots and the plan catalogue, in SQLite."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from caigunn_provider.emulator.exceptions import ChatbotNotFound, PlanNotFound
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One entry of the fixed plan catalogue."""
+
+    id: str
+    title: str
+    crawler_limit: int
+    character_limit: int
+    training_limit: int
+    price: float
+
+
+# Fixed ids so that stack files and tests can name plans (docs/CONTRACTS.md).
+PLANS: tuple[Plan, ...] = (
+    Plan("3fa85f64-5717-4562-b3fc-2c963f66afa6", "Basic", 10, 1_000_000, 20, 0.0),
+    Plan("6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Pro", 100, 10_000_000, 200, 49.0),
+    Plan("0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f", "Enterprise", 1000, 100_000_000, 2000, 499.0),
+)
+
+# The optional chatbot settings the current API accepts on create and update, with the values a
+# chatbot has when they are not given.
+DEFAULT_SETTINGS: Mapping[str, Any] = {
+    "prompt": "",
+    "main_color": "#1E88E5",
+    "is_default_visible": False,
+    "button_style": "basic",
+    "initial_messages": [],
+    "is_fixed": False,
+    "show_history": True,
+    "allowed_domains": [],
+    "model_id": None,
+    "is_shared": False,
+    "avatar": None,
+    "button_image": None,
+}
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chatbots (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    webchat_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    plan_id TEXT NOT NULL,
+    api_key TEXT NOT NULL UNIQUE,
+    expired_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    is_deleted INTEGER NOT NULL DEFAULT 0,
+    settings TEXT NOT NULL
+)
+"""
+
+_COLUMNS = (
+    "id, webchat_id, title, plan_id, api_key, expired_at, created_at, updated_at, is_deleted, "
+    "settings"
+)
+
+
+@dataclass(frozen=True)
+class Chatbot:
+    """One stored chatbot, deleted or not."""
+
+    id: str
+    webchat_id: str
+    title: str
+    plan_id: str
+    api_key: str
+    expired_at: str
+    created_at: str
+    updated_at: str
+    is_deleted: bool
+    settings: Mapping[str, Any]
+
+
+def iso_now(offset: timedelta = timedelta(0)) -> str:
+    """Now (plus offset) in UTC as ISO-8601 with milliseconds and `Z`, as the real API writes it."""
+    moment = datetime.now(UTC) + offset
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def find_plan(plan_id: str) -> Plan:
+    """The catalogue plan with this id (any UUID spelling), or PlanNotFound."""
+    try:
+        canonical = str(uuid.UUID(plan_id))
+    except ValueError as exc:
+        raise PlanNotFound() from exc
+    for plan in PLANS:
+        if plan.id == canonical:
+            return plan
+    raise PlanNotFound()
+
+
+def _row_to_chatbot(row: tuple[Any, ...]) -> Chatbot:
+    settings = {**DEFAULT_SETTINGS, **json.loads(row[9])}
+    return Chatbot(
+        id=row[0],
+        webchat_id=row[1],
+        title=row[2],
+        plan_id=row[3],
+        api_key=row[4],
+        expired_at=row[5],
+        created_at=row[6],
+        updated_at=row[7],
+        is_deleted=bool(row[8]),
+        settings=settings,
+    )
+
+
+class ChatbotBackend:
+    """The account's chatbots; method names follow the CaiGunn API's operation names."""
+
+    def __init__(self, db_path: str | None = None) -> None:
+        # One connection shared by the server's worker threads; the lock serialises its use,
+        # which SQLite needs and which keeps every operation atomic.
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(db_path or ":memory:", check_same_thread=False)
+        with self._lock, self._conn:
+            if db_path:
+                # WAL lets a crashed emulator's committed rows survive and keeps writes cheap.
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database (checkpointing the WAL of a file database)."""
+        with self._lock:
+            self._conn.close()
+
+    # CaiGunn operations
+
+    def get_all_chatbots(
+        self, offset: int, limit: int, *, newest_first: bool = False
+    ) -> list[Chatbot]:
+        """A page of live chatbots, oldest first by insertion unless newest_first."""
+        order = "DESC" if newest_first else "ASC"
+        with self._lock:
+            rows = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM chatbots WHERE is_deleted = 0 "
+                f"ORDER BY seq {order} LIMIT ? OFFSET ?",
+                (limit, offset),
+            ).fetchall()
+        return [_row_to_chatbot(row) for row in rows]
+
+    def create_chatbot(
+        self, title: str, plan_id: str, settings: Mapping[str, Any] | None = None
+    ) -> Chatbot:
+        """Store a new chatbot on a catalogue plan; PlanNotFound for an unknown plan."""
+        plan = find_plan(plan_id)
+        return self._insert_many([(title, plan.id, dict(settings or {}))])[0]
+
+    def get_chatbot_info(self, chatbot_id: str) -> Chatbot:
+        """The live chatbot with this id; ChatbotNotFound if unknown or deleted."""
+        with self._lock:
+            return self._get_live(chatbot_id)
+
+    def update_chatbot(
+        self,
+        chatbot_id: str,
+        *,
+        title: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Chatbot:
+        """Change the title and/or settings of a live chatbot."""
+        with self._lock, self._conn:
+            current = self._get_live(chatbot_id)
+            merged = {**current.settings, **(settings or {})}
+            self._conn.execute(
+                "UPDATE chatbots SET title = ?, settings = ?, updated_at = ? WHERE id = ?",
+                (
+                    title if title is not None else current.title,
+                    json.dumps(merged),
+                    iso_now(),
+                    current.id,
+                ),
+            )
+            return self._get_any(current.id)
+
+    def delete_chatbot(self, chatbot_id: str) -> Chatbot:
+        """Soft-delete a live chatbot: it leaves the list but stays in the table."""
+        with self._lock, self._conn:
+            current = self._get_live(chatbot_id)
+            self._conn.execute(
+                "UPDATE chatbots SET is_deleted = 1, updated_at = ? WHERE id = ?",
+                (iso_now(), current.id),
+            )
+            return self._get_any(current.id)
+
+    def get_all_plans(self, offset: int, limit: int) -> list[Plan]:
+        """A page of the plan catalogue."""
+        return list(PLANS[offset : offset + limit])
+
+    # Emulator-only operations (test hooks)
+
+    def all_chatbots(self) -> list[Chatbot]:
+        """Every stored chatbot, deleted ones too, oldest first."""
+        with self._lock:
+            rows = self._conn.execute(f"SELECT {_COLUMNS} FROM chatbots ORDER BY seq").fetchall()
+        return [_row_to_chatbot(row) for row in rows]
+
+    def rename_chatbot(self, chatbot_id: str, title: str) -> Chatbot:
+        """Out-of-band rename; works on deleted chatbots too, as a console edit would."""
+        with self._lock, self._conn:
+            current = self._get_any(chatbot_id)
+            self._conn.execute(
+                "UPDATE chatbots SET title = ?, updated_at = ? WHERE id = ?",
+                (title, iso_now(), current.id),
+            )
+            return self._get_any(current.id)
+
+    def count(self) -> int:
+        """How many chatbots are stored, deleted ones included."""
+        with self._lock:
+            (total,) = self._conn.execute("SELECT COUNT(*) FROM chatbots").fetchone()
+        return int(total)
+
+    def preload(self, count: int) -> int:
+        """Add `count` chatbots titled preloaded-0001... to an empty store; how many it added."""
+        if count <= 0 or self.count() > 0:
+            return 0
+        rows: list[tuple[str, str, dict[str, Any]]] = [
+            (f"preloaded-{n:04d}", PLANS[0].id, {}) for n in range(1, count + 1)
+        ]
+        return len(self._insert_many(rows))
+
+    # internals
+
+    def _insert_many(self, rows: list[tuple[str, str, dict[str, Any]]]) -> list[Chatbot]:
+        now = iso_now()
+        expired_at = iso_now(timedelta(days=365))
+        records = [
+            (
+                str(uuid.uuid4()),
+                str(uuid.uuid4()),
+                title,
+                plan_id,
+                secrets.token_hex(20),
+                expired_at,
+                now,
+                now,
+                0,
+                json.dumps(settings),
+            )
+            for title, plan_id, settings in rows
+        ]
+        with self._lock, self._conn:
+            self._conn.executemany(
+                f"INSERT INTO chatbots ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records
+            )
+        return [_row_to_chatbot(record) for record in records]
+
+    def _get_any(self, chatbot_id: str) -> Chatbot:
+        row = self._conn.execute(
+            f"SELECT {_COLUMNS} FROM chatbots WHERE id = ?", (chatbot_id,)
+        ).fetchone()
+        if row is None:
+            raise ChatbotNotFound()
+        return _row_to_chatbot(row)
+
+    def _get_live(self, chatbot_id: str) -> Chatbot:
+        chatbot = self._get_any(chatbot_id)
+        if chatbot.is_deleted:
+            raise ChatbotNotFound()
+        return chatbot

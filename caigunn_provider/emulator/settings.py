@@ -1,0 +1,32 @@
+"""Start-up settings of one emulator instance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from caigunn_provider.emulator.faults import Knobs
+
+Level = Literal["current", "seed"]
+LEVELS: tuple[Level, ...] = ("current", "seed")
+
+DEFAULT_TOKEN = "demo-token"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+# The one line printed on stdout, followed by the base URL, once the server accepts connections.
+READY_PREFIX = "CaiGunn emulator listening on "
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """What the command line decides once, at start-up; `knobs` can change later at run time."""
+
+    token: str = DEFAULT_TOKEN
+    level: Level = "current"
+    db: str | None = None
+    preload: int = 0
+    request_log: str | None = None
+    seed: int = 0
+    knobs: Knobs = field(default_factory=Knobs)
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT

@@ -1,0 +1,51 @@
+"""The routing table: which handler serves which method and path, per API level."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from caigunn_provider.emulator.admin import AdminResponses
+from caigunn_provider.emulator.faults import ADMIN_PREFIX
+from caigunn_provider.emulator.responses import ChatbotResponses
+from caigunn_provider.emulator.settings import Level
+
+USER_API = "/api/external/user"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One method and path and the handler that serves it."""
+
+    method: str
+    path: str
+    endpoint: Callable[..., Any]
+
+
+def caigunn_routes(responses: ChatbotResponses, level: Level) -> list[Route]:
+    """The CaiGunn routes the level offers; any other path answers 404 like an unknown route."""
+    routes = [
+        Route("GET", f"{USER_API}/chatbot", responses.get_all_chatbots),
+        Route("POST", f"{USER_API}/chatbot", responses.create_chatbot),
+    ]
+    if level == "current":
+        routes += [
+            Route("GET", f"{USER_API}/chatbot/{{chatbot_id}}", responses.get_chatbot_info),
+            Route("PUT", f"{USER_API}/chatbot/{{chatbot_id}}", responses.update_chatbot),
+            Route("DELETE", f"{USER_API}/chatbot/{{chatbot_id}}", responses.delete_chatbot),
+            Route("GET", f"{USER_API}/plan", responses.get_all_plans),
+            Route("GET", f"{USER_API}/token/refresh", responses.refresh_token),
+        ]
+    return routes
+
+
+def admin_routes(admin: AdminResponses) -> list[Route]:
+    """The emulator's test hooks, the same at both levels."""
+    return [
+        Route("GET", f"{ADMIN_PREFIX}/chatbots", admin.list_chatbots),
+        Route("PATCH", f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}", admin.rename_chatbot),
+        Route("DELETE", f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}", admin.delete_chatbot),
+        Route("GET", f"{ADMIN_PREFIX}/knobs", admin.get_knobs),
+        Route("PUT", f"{ADMIN_PREFIX}/knobs", admin.put_knobs),
+    ]

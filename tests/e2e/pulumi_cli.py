@@ -1,0 +1,97 @@
+"""Drives the real Pulumi engine (.venv/bin/pulumi) on a throwaway project with a file backend."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+PULUMI = VENV_BIN / "pulumi"
+PASSPHRASE = "e2e-passphrase"
+
+
+class PulumiError(AssertionError):
+    """A pulumi command ended other than expected; carries its output."""
+
+
+class PulumiProject:
+    """One project folder, one stack, one local state backend, all under a temp folder."""
+
+    def __init__(self, workdir: Path, stack: str = "e2e") -> None:
+        if not PULUMI.exists():
+            # Never a skip: set-up (make test) installs the engine, so its absence is a failure.
+            raise PulumiError(f"{PULUMI} is missing; run `make test`, whose set-up builds it")
+        self.workdir = workdir
+        self.stack = stack
+        state, home = workdir / ".state", workdir / ".pulumi-home"
+        state.mkdir(parents=True, exist_ok=True)
+        home.mkdir(parents=True, exist_ok=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "CAIGUNN_"))}
+        env.update(
+            PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
+            PULUMI_BACKEND_URL=state.as_uri(),
+            PULUMI_HOME=str(home),
+            PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
+            PULUMI_SKIP_UPDATE_CHECK="true",
+            PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION="true",
+        )
+        self.env = env
+
+    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS`; fail with its whole output when the exit status is not as wanted."""
+        done = subprocess.run(
+            [str(PULUMI), *args, "--non-interactive"],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if (done.returncode == 0) != ok:
+            raise PulumiError(
+                f"pulumi {' '.join(args)} exited {done.returncode}\n"
+                f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+            )
+        return done
+
+    def init(self) -> PulumiProject:
+        self.run("stack", "init", self.stack)
+        return self
+
+    def config_set(self, key: str, value: str, *, secret: bool = False) -> None:
+        self.run("config", "set", *(["--secret"] if secret else []), key, value)
+
+    def preview(self, *extra: str, ok: bool = True) -> str:
+        return self.run("preview", "--diff", *extra, ok=ok).stdout
+
+    def up(self, *extra: str, ok: bool = True) -> str:
+        return self.run("up", "--yes", "--skip-preview", *extra, ok=ok).stdout
+
+    def refresh(self, *extra: str, ok: bool = True) -> str:
+        return self.run("refresh", "--yes", "--skip-preview", *extra, ok=ok).stdout
+
+    def destroy(self, *extra: str, ok: bool = True) -> str:
+        return self.run("destroy", "--yes", "--skip-preview", *extra, ok=ok).stdout
+
+    def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
+        args = ["stack", "output", "--json", *(["--show-secrets"] if show_secrets else [])]
+        result: dict[str, Any] = json.loads(self.run(*args).stdout)
+        return result
+
+    def resources(self, type_suffix: str = ":Chatbot") -> dict[str, dict[str, Any]]:
+        """The state's resources of one type, by resource name (stack outputs lag a refresh)."""
+        deployment = json.loads(self.export_text())["deployment"]
+        return {
+            res["urn"].rsplit("::", 1)[1]: res
+            for res in deployment.get("resources") or []
+            if res["type"].endswith(type_suffix)
+        }
+
+    def export_text(self) -> str:
+        """The stack's state as `pulumi stack export` writes it (secrets stay encrypted)."""
+        return self.run("stack", "export").stdout

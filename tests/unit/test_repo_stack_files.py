@@ -1,0 +1,22 @@
+"""The stack files this repository ships are valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from caigunn_provider.emulator.models import PLANS
+from caigunn_provider.stackfile import load_stack_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_dev_stack_declares_two_chatbots_on_emulator_plans() -> None:
+    stack = load_stack_file(ROOT / "stacks" / "dev.yaml")
+    assert set(stack.chatbots) == {"support", "sales"}
+    assert {spec.plan_id for spec in stack.chatbots.values()} <= {plan.id for plan in PLANS}
+
+
+def test_annotated_example_for_a_real_account_loads() -> None:
+    stack = load_stack_file(ROOT / "examples" / "prod.yaml")
+    assert stack.chatbots["support"].protect is True
+    assert stack.chatbots["sales"].import_id == "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"

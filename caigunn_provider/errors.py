@@ -19,6 +19,10 @@ class StackFileError(CaiGunnError, ValueError):
         super().__init__("\n".join(self.problems))
 
 
+class AdoptError(CaiGunnError, ValueError):
+    """An `import:` id cannot be adopted as declared (unknown id, or another plan)."""
+
+
 class APIConnectionError(CaiGunnError):
     """The API could not be reached at all (refused, DNS, timeout)."""
 

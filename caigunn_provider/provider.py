@@ -20,7 +20,14 @@ from pulumi.dynamic import (
 )
 
 from caigunn_provider.client import CaiGunnClient, ChatbotSummary
-from caigunn_provider.errors import ConfigError, NotFoundError, UnsupportedError
+from caigunn_provider.errors import (
+    AdoptError,
+    APIError,
+    CaiGunnError,
+    ConfigError,
+    NotFoundError,
+    UnsupportedError,
+)
 
 DEFAULT_API_URL = "https://caigunn-api.ap-mic.com"
 TOKEN_CONFIG, TOKEN_ENV = "caigunn:accessToken", "CAIGUNN_ACCESS_TOKEN"
@@ -116,13 +123,9 @@ class ChatbotProvider(ResourceProvider):
             # A seed-level create answers only the api_key: find the new row by it.
             found = client.find_by_api_key(created.api_key)
             if found is None:
-                raise NotFoundError(
+                raise CaiGunnError(
                     "CaiGunn created the chatbot but it is not in the chatbot list, so its id is "
-                    "unknown; find it in the CaiGunn console and adopt it with `import: <id>`",
-                    status=200,
-                    method="GET",
-                    url=client.base_url,
-                    detail=None,
+                    "unknown; find it in the CaiGunn console and adopt it with `import: <id>`"
                 )
             chatbot_id = found.id
         outs = {
@@ -153,23 +156,19 @@ class ChatbotProvider(ResourceProvider):
             client.update_chatbot(id_, title=news["title"])
         except (NotFoundError, UnsupportedError) as exc:
             if isinstance(exc, NotFoundError) and client.find_chatbot(id_) is None:
-                raise NotFoundError(
+                raise _reworded(
+                    exc,
+                    NotFoundError,
                     f"chatbot {id_} no longer exists in CaiGunn; run `pulumi refresh` to drop "
                     "it from the state, then `pulumi up` to create it again",
-                    status=exc.status,
-                    method=exc.method,
-                    url=exc.url,
-                    detail=exc.detail,
                 ) from exc
-            raise UnsupportedError(
+            raise _reworded(
+                exc,
+                UnsupportedError,
                 f"this CaiGunn API cannot rename chatbots (it offers only list and create), so "
                 f"chatbot {id_} keeps the title {olds.get('title')!r}. Either put that title back "
                 "in the stack file, or replace the chatbot (new id and api_key) with "
                 "`pulumi up --replace <urn>`",
-                status=exc.status,
-                method=exc.method,
-                url=exc.url,
-                detail=exc.detail,
             ) from exc
         return UpdateResult({**{key: olds.get(key) for key in OUTPUTS}, "title": news["title"]})
 
@@ -212,23 +211,15 @@ class ChatbotProvider(ResourceProvider):
         """Take over an existing chatbot instead of creating one; never POSTs."""
         live = self._live(chatbot_id)
         if live is None:
-            raise NotFoundError(
+            raise AdoptError(
                 f"import: chatbot {chatbot_id} is not in this CaiGunn account; check the id in "
-                "the `import:` key of the stack file",
-                status=404,
-                method="GET",
-                url=self._client().base_url,
-                detail=None,
+                "the `import:` key of the stack file"
             )
         if live.plan_id is not None and live.plan_id != plan_id:
-            raise UnsupportedError(
+            raise AdoptError(
                 f"import: chatbot {chatbot_id} is on plan {live.plan_id}, but the stack file "
                 f"says plan_id {plan_id}; a plan cannot change in place, so set plan_id to "
-                f"{live.plan_id} to adopt it",
-                status=409,
-                method="GET",
-                url=self._client().base_url,
-                detail=None,
+                f"{live.plan_id} to adopt it"
             )
         outs = {
             "title": live.title,
@@ -241,6 +232,11 @@ class ChatbotProvider(ResourceProvider):
             self.update(chatbot_id, outs, {"title": title})
             outs["title"] = title
         return CreateResult(chatbot_id, outs)
+
+
+def _reworded(exc: APIError, cls: type[APIError], message: str) -> APIError:
+    """The same API failure as cls, told in terms of what the user was doing."""
+    return cls(message, status=exc.status, method=exc.method, url=exc.url, detail=exc.detail)
 
 
 def _canonical_uuid(value: object) -> str | None:

@@ -195,10 +195,13 @@ def _check_root(root: object, root_line: int, problems: _Problems) -> dict[str, 
     specs: dict[str, ChatbotSpec] = {}
     # Which chatbot adopted an id: two resources managing one chatbot would fight on every run.
     importers: dict[str, str] = {}
-    for name, bot in _keyed(entry.value, "chatbots", None, problems).items():
-        spec = _check_chatbot(name, bot, importers, problems)
-        if spec is not None:
-            specs[name] = spec
+    first = _keyed(entry.value, "chatbots", None, problems)
+    # A duplicate's body is checked too (every problem in one run); only the first one counts.
+    for bot in entry.value.entries:
+        if isinstance(bot.key, str):
+            spec = _check_chatbot(bot.key, bot, importers, problems)
+            if spec is not None and first[bot.key] is bot:
+                specs[bot.key] = spec
     return specs
 
 

@@ -225,6 +225,14 @@ def test_a_duplicate_logical_name_is_an_error(write: Write) -> None:
     ]
 
 
+def test_a_duplicate_chatbot_is_checked_too(write: Write) -> None:
+    path = write(f"chatbots:\n  support: {bot()}\n  support:\n    title: x\n    plan_id: nope\n")
+    assert problems(path) == [
+        f"{FILE}:3: chatbots.support: duplicate logical name (first at line 2)",
+        f"{FILE}:5: chatbots.support.plan_id: not a UUID (got 'nope')",
+    ]
+
+
 def test_a_duplicate_key_inside_a_chatbot_is_an_error(write: Write) -> None:
     path = write(f"""
         chatbots:
@@ -408,5 +416,6 @@ def test_every_problem_in_the_file_is_reported_in_one_run_in_line_order(write: W
         "stacks/dev.yaml:10: chatbots.bad name.plan_id: missing (required)",
         "stacks/dev.yaml:11: chatbots.bad name.title: must be a string (got 7); put it in quotes",
         "stacks/dev.yaml:12: chatbots.support: duplicate logical name (first at line 2)",
+        "stacks/dev.yaml:12: chatbots.support.plan_id: missing (required)",
         "stacks/dev.yaml:14: (top level): unknown key 'settings' (known keys: chatbots)",
     ]

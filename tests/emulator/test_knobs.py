@@ -10,7 +10,8 @@ from .support import BASIC, TOKEN, USER_API, Api
 
 
 def test_latency_is_added_to_api_calls_but_not_to_admin_calls(api: Api) -> None:
-    api.set_knobs(latency_ms=300)
+    # A wide margin: the admin call must stay fast even on a loaded 2-core CI machine.
+    api.set_knobs(latency_ms=800)
 
     started = time.monotonic()
     api.list_chatbots(limit=1)
@@ -19,8 +20,8 @@ def test_latency_is_added_to_api_calls_but_not_to_admin_calls(api: Api) -> None:
     api.call("GET", "/_emulator/knobs")
     admin_seconds = time.monotonic() - started
 
-    assert api_seconds >= 0.3
-    assert admin_seconds < 0.3
+    assert api_seconds >= 0.8
+    assert admin_seconds < 0.8
 
 
 def test_fail_rate_answers_429_with_retry_after(api: Api) -> None:

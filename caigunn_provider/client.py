@@ -332,7 +332,10 @@ class CaiGunnClient:
             )
         except requests.RequestException as exc:
             raise APIConnectionError(
-                self._redact(self._connection_message(method, url, exc)), method=method, url=url
+                self._redact(self._connection_message(method, url, exc)),
+                method=method,
+                url=url,
+                may_have_taken_effect=not _never_sent(exc),
             ) from exc
 
         if response.status_code >= 300:
@@ -523,6 +526,14 @@ def _connection_reason(exc: BaseException, host: str, connect_s: float) -> str:
         if isinstance(err, ConnectionResetError | requests.exceptions.ChunkedEncodingError):
             return "the connection was dropped"
     return _clip(str(exc))
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """Whether the request provably never reached the server (no connection was made)."""
+    return any(
+        isinstance(err, ConnectionRefusedError | NameResolutionError | requests.ConnectTimeout)
+        for err in _chain(exc)
+    )
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:

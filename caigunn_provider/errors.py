@@ -24,11 +24,15 @@ class AdoptError(CaiGunnError, ValueError):
 
 
 class APIConnectionError(CaiGunnError):
-    """The API could not be reached at all (refused, DNS, timeout)."""
+    """The API could not be reached, or did not answer (refused, DNS, timeout, dropped)."""
 
-    def __init__(self, message: str, *, method: str, url: str) -> None:
+    def __init__(
+        self, message: str, *, method: str, url: str, may_have_taken_effect: bool = False
+    ) -> None:
         self.method = method
         self.url = url
+        # False when the request provably never reached the server (refused, DNS, connect).
+        self.may_have_taken_effect = may_have_taken_effect
         super().__init__(message)
 
 
@@ -41,6 +45,11 @@ class APIError(CaiGunnError):
         self.url = url
         self.detail = detail
         super().__init__(message)
+
+    @property
+    def may_have_taken_effect(self) -> bool:
+        """Whether the server may have done what was asked despite the error (a 5xx)."""
+        return self.status >= 500
 
 
 class AuthError(APIError):

@@ -22,6 +22,7 @@ from pulumi.dynamic import (
 from caigunn_provider.client import CaiGunnClient, ChatbotSummary
 from caigunn_provider.errors import (
     AdoptError,
+    APIConnectionError,
     APIError,
     CaiGunnError,
     ConfigError,
@@ -117,7 +118,18 @@ class ChatbotProvider(ResourceProvider):
         title, plan_id = props["title"], props["plan_id"]
         if props.get("adopt_id"):
             return self._adopt(props["adopt_id"], title, plan_id)
-        created = client.create_chatbot(title, plan_id)
+        try:
+            created = client.create_chatbot(title, plan_id)
+        except (APIError, APIConnectionError) as exc:
+            if not exc.may_have_taken_effect:
+                raise
+            # Running `up` again would create it a second time; adopting it would not.
+            raise CaiGunnError(
+                f"{exc}\nCaiGunn may have created the chatbot {title!r} all the same. Look in "
+                "the account for a chatbot with that title: if it is there, add "
+                "`import: <its id>` to this entry of the stack file before the next `pulumi up`, "
+                "so that it is adopted rather than created twice."
+            ) from exc
         chatbot_id = created.chatbot_id
         if chatbot_id is None:
             # A seed-level create answers only the api_key: find the new row by it.

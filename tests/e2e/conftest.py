@@ -55,6 +55,9 @@ class Account:
     def delete_out_of_band(self, chatbot_id: str) -> None:
         self._call("DELETE", f"/_emulator/chatbots/{chatbot_id}")
 
+    def set_knobs(self, **knobs: Any) -> None:
+        self._call("PUT", "/_emulator/knobs", json=knobs)
+
     def requests(self, method: str | None = None) -> list[dict[str, Any]]:
         """The CaiGunn API calls made so far (admin calls are not logged)."""
         log = self.emulator.read_request_log()

@@ -204,6 +204,25 @@ def test_import_of_an_unknown_id_fails_and_creates_nothing(
     assert account.chatbots() == {}
 
 
+def test_a_create_that_fails_after_committing_says_how_to_adopt_the_orphan(
+    project: PulumiProject, account: Account
+) -> None:
+    support = f"chatbots:\n  support:\n    title: Support Desk\n    plan_id: {BASIC}\n"
+    account.set_knobs(create_commits_then_500=1)
+    write_stack_file(project, support)
+
+    failed = project.up(ok=False)
+
+    assert "CaiGunn may have created the chatbot 'Support Desk' all the same" in failed
+    [orphan] = account.chatbots()
+    # Following the advice adopts the orphan: one chatbot, one POST in all.
+    write_stack_file(project, support + f"    import: {orphan}\n")
+    project.up()
+    assert ids_by_name(project) == {"support": orphan}
+    assert list(account.chatbots()) == [orphan]
+    assert len(account.requests("POST")) == 1
+
+
 @pytest.mark.parametrize("level", ["current"])
 def test_destroy_leaves_the_account_as_it_was(project: PulumiProject, account: Account) -> None:
     existing = account.create("Not Ours")

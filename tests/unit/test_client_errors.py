@@ -82,6 +82,7 @@ def test_a_create_is_not_retried_on_500_because_it_may_have_committed(
         f"CaiGunn server error 500 (POST {fake.url}{CHATBOT_PATH} answered 500: "
         "Internal Server Error); the request may still have taken effect; try again"
     )
+    assert caught.value.may_have_taken_effect is True
     assert len(fake.requests("POST")) == 1
 
 
@@ -95,6 +96,7 @@ def test_a_create_that_times_out_is_not_sent_again(
         f"the CaiGunn API at {fake.url} did not answer POST {fake.url}{CHATBOT_PATH} within "
         "0.3s; the request may still have taken effect; try again"
     )
+    assert caught.value.may_have_taken_effect is True
     assert len(fake.requests("POST")) == 1
 
 
@@ -170,6 +172,7 @@ def test_connection_refused_names_the_url_and_the_config_key(make_client: MakeCl
         f"(GET {url}{CHATBOT_PATH}); is caigunn:apiUrl right?"
     )
     assert caught.value.url == f"{url}{CHATBOT_PATH}"
+    assert caught.value.may_have_taken_effect is False  # nothing reached a server
     assert isinstance(caught.value.__cause__, Exception)
 
 

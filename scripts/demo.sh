@@ -17,6 +17,8 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 
 token=demo-token
 log="$demo_dir/emulator.out"
+# Created here, not by the background job's redirect, which may not have run when we first read it.
+: >"$log"
 python -m caigunn_provider emulator --port 0 --token "$token" --db "$demo_dir/emulator.sqlite" \
     >"$log" 2>&1 &
 emulator_pid=$!

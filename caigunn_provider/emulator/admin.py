@@ -10,6 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from caigunn_provider.emulator.faults import FaultInjector
 from caigunn_provider.emulator.models import ChatbotBackend
+from caigunn_provider.emulator.request_log import RequestLog
 from caigunn_provider.emulator.responses import chatbot_info, request_validation_error
 
 
@@ -24,9 +25,12 @@ class RenameBody(BaseModel):
 class AdminResponses:
     """Handlers of the admin routes; never subject to latency, failures or the request log."""
 
-    def __init__(self, backend: ChatbotBackend, faults: FaultInjector) -> None:
+    def __init__(
+        self, backend: ChatbotBackend, faults: FaultInjector, request_log: RequestLog
+    ) -> None:
         self._backend = backend
         self._faults = faults
+        self._request_log = request_log
 
     def list_chatbots(self) -> dict[str, Any]:
         """Every row, deleted ones too, with all fields."""
@@ -50,3 +54,12 @@ class AdminResponses:
             return self._faults.update(changes).model_dump()
         except PydanticValidationError as exc:
             raise request_validation_error(exc, {}, default="body") from exc
+
+    def get_requests(self) -> dict[str, Any]:
+        """The CaiGunn requests served so far (admin calls are never recorded)."""
+        return {"requests": self._request_log.entries()}
+
+    def clear_requests(self) -> dict[str, Any]:
+        """Forget the recorded requests."""
+        self._request_log.clear()
+        return {"requests": []}

@@ -51,7 +51,7 @@ def create_app(settings: EmulatorSettings) -> FastAPI:
 
     auth = [Depends(token_guard(settings.token))]
     responses = ChatbotResponses(backend, faults, level=settings.level, token=settings.token)
-    admin = AdminResponses(backend, faults)
+    admin = AdminResponses(backend, faults, request_log)
     routes = caigunn_routes(responses, settings.level) + admin_routes(admin)
     for route in routes:
         app.add_api_route(

@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -16,24 +16,34 @@ from caigunn_provider.emulator.models import iso_now
 
 
 class RequestLog:
-    """Appends one line per request to a file; a no-op when no file is configured."""
+    """Keeps every request's entry in memory (GET /_emulator/requests) and, given a path, appends
+    it to that file as one JSON line."""
 
     def __init__(self, path: str | Path | None) -> None:
         self._lock = threading.Lock()
+        self._entries: list[dict[str, Any]] = []
         # Line-buffered so a test can read the log while the emulator is still running.
         self._file: TextIO | None = (
             open(path, "a", encoding="utf-8", buffering=1) if path is not None else None  # noqa: SIM115
         )
 
     def record(self, method: str, path: str, query: dict[str, str], status: int) -> None:
-        """Append one request's line."""
-        if self._file is None:
-            return
-        line = json.dumps(
-            {"ts": iso_now(), "method": method, "path": path, "query": query, "status": status}
-        )
+        """Record one request."""
+        entry = {"ts": iso_now(), "method": method, "path": path, "query": query, "status": status}
         with self._lock:
-            self._file.write(line + "\n")
+            self._entries.append(entry)
+            if self._file is not None:
+                self._file.write(json.dumps(entry) + "\n")
+
+    def entries(self) -> list[dict[str, Any]]:
+        """Every request recorded since start-up (or the last clear), oldest first."""
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        """Forget the in-memory entries (the file, if any, keeps its lines)."""
+        with self._lock:
+            self._entries.clear()
 
     def close(self) -> None:
         """Close the file."""

@@ -48,4 +48,6 @@ def admin_routes(admin: AdminResponses) -> list[Route]:
         Route("DELETE", f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}", admin.delete_chatbot),
         Route("GET", f"{ADMIN_PREFIX}/knobs", admin.get_knobs),
         Route("PUT", f"{ADMIN_PREFIX}/knobs", admin.put_knobs),
+        Route("GET", f"{ADMIN_PREFIX}/requests", admin.get_requests),
+        Route("DELETE", f"{ADMIN_PREFIX}/requests", admin.clear_requests),
     ]

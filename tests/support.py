@@ -1,0 +1,105 @@
+"""What every test tier shares: plan constants, the emulator admin client, emulator starters."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from caigunn_provider.emulator.settings import EmulatorSettings, Level
+from caigunn_provider.emulator.threaded import ThreadedEmulator
+
+TOKEN = "test-token-3fe1c0ffee"
+USER_API = "/api/external/user"
+CHATBOT_PATH = f"{USER_API}/chatbot"
+# The emulator's fixed plan catalogue (docs/CONTRACTS.md).
+BASIC = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+PRO = "6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+ENTERPRISE = "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"
+# A well-formed UUID that is no plan of the emulator's.
+UNKNOWN_PLAN = "11111111-2222-4333-8444-555555555555"
+# A well-formed UUID that is no chatbot's.
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+
+@dataclass
+class Admin:
+    """One emulator seen from outside the provider: its admin routes and its request log."""
+
+    base_url: str
+    token: str = TOKEN
+    session: requests.Session = field(default_factory=requests.Session, repr=False)
+
+    def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
+        """Any request with the token header (`token=""` sends none); the raw response."""
+        sent = self.token if token is None else token
+        headers = {"caigunn-access-token": sent} if sent else {}
+        return self.session.request(
+            method, self.base_url + path, headers=headers, timeout=30, **kwargs
+        )
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.call(method, path, **kwargs)
+        assert response.status_code == 200, f"{method} {path}: {response.status_code}"
+        return response.json()
+
+    def rows(self) -> list[dict[str, Any]]:
+        """Every stored chatbot, deleted ones too, oldest first, with every field."""
+        rows: list[dict[str, Any]] = self._json("GET", "/_emulator/chatbots")["chatbots"]
+        return rows
+
+    def chatbots(self) -> dict[str, dict[str, Any]]:
+        """The live (not deleted) chatbots by id."""
+        return {row["id"]: row for row in self.rows() if not row["is_deleted"]}
+
+    def create(self, title: str, plan_id: str = BASIC) -> str:
+        """A chatbot made by hand, the seed way (so it works at both levels); its id.
+
+        The call is made with a token-bearing API request, so it shows in the request log;
+        tests that count requests take their baseline after it.
+        """
+        answer = self._json("POST", CHATBOT_PATH, params={"title": title, "plan_id": plan_id})
+        [row] = [row for row in self.rows() if row["api_key"] == answer["api_key"]]
+        return str(row["id"])
+
+    def rename_out_of_band(self, chatbot_id: str, title: str) -> None:
+        self._json("PATCH", f"/_emulator/chatbots/{chatbot_id}", json={"title": title})
+
+    def delete_out_of_band(self, chatbot_id: str) -> None:
+        self._json("DELETE", f"/_emulator/chatbots/{chatbot_id}")
+
+    def knobs(self) -> dict[str, Any]:
+        knobs: dict[str, Any] = self._json("GET", "/_emulator/knobs")
+        return knobs
+
+    def set_knobs(self, **changes: Any) -> dict[str, Any]:
+        """Change knobs at run time; the full new set."""
+        knobs: dict[str, Any] = self._json("PUT", "/_emulator/knobs", json=changes)
+        return knobs
+
+    def requests(self, method: str | None = None) -> list[dict[str, Any]]:
+        """The CaiGunn API calls served so far (admin calls are never recorded)."""
+        entries: list[dict[str, Any]] = self._json("GET", "/_emulator/requests")["requests"]
+        return [entry for entry in entries if method is None or entry["method"] == method]
+
+    def clear_requests(self) -> None:
+        self._json("DELETE", "/_emulator/requests")
+
+
+@contextmanager
+def emulator(
+    level: Level = "current", *, token: str = TOKEN, preload: int = 0, **knobs: Any
+) -> Iterator[Admin]:
+    """An in-process emulator (a real HTTP server on port 0) for the `with` block."""
+    settings = EmulatorSettings(token=token, level=level, preload=preload, port=0)
+    with ThreadedEmulator(settings) as running:
+        admin = Admin(running.base_url, token=token)
+        if knobs:
+            admin.set_knobs(**knobs)
+        try:
+            yield admin
+        finally:
+            admin.session.close()

@@ -208,7 +208,9 @@ def test_a_create_that_fails_after_committing_says_how_to_adopt_the_orphan(
     project: PulumiProject, account: Account
 ) -> None:
     support = f"chatbots:\n  support:\n    title: Support Desk\n    plan_id: {BASIC}\n"
-    account.set_knobs(create_commits_then_500=1)
+    account.set_knobs(
+        script=[{"operation": "create_chatbot", "answer": "status", "status": 500, "commit": True}]
+    )
     write_stack_file(project, support)
 
     failed = project.up(ok=False)

@@ -40,6 +40,8 @@ _IDENTITY_FIELDS = (
     "updated_at",
 )
 
+ENDLESS_PAGE_CAP = 10_000
+
 Offset = Annotated[int, Query(ge=0)]
 Limit = Annotated[int, Query(ge=1)]
 
@@ -89,6 +91,9 @@ class ChatbotResponses:
         offset = 0 if knobs.ignore_offset else offset
         limit = clamp(limit, knobs.max_limit)
         if knobs.endless:
+            # Rows are made up, not read: a cap keeps a huge `limit` from exhausting memory, as
+            # a real server may silently serve fewer rows than asked.
+            limit = min(limit, ENDLESS_PAGE_CAP)
             chatbots = [endless_chatbot(position) for position in range(offset, offset + limit)]
         else:
             chatbots = self._backend.get_all_chatbots(

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from caigunn_provider.emulator.knobs import Knobs
+from caigunn_provider.emulator.responses import ENDLESS_PAGE_CAP
 from caigunn_provider.emulator.settings import EmulatorSettings
 from caigunn_provider.emulator.threaded import ThreadedEmulator
 from tests.support import BASIC, CHATBOT_PATH, TOKEN, USER_API, Admin
@@ -157,6 +158,15 @@ def test_endless_serves_full_pages_of_synthetic_rows_at_any_offset(admin: Admin)
     assert all(uuid.UUID(row["id"]) for row in page)
     assert len({row["id"] for row in page}) == 7
     assert len({row["api_key"] for row in page}) == 7
+
+
+def test_endless_pages_are_capped_even_without_max_limit(admin: Admin) -> None:
+    admin.set_knobs(endless=True)
+
+    page = list_page(admin, offset=5, limit=1_000_000_000)
+
+    assert len(page) == ENDLESS_PAGE_CAP
+    assert page[-1]["title"] == f"endless-{5 + ENDLESS_PAGE_CAP - 1}"
 
 
 def test_endless_ids_are_derived_from_the_position(admin: Admin) -> None:

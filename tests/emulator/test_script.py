@@ -127,8 +127,10 @@ def test_a_committing_hang_creates_at_once_and_answers_late(admin: Admin) -> Non
     admin.set_knobs(script=[_rule(answer="hang", hang_ms=1500, commit=True)])
 
     create_and_give_up(admin, "scripted", timeout=0.5)
+    in_flight = admin.call("GET", "/_emulator/in-flight").json()
 
     assert _stored_titles(admin) == ["scripted"]
+    assert in_flight == {"committed_unanswered_creates": 1}
 
 
 # Timing only: the level changes nothing here.

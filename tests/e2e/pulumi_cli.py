@@ -55,8 +55,9 @@ class PulumiProject:
         )
         self.env = env
 
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run `pulumi ARGS`; fail with its whole output when the exit status is not as wanted."""
+    def run(self, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS`; fail with its whole output when the exit status is not as wanted
+        (ok=None: any exit status is wanted)."""
         done = subprocess.run(
             [str(PULUMI), *args, "--non-interactive"],
             cwd=self.workdir,
@@ -66,7 +67,7 @@ class PulumiProject:
             timeout=300,
             check=False,
         )
-        if (done.returncode == 0) != ok:
+        if ok is not None and (done.returncode == 0) != ok:
             raise PulumiError(
                 f"pulumi {' '.join(args)} exited {done.returncode}\n"
                 f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"

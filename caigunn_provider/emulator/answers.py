@@ -5,18 +5,21 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import cast, get_args
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caigunn_provider.emulator.faults import FaultInjector, error_response, is_admin_path
 from caigunn_provider.emulator.knobs import Operation, ScriptRule
 
 _OPERATIONS: frozenset[str] = frozenset(get_args(Operation))
+# What create_commit_fail_rate makes of a create it picks.
+_COMMIT_THEN_500 = ScriptRule(operation="create_chatbot", answer="status", commit=True)
 _INCOMPLETE_RESPONSE = "ASGI callable returned without completing response."
 
 # Set in the task of a request whose connection is dropped on purpose (a scripted "drop").
@@ -77,6 +80,13 @@ class CapturedAnswer:
         elif message["type"] == "http.response.body":
             self.body += message.get("body", b"")
 
+    def with_headers(self, extra: Mapping[str, str]) -> CapturedAnswer:
+        """A copy with these headers set (replacing any of the same name)."""
+        names = {name.lower().encode() for name in extra}
+        kept = [(name, value) for name, value in self.headers if name.lower() not in names]
+        added = [(name.lower().encode(), value.encode()) for name, value in extra.items()]
+        return CapturedAnswer(self.status, kept + added, self.body)
+
     async def replay(self, send: Send) -> None:
         """Send it now, as it was."""
         await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
@@ -100,20 +110,29 @@ async def capture(app: ASGIApp, scope: Scope, receive: Receive) -> CapturedAnswe
     return answer
 
 
-def scripted_error(rule: ScriptRule, retry_after: int) -> CapturedAnswer:
-    """The service's error shape with the rule's status (Retry-After as the knob says)."""
-    response = error_response(rule.status, retry_after)
-    return CapturedAnswer(rule.status, list(response.raw_headers), bytes(response.body))
+def scripted_answer(rule: ScriptRule, retry_after: int) -> CapturedAnswer:
+    """What a status or non_json rule answers (and what a drop without commit cuts short): the
+    rule's body, else the service's error shape or an HTML page, plus the rule's headers."""
+    if rule.answer == "non_json":
+        text = rule.body if isinstance(rule.body, str) else _html_page(rule.status)
+        html = [(b"content-type", b"text/html; charset=utf-8")]
+        answer = CapturedAnswer(rule.status, html, text.encode())
+    else:
+        response = error_response(rule.status, retry_after)
+        if rule.body is not None:
+            retry = {"Retry-After": value} if (value := response.headers.get("retry-after")) else {}
+            response = JSONResponse(rule.body, rule.status, headers=retry)
+        answer = CapturedAnswer(rule.status, list(response.raw_headers), bytes(response.body))
+    return answer.with_headers(rule.headers)
 
 
-def non_json(status: int) -> CapturedAnswer:
+def _html_page(status: int) -> str:
     """An HTML page such as a proxy in front of the service answers."""
     try:
         title = f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         title = str(status)
-    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
-    return CapturedAnswer(status, [(b"content-type", b"text/html; charset=utf-8")], page.encode())
+    return f"<html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>\n"
 
 
 async def buffered(receive: Receive) -> Receive:
@@ -162,6 +181,9 @@ class AnswersMiddleware:
             await self._app(scope, receive, send)
             return
         rule = self._injector.take_rule(operation)
+        creating = operation == "create_chatbot"
+        if rule is None and creating and self._injector.draw_create_commit_failure():
+            rule = _COMMIT_THEN_500
         try:
             await self._answer(operation, rule, scope, receive, send)
         finally:
@@ -216,9 +238,8 @@ async def _send_scripted(
     rule: ScriptRule, performed: CapturedAnswer | None, send: Send, retry_after: int
 ) -> None:
     """The rule's answer; a drop cuts short the operation's own answer when it was performed."""
-    if rule.answer == "non_json":
-        await non_json(rule.status).replay(send)
-    elif rule.answer == "drop":
-        await (performed or scripted_error(rule, retry_after)).drop(send)
+    if rule.answer == "drop":
+        dropped = performed or scripted_answer(rule, retry_after)
+        await dropped.with_headers(rule.headers).drop(send)
     else:
-        await scripted_error(rule, retry_after).replay(send)
+        await scripted_answer(rule, retry_after).replay(send)

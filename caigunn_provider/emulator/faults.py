@@ -83,6 +83,12 @@ class FaultInjector:
                 return None
             return self._random.choice(self._knobs.fail_statuses)
 
+    def draw_create_commit_failure(self) -> bool:
+        """Whether this create commits and then answers 500 (create_commit_fail_rate)."""
+        with self._lock:
+            rate = self._knobs.create_commit_fail_rate
+            return rate > 0 and self._random.random() < rate
+
     def take_rule(self, operation: Operation) -> ScriptRule | None:
         """The first armed script rule for this operation, used up once; None if there is none."""
         with self._lock:

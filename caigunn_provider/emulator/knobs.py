@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
 # The CaiGunn operations a scripted answer can target (the handlers' names).
 Operation = Literal[
@@ -25,6 +25,9 @@ MAX_RETRY_AFTER = 3600
 MAX_COUNT = 1_000_000
 
 FailStatus = Annotated[int, Field(ge=400, le=599)]
+# Header names and values the HTTP layer can send as they are (no line breaks to inject).
+HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
+HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]{0,1000}$")]
 WaitMs = Annotated[float, Field(ge=0, le=MAX_WAIT_MS)]
 
 
@@ -52,6 +55,22 @@ class ScriptRule(BaseModel):
         description="match only once a request of this operation has been answered; "
         "cleared (the rule armed) when that happens",
     )
+    body: JsonValue = Field(
+        default=None,
+        description='status: this JSON instead of {"detail": <phrase>}; non_json: this text '
+        "instead of the HTML page",
+    )
+    headers: dict[HeaderName, HeaderValue] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="extra headers of a status, non_json or drop answer (e.g. Retry-After)",
+    )
+
+    @model_validator(mode="after")
+    def _text_for_non_json(self) -> ScriptRule:
+        if self.answer == "non_json" and not isinstance(self.body, str | None):
+            raise ValueError("a non_json answer's body is text")
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -70,6 +89,12 @@ class Knobs(BaseModel):
     latency_ms: WaitMs = Field(default=0.0, description="delay added to each CaiGunn call (ms)")
     fail_rate: float = Field(
         default=0.0, ge=0, le=1, description="share of CaiGunn calls that fail before running"
+    )
+    create_commit_fail_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of creates (past the other faults) that commit, then answer 500",
     )
     fail_statuses: tuple[FailStatus, ...] = Field(
         default=(429, 500, 503),

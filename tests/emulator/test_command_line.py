@@ -13,6 +13,7 @@ from caigunn_provider.emulator.server import build_parser, is_loopback, main, se
 SCRIPT = [{"operation": "create_chatbot", "answer": "drop", "commit": True}]
 EVERY_KNOB_FLAG = [
     *("--latency-ms", "5", "--fail-rate", "0.25", "--fail-statuses", "503,429"),
+    *("--create-commit-fail-rate", "0.1"),
     *("--retry-after", "3", "--max-limit", "50", "--newest-first", "--ignore-offset"),
     *("--endless", "--churn-every", "4", "--churn", "insert", "--churn-prefix", "old-"),
     *("--pause-after-create-ms", "1500", "--script", json.dumps(SCRIPT)),
@@ -51,6 +52,7 @@ def test_every_knob_can_be_set_by_its_flag() -> None:
     assert settings.knobs == Knobs(
         latency_ms=5,
         fail_rate=0.25,
+        create_commit_fail_rate=0.1,
         fail_statuses=(503, 429),
         retry_after=3,
         max_limit=50,

@@ -106,6 +106,23 @@ def test_admin_routes_never_fail(admin: Admin) -> None:
     assert all(admin.call("GET", "/_emulator/chatbots").status_code == 200 for _ in range(10))
 
 
+def test_create_commit_fail_rate_commits_every_picked_create_and_answers_500(
+    admin: Admin,
+) -> None:
+    admin.set_knobs(create_commit_fail_rate=0.5)
+
+    statuses = [
+        admin.call("POST", CHATBOT_PATH, params={"title": f"bot-{n}", "plan_id": BASIC}).status_code
+        for n in range(40)
+    ]
+    listed = admin.call("GET", CHATBOT_PATH, params={"limit": 100}).status_code
+
+    assert set(statuses) == {200, 500}
+    assert 5 <= statuses.count(500) <= 35
+    assert len(admin.rows()) == 40  # every create committed, failed or not
+    assert listed == 200  # only creates are picked
+
+
 @pytest.mark.parametrize("level", ["current"])
 def test_max_limit_silently_clamps_pages(admin: Admin) -> None:
     for n in range(3):

@@ -112,6 +112,40 @@ def test_non_json_answers_an_html_page_with_a_2xx_by_default(
     assert _stored_titles(admin) == stored
 
 
+def test_a_status_rule_may_give_its_own_body_and_headers(admin: Admin) -> None:
+    admin.set_knobs(
+        script=[
+            _rule(
+                answer="status", status=429, body={"detail": "slow"}, headers={"Retry-After": "0.3"}
+            ),
+            _rule(answer="status", status=200, body={"bots": []}),
+            _rule(answer="status", status=301, headers={"Location": "https://elsewhere.example/"}),
+        ]
+    )
+
+    limited = _create(admin)
+    wrong_shape = _create(admin)
+    moved = admin.call("POST", CHATBOT_PATH, params=CREATE, allow_redirects=False)
+
+    assert (limited.status_code, limited.json()) == (429, {"detail": "slow"})
+    assert limited.headers["Retry-After"] == "0.3"
+    assert (wrong_shape.status_code, wrong_shape.json()) == (200, {"bots": []})
+    assert (moved.status_code, moved.headers["Location"]) == (301, "https://elsewhere.example/")
+    assert admin.rows() == []
+
+
+def test_non_json_may_give_its_own_text_and_refuses_other_bodies(admin: Admin) -> None:
+    admin.set_knobs(script=[_rule(answer="non_json", body="Welcome to nginx")])
+    refused = admin.call(
+        "PUT", "/_emulator/knobs", json={"script": [_rule(answer="non_json", body={"a": 1})]}
+    )
+
+    response = _create(admin)
+
+    assert (response.status_code, response.text) == (200, "Welcome to nginx")
+    assert refused.status_code == 422
+
+
 def test_non_json_takes_the_status_the_rule_gives(admin: Admin) -> None:
     admin.set_knobs(script=[_rule(answer="non_json", status=502)])
 
@@ -227,6 +261,8 @@ def test_a_rule_shows_its_defaults_in_the_knobs(admin: Admin) -> None:
             "times": 1,
             "hang_ms": 0.0,
             "after_operation": None,
+            "body": None,
+            "headers": {},
         },
         {
             "operation": "create_chatbot",
@@ -236,6 +272,8 @@ def test_a_rule_shows_its_defaults_in_the_knobs(admin: Admin) -> None:
             "times": 1,
             "hang_ms": 0.0,
             "after_operation": None,
+            "body": None,
+            "headers": {},
         },
     ]
 
@@ -250,6 +288,8 @@ def test_a_rule_shows_its_defaults_in_the_knobs(admin: Admin) -> None:
         (_rule(answer="hang", hang_ms=600_001), "hang_ms"),
         (_rule(answer="status", after_operation="nothing"), "after_operation"),
         (_rule(answer="status", when="later"), "when"),
+        (_rule(answer="status", headers={"X-Bad": "line\r\nbreak"}), "headers"),
+        (_rule(answer="status", headers={"Bad Name": "x"}), "headers"),
     ],
 )
 def test_a_bad_rule_answers_422_and_leaves_the_script_as_it_was(
@@ -258,5 +298,5 @@ def test_a_bad_rule_answers_422_and_leaves_the_script_as_it_was(
     response = admin.call("PUT", "/_emulator/knobs", json={"script": [rule]})
 
     assert response.status_code == 422
-    assert [error["loc"] for error in response.json()["detail"]] == [["body", "script", 0, loc]]
+    assert [error["loc"][:4] for error in response.json()["detail"]] == [["body", "script", 0, loc]]
     assert admin.knobs()["script"] == []

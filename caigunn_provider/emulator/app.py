@@ -21,7 +21,7 @@ from caigunn_provider.emulator.models import ChatbotBackend
 from caigunn_provider.emulator.request_log import RequestLog, RequestLogMiddleware
 from caigunn_provider.emulator.responses import ChatbotResponses
 from caigunn_provider.emulator.settings import EmulatorSettings
-from caigunn_provider.emulator.urls import OperationTable, admin_routes, caigunn_routes
+from caigunn_provider.emulator.urls import RouteTable, admin_routes, caigunn_routes
 
 
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
@@ -57,18 +57,20 @@ def create_app(settings: EmulatorSettings) -> FastAPI:
 
     responses = ChatbotResponses(backend, faults, level=settings.level, token=settings.token)
     admin = AdminResponses(backend, faults, request_log, in_flight)
-    api = caigunn_routes(responses, settings.level)
-    for route in api + admin_routes(admin):
+    routes = caigunn_routes(responses, settings.level) + admin_routes(admin)
+    for route in routes:
         app.add_api_route(route.path, route.endpoint, methods=[route.method], response_model=None)
+    table = RouteTable(routes)
 
     app.add_exception_handler(EmulatorError, _domain_error)
     app.add_exception_handler(Exception, _unexpected_error)
     # The last layer added runs first. From the outside in: the log sees every answer, refusals
-    # included; the guard checks the token and caps the body before anything reads it; then
+    # included; the guard checks the token and caps the body before anything reads it (a path
+    # the level does not offer answers 404 whatever the token, as a server without it would); then
     # latency and random failures; then scripted answers and the pause around the handlers.
-    app.add_middleware(AnswersMiddleware, faults, OperationTable(api), in_flight)
+    app.add_middleware(AnswersMiddleware, faults, table.operation_of, in_flight)
     app.add_middleware(FaultsMiddleware, faults)
-    app.add_middleware(GuardMiddleware, settings.token)
+    app.add_middleware(GuardMiddleware, settings.token, table.has_path)
     app.add_middleware(RequestLogMiddleware, request_log)
     quiet_deliberate_drops()
     return app

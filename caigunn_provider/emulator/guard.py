@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
@@ -27,24 +28,28 @@ class BodyTooLarge(HTTPException):
 
 
 class GuardMiddleware:
-    """ASGI layer ahead of routing and body parsing: 401 on a missing or wrong token before any
-    byte of the body is read, 413 on a body over its cap (declared or while it streams in)."""
+    """ASGI layer ahead of routing and body parsing, for every path a route serves: 401 on a
+    missing or wrong token before any byte of the body is read, 413 on a body over its cap
+    (declared or while it streams in)."""
 
     def __init__(
         self,
         app: ASGIApp,
         token: str,
+        served: Callable[[str], bool],
         *,
         api_limit: int = API_BODY_LIMIT,
         admin_limit: int = ADMIN_BODY_LIMIT,
     ) -> None:
         self._app = app
         self._token = token.encode()
+        self._served = served
         self._api_limit = api_limit
         self._admin_limit = admin_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # Routing answers a path no route serves with 404, never reading its body.
+        if scope["type"] != "http" or not self._served(scope["path"]):
             await self._app(scope, receive, send)
             return
         refusal = self._token_refusal(scope)

@@ -61,16 +61,21 @@ def admin_routes(admin: AdminResponses) -> list[Route]:
     ]
 
 
-class OperationTable:
-    """Names the operation a method and path reach, before routing runs (for the ASGI layers)."""
+class RouteTable:
+    """Which route a method and path reach, known before routing runs (for the ASGI layers)."""
 
     def __init__(self, routes: list[Route]) -> None:
         self._routes = [
             (route.method, compile_path(route.path)[0], route.operation) for route in routes
         ]
 
-    def __call__(self, method: str, path: str) -> str | None:
+    def operation_of(self, method: str, path: str) -> str | None:
+        """The operation (handler) name of the route, or None if none matches."""
         for route_method, pattern, operation in self._routes:
             if route_method == method and pattern.match(path):
                 return operation
         return None
+
+    def has_path(self, path: str) -> bool:
+        """Whether some route, by any method, serves this path."""
+        return any(pattern.match(path) for _, pattern, _ in self._routes)

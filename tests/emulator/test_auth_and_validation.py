@@ -149,3 +149,19 @@ def test_a_uuid_outside_the_catalogue_answers_400_plan_not_found(admin: Admin) -
 
     assert (response.status_code, response.json()) == (400, {"detail": "Plan not found"})
     assert len(admin.rows()) == before
+
+
+def test_a_path_no_route_serves_answers_404_whatever_the_token(admin: Admin) -> None:
+    response = admin.call("GET", f"{USER_API}/nothing-here", token="")
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_seed_server_answers_404_to_current_routes_before_looking_at_the_token(
+    admin: Admin,
+) -> None:
+    # As a server that simply lacks the route: a client probing the level learns that first.
+    response = admin.call("GET", f"{USER_API}/plan", token="wrong-token")
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})

@@ -138,4 +138,6 @@ def _config(root: Path, stack: str) -> dict[str, object]:
 
 def _last_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return (lines[-1] if lines else "no message")[:300]
+    last = lines[-1] if lines else "no message"
+    # pulumi starts its own messages with "error: "; ours already does.
+    return last.removeprefix("error: ")[:300]

@@ -9,18 +9,15 @@ written by hand, comments) must come out of it with every byte of its text kept.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.pulumi_cli import ROOT, VENV_BIN, PulumiProject
-from tests.support import BASIC, PRO, TOKEN, Admin, emulator
+from tests.e2e.pulumi_cli import VENV_BIN, PulumiProject
+from tests.support import BASIC, PRO, TOKEN, Admin
 
-# 25 chatbots: 8 titles, three of them shared by several chatbots, and one CJK title.
+# 25 chatbots, 11 titles: four are shared by 3 to 6 chatbots each, one of those is CJK.
 TITLES = [
     *["Support Desk"] * 6,
     *["Sales Assistant"] * 5,
@@ -43,27 +40,6 @@ chatbots:
     plan_id: {plan}
     import: {chatbot_id}
 """
-
-
-@pytest.fixture
-def admin(level: str) -> Iterator[Admin]:
-    """An in-process emulator at each API level (the `level` fixture of tests/e2e)."""
-    with emulator(level) as running:  # type: ignore[arg-type]
-        yield running
-
-
-@pytest.fixture
-def project(tmp_path: Path, admin: Admin) -> PulumiProject:
-    """This repo's program in a temp folder, its stack configured for the emulator."""
-    workdir = tmp_path / "project"
-    (workdir / "stacks").mkdir(parents=True)
-    shutil.copy(ROOT / "__main__.py", workdir / "__main__.py")
-    shutil.copy(ROOT / "Pulumi.yaml", workdir / "Pulumi.yaml")
-    (workdir / ".venv").symlink_to(ROOT / ".venv")
-    stack = PulumiProject(workdir).init()
-    stack.config_set("caigunn:accessToken", TOKEN, secret=True)
-    stack.config_set("caigunn:apiUrl", admin.base_url)
-    return stack
 
 
 def cli(project: PulumiProject, *args: str) -> subprocess.CompletedProcess[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -125,6 +126,8 @@ def write_checked(path: Path, text: str, shown: str, entries: Sequence[NewEntry]
                     f"the entries were not added: chatbots.{entry.name} would not read back as "
                     "written (please report this as a bug)"
                 )
+        if path.exists():
+            shutil.copymode(path, temporary)  # a file the team made group-writable stays so
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

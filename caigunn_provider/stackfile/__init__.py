@@ -12,14 +12,13 @@ from caigunn_provider.stackfile.model import ChatbotSpec, StackFile
 from caigunn_provider.stackfile.problems import Problems
 from caigunn_provider.stackfile.rules import (
     MAX_CHATBOTS,
-    MAX_DEPTH,
     MAX_FILE_BYTES,
     MAX_NAME_LENGTH,
     MAX_TITLE_LENGTH,
     is_valid_logical_name,
 )
 from caigunn_provider.stackfile.source import check_outside_values, read_text
-from caigunn_provider.stackfile.yamltree import Document, TooDeep, parse
+from caigunn_provider.stackfile.yamltree import Document, TooLarge, parse
 
 __all__ = [
     "MAX_CHATBOTS",
@@ -59,13 +58,8 @@ def load_stack_file(path: str | os.PathLike[str]) -> StackFile:
 def _parse(text: str, shown: str) -> Document:
     try:
         return parse(text)
-    except TooDeep as exc:
-        raise StackFileError(
-            [
-                f"{shown}:{exc.line}: the YAML nests more than {MAX_DEPTH} levels deep here "
-                "(a stack file needs 5); it was not read further"
-            ]
-        ) from exc
+    except TooLarge as exc:
+        raise StackFileError([f"{shown}:{exc.line}: {exc.what}; it was not read further"]) from exc
     except yaml.MarkedYAMLError as exc:
         raise StackFileError([_yaml_problem(shown, text, exc)]) from exc
     except yaml.YAMLError as exc:

@@ -15,6 +15,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NAME_LENGTH",
+    "MAX_NODES",
     "MAX_PROBLEMS",
     "MAX_PROMPT_FILE_BYTES",
     "MAX_TITLE_LENGTH",
@@ -35,9 +36,13 @@ MAX_CHATBOTS = 1000
 MAX_NAME_LENGTH = 100
 # CaiGunn documents no limit; 255 is the usual database column and keeps a stray paste out.
 MAX_TITLE_LENGTH = 255
-# A stack file nests 4 collections deep (file, chatbots, entry, list); 20 leaves room for a
+# A stack file nests 5 values deep (file, chatbots, entry, list, item); 20 leaves room for a
 # mistake to be reported as a wrong type, while a parser's recursion stays far from Python's limit.
 MAX_DEPTH = 20
+# Reading costs about 70 microseconds a value (PyYAML in pure Python): 1,000 chatbots with every
+# setting are 31,000 values and 3 s, and this cap keeps a hostile 1 MiB file (500,000 values,
+# 36 s uncapped) to about 7 s.
+MAX_NODES = 100_000
 # More problems than this are counted, not listed: past it the file is probably not a stack file.
 MAX_PROBLEMS = 100
 

@@ -14,9 +14,9 @@ from typing import NamedTuple
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from caigunn_provider.stackfile.rules import MAX_DEPTH
+from caigunn_provider.stackfile.rules import MAX_DEPTH, MAX_NODES
 
-__all__ = ["Document", "Entry", "Item", "Map", "Opaque", "Refused", "Seq", "TooDeep", "parse"]
+__all__ = ["Document", "Entry", "Item", "Map", "Opaque", "Refused", "Seq", "TooLarge", "parse"]
 
 _CORE = "tag:yaml.org,2002:"
 _MERGE = _CORE + "merge"
@@ -90,12 +90,13 @@ class Document:
     scalar_spans: list[tuple[int, int]] = field(default_factory=list)
 
 
-class TooDeep(Exception):
-    """The document nests deeper than MAX_DEPTH; line is where the limit was crossed."""
+class TooLarge(Exception):
+    """The document nests too deep or holds too many values; line is where a limit was crossed."""
 
-    def __init__(self, line: int) -> None:
+    def __init__(self, line: int, what: str) -> None:
         self.line = line
-        super().__init__(f"nested more than {MAX_DEPTH} levels deep at line {line}")
+        self.what = what
+        super().__init__(f"line {line}: {what}")
 
 
 class _Loader(yaml.SafeLoader):
@@ -104,6 +105,7 @@ class _Loader(yaml.SafeLoader):
     def __init__(self, text: str) -> None:
         super().__init__(text)
         self.depth = 0
+        self.nodes = 0
         self.scalar_spans: list[tuple[int, int]] = []
 
     def compose_node(self, parent: Node | None, index: object) -> Node:
@@ -113,8 +115,18 @@ class _Loader(yaml.SafeLoader):
             event = self.get_event()  # type: ignore[no-untyped-call]
             return _refused(f"an alias (*{_clip(event.anchor)})", _ALIAS_FIX, event)
         event = self.peek_event()  # type: ignore[no-untyped-call]
+        self.nodes += 1
         if self.depth >= MAX_DEPTH:
-            raise TooDeep(event.start_mark.line + 1)
+            raise TooLarge(
+                event.start_mark.line + 1,
+                f"the YAML nests more than {MAX_DEPTH} levels deep here (a stack file needs 5)",
+            )
+        if self.nodes > MAX_NODES:
+            raise TooLarge(
+                event.start_mark.line + 1,
+                f"the file holds more than {MAX_NODES:,} YAML values by here (1,000 chatbots with "
+                "every setting need about 31,000)",
+            )
         # Anchors only serve aliases, which are refused, so a repeated anchor is no error.
         self.anchors.clear()
         self.depth += 1
@@ -212,7 +224,7 @@ _Loader.add_constructor(_MERGE, _construct_merge_value)
 
 
 def parse(text: str) -> Document:
-    """The single YAML document in text; raises yaml.YAMLError or TooDeep."""
+    """The single YAML document in text; raises yaml.YAMLError or TooLarge."""
     loader = _Loader(text)
     try:
         node = loader.get_single_node()

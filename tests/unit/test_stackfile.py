@@ -250,3 +250,15 @@ def test_problems_of_different_stages_are_reported_stage_by_stage(write: Write) 
         f"{FILE}:2: chatbots.a.title: a tag ('!!binary') is not supported in a stack file; "
         "remove the tag (the only tags allowed are !!str, !!map and !!seq)"
     ]
+
+
+def test_a_file_with_too_many_values_stops_where_the_limit_is_crossed(
+    write: Write, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real limit (100,000) takes seconds to reach; the rule is the same at 20.
+    monkeypatch.setattr("caigunn_provider.stackfile.yamltree.MAX_NODES", 20)
+    path = write("chatbots: {}\nnumbers:\n" + "".join(f"  - {n}\n" for n in range(30)))
+    assert problems(path) == [
+        f"{FILE}:18: the file holds more than 20 YAML values by here (1,000 chatbots with "
+        "every setting need about 31,000); it was not read further"
+    ]

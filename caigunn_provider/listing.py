@@ -88,33 +88,40 @@ def scan(
     if not first:
         return state.snapshot(proven=True, page_size=ASK_LIMIT)
     page_size = len(first)
+    # A first page shorter than asked is either the whole list or a clamp: one more page tells,
+    # so pages go side by side only once the page size is known.
+    width = window if page_size == ASK_LIMIT else 1
     if proven and page_size >= 2:
-        _proven_rest(state, first, page_size, window)
+        _proven_rest(state, first, page_size, window, width)
         return state.snapshot(proven=True, page_size=page_size)
-    _fast_rest(state, page_size, window)
+    _fast_rest(state, page_size, window, width)
     return state.snapshot(proven=False, page_size=page_size)
 
 
-def _fast_rest(state: _Scan, page_size: int, window: int) -> None:
+def _fast_rest(state: _Scan, page_size: int, window: int, width: int) -> None:
     """Pages at offsets page_size, 2*page_size, ... side by side, until a short page."""
     offset = page_size
     while True:
-        offsets = [offset + k * page_size for k in range(window)]
+        offsets = [offset + k * page_size for k in range(width)]
         for page in state.fetch(offsets, page_size):
             state.add(page)
             if len(page) < page_size:
                 return
         offset = offsets[-1] + page_size
+        width = window
 
 
-def _proven_rest(state: _Scan, first: list[ChatbotRow], page_size: int, window: int) -> None:
+def _proven_rest(
+    state: _Scan, first: list[ChatbotRow], page_size: int, window: int, width: int
+) -> None:
     """Overlapping pages, each anchored on a row already seen, until an anchored short page."""
     step = page_size - 1
     # Where the frontier (the last row of the newest anchored page) is believed to stand.
     position = len(first) - 1
     stalls = 0
     while True:
-        offsets = [position + k * step for k in range(window)]
+        offsets = [position + k * step for k in range(width)]
+        width = window
         for offset, page in zip(offsets, state.fetch(offsets, page_size), strict=True):
             anchor = _anchor(page, state.rows)
             if anchor is None:

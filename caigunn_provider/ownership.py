@@ -22,7 +22,7 @@ from caigunn_provider.runtime import Context
 
 # Pauses before each look for the chatbot a lost create may have made (a server may show a new
 # row a moment late); their sum bounds how long one create waits before sending again.
-SETTLE_DELAYS = (0.0, 1.0, 2.0, 4.0)
+SETTLE_DELAYS = (0.0, 1.0, 3.0)
 # How often a create whose answer was lost is sent again when it surely did not happen.
 MAX_POSTS = 3
 # Pauses between looks for a created chatbot's row by its api_key (seed level: no id returned).

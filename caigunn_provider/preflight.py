@@ -33,8 +33,11 @@ class Account:
 
 def check_account(settings: Settings) -> Account:
     """One cheap authenticated call (two at the seed level), and the plans where listed."""
-    # Few retries: a wrong host or token should fail in seconds, and nothing has been changed yet.
-    client = CaiGunnClient(settings.api_url, settings.token, timeout=settings.timeout, retries=1)
+    # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
+    # retried as usual.
+    client = CaiGunnClient(
+        settings.api_url, settings.token, timeout=settings.timeout, connect_retries=1
+    )
     where = f"the CaiGunn API at {settings.api_url}"
     check_url = (
         f"Check {API_URL[0]} (`pulumi config set {API_URL[0]} <url>` or {API_URL[1]}) "

@@ -73,11 +73,18 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
     plan_ids: dict[str, str] = {}
     problems: list[str] = []
     for name, spec in stack_file.chatbots.items():
+        if spec.plan_id is None:
+            # A plan given by name (`plan:`, issue 12) is not resolved against the account yet.
+            problems.append(
+                f"{stack_file.path}:{spec.lines['plan']}: chatbots.{name}.plan: plan names are "
+                "not supported yet; use plan_id"
+            )
+            continue
         if account.level == "current" and spec.plan_id not in known:
             names = ", ".join(sorted(plan.title for plan in account.plans)) or "none"
             problems.append(
-                f"{stack_file.path}:{spec.line}: chatbots.{name}.plan_id: {spec.plan_id} is not "
-                f"a plan of this CaiGunn account (its plans: {names})"
+                f"{stack_file.path}:{spec.lines['plan_id']}: chatbots.{name}.plan_id: "
+                f"{spec.plan_id} is not a plan of this CaiGunn account (its plans: {names})"
             )
         plan_ids[name] = spec.plan_id
     if problems:

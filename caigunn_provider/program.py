@@ -94,6 +94,7 @@ def _declare(
             name,
             title=spec.title,
             plan_id=plan_ids[name],
+            settings=spec.settings,
             import_=spec.import_,
             recover=recovered.get(name),
             opts=pulumi.ResourceOptions(protect=spec.protect),

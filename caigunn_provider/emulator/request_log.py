@@ -64,16 +64,23 @@ class RequestLogMiddleware:
         if scope["type"] != "http" or is_admin_path(scope["path"]):
             await self._app(scope, receive, send)
             return
-        status = 500  # what the client sees if nothing answers
+        recorded = False
 
-        async def note_status(message: Message) -> None:
-            nonlocal status
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+            self._log.record(scope["method"], scope["path"], query, status)
+
+        async def record_then_send(message: Message) -> None:
+            # Recorded before the client can see the answer, so a client that reads the log
+            # right after its answer always finds its request there.
             if message["type"] == "http.response.start":
-                status = message["status"]
+                record(message["status"])
             await send(message)
 
         try:
-            await self._app(scope, receive, note_status)
+            await self._app(scope, receive, record_then_send)
         finally:
-            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
-            self._log.record(scope["method"], scope["path"], query, status)
+            if not recorded:  # nothing answered: the server will send a 500
+                record(500)

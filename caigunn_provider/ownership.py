@@ -58,10 +58,9 @@ def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) 
         found = _match_lost_create(ctx, key, before, cause)
         if found is not None:
             return Made(found)
+    # Every attempt was proven not to have made a chatbot: nothing is left behind.
     assert cause is not None
-    raise policy.create_unresolved(
-        title, cause, f"it was sent {MAX_POSTS} times without a clear answer"
-    )
+    raise policy.create_gave_up(title, cause, MAX_POSTS)
 
 
 def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Made:

@@ -105,7 +105,9 @@ def _reworded(exc: APIError | APIConnectionError, message: str) -> CaiGunnError:
         return type(exc)(
             message, status=exc.status, method=exc.method, url=exc.url, detail=exc.detail
         )
-    return APIConnectionError(message, method=exc.method, url=exc.url, reached=exc.reached)
+    return APIConnectionError(
+        message, method=exc.method, url=exc.url, reached=exc.reached, timed_out=exc.timed_out
+    )
 
 
 def settings_need_current_api(keys: Sequence[str]) -> CaiGunnError:

@@ -12,11 +12,16 @@ Two scans are used:
 
 A chatbot is reported gone only by a proven scan. When a proof cannot be had within the request
 budget (a server that ignores offset, pages forever, or keeps shifting), ListingError says so.
+
+Both scans watch their progress: a server that ignores offset serves its first page again at
+every offset, and churn can add a new row or two to it, so "a page with nothing new" is not the
+test; a run of full pages that together bring fewer new rows than one page should is.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,8 +38,15 @@ ASK_LIMIT = 100
 # Pages in flight at once once the page size is known.
 WINDOW = 4
 MAX_REQUESTS = 5000
-# Consecutive full pages that bring nothing new before the server is deemed to ignore offset.
+# Consecutive full pages that, together, bring fewer new rows than one page does on a server that
+# honours offset: then the server is deemed to ignore offset (or the list changes faster than it
+# can be read).
 MAX_STALLS = 3
+IGNORED_OFFSET = (
+    "the chatbot list gave rows already read at new offsets, page after page; the server seems "
+    "to ignore offset (or the list changes faster than it can be read), so the list cannot be "
+    "read completely"
+)
 
 
 @dataclass
@@ -83,6 +95,21 @@ class _Scan:
         return Snapshot(dict(self.rows), proven, page_size, self.requests, list(self.rows))
 
 
+class _Progress:
+    """Whether the last MAX_STALLS full pages brought, together, at least one page of new rows."""
+
+    def __init__(self, per_page: int) -> None:
+        self._per_page = per_page
+        self._recent: deque[int] = deque(maxlen=MAX_STALLS)
+
+    def stalled(self, fresh: int) -> bool:
+        self._recent.append(fresh)
+        return len(self._recent) == MAX_STALLS and sum(self._recent) < self._per_page
+
+    def restart(self) -> None:
+        self._recent.clear()
+
+
 def scan(
     fetch: Fetch,
     *,
@@ -109,13 +136,18 @@ def scan(
 
 
 def _fast_rest(state: _Scan, page_size: int, window: int, width: int) -> None:
-    """Pages at offsets page_size, 2*page_size, ... side by side, until a short page."""
+    """Pages at offsets page_size, 2*page_size, ... side by side, until a short page.
+
+    It also stops when pages keep bringing rows already read (offset ignored): what it has is
+    live all the same, and the proven scan, which a question of absence needs, says why it fails.
+    """
+    progress = _Progress(page_size)
     offset = page_size
     while True:
         offsets = [offset + k * page_size for k in range(width)]
         for page in state.fetch(offsets, page_size):
-            state.add(page)
-            if len(page) < page_size:
+            fresh = state.add(page)
+            if len(page) < page_size or progress.stalled(fresh):
                 return
         offset = offsets[-1] + page_size
         width = window
@@ -128,7 +160,7 @@ def _proven_rest(
     step = page_size - 1
     # Where the frontier (the last row of the newest anchored page) is believed to stand.
     position = len(first) - 1
-    stalls = 0
+    progress = _Progress(step)
     while True:
         offsets = [position + k * step for k in range(width)]
         width = window
@@ -137,18 +169,14 @@ def _proven_rest(
             if anchor is None:
                 # Rows vanished before this page (or it lies past the end): find firm ground.
                 position = _step_back(state, position, page_size)
-                stalls = 0
+                progress.restart()
                 break
             fresh = state.add(page)
             position = offset + len(page) - 1
             if len(page) < page_size:
                 return
-            stalls = 0 if fresh else stalls + 1
-            if stalls >= MAX_STALLS:
-                raise ListingError(
-                    "the chatbot list gave the same rows at different offsets; the server seems "
-                    "to ignore offset, so the list cannot be read completely"
-                )
+            if progress.stalled(fresh):
+                raise ListingError(IGNORED_OFFSET)
 
 
 def _anchor(page: list[ChatbotRow], seen: dict[str, ChatbotRow]) -> int | None:

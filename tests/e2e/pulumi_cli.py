@@ -93,8 +93,9 @@ class PulumiProject:
     def destroy(self, *extra: str, ok: bool = True) -> str:
         return self.run("destroy", "--yes", "--skip-preview", *extra, ok=ok).stdout
 
-    def outcome(self, *args: str, ok: bool = True) -> Outcome:
-        """Run an update-like command (up, refresh, destroy, preview) with --json events."""
+    def outcome(self, *args: str, ok: bool | None = True) -> Outcome:
+        """Run an update-like command (up, refresh, destroy, preview) with --json events
+        (ok=None: any exit status is wanted; Outcome.exit_code tells which came)."""
         extra = ["--yes", "--skip-preview"] if args[0] in ("up", "refresh", "destroy") else []
         done = self.run(*args, *extra, "--json", ok=ok)
         outcome = Outcome(done.returncode)

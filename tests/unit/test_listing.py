@@ -10,8 +10,8 @@ import pytest
 
 from caigunn_provider.client import CaiGunnClient, ChatbotRow
 from caigunn_provider.errors import ListingError
-from caigunn_provider.listing import ASK_LIMIT, Listing, scan
-from tests.support import CHATBOT_PATH, Admin, emulator
+from caigunn_provider.listing import ASK_LIMIT, MAX_STALLS, Listing, scan
+from tests.support import CHATBOT_PATH, UNKNOWN_ID, Admin, emulator
 
 N = 95  # preloaded chatbots: several clamped pages, fewer than one unclamped page
 
@@ -153,6 +153,13 @@ def test_the_run_own_writes_keep_the_snapshot_true(account: tuple[Admin, CaiGunn
     assert list_requests(admin) == []
 
 
+IGNORED_OFFSET = (
+    "the chatbot list gave rows already read at new offsets, page after page; the server seems to "
+    "ignore offset (or the list changes faster than it can be read), so the list cannot be read "
+    "completely"
+)
+
+
 def test_a_server_that_ignores_offset_gets_a_clear_error_never_a_short_list(
     account: tuple[Admin, CaiGunnClient],
 ) -> None:
@@ -160,10 +167,60 @@ def test_a_server_that_ignores_offset_gets_a_clear_error_never_a_short_list(
     admin.set_knobs(max_limit=30, ignore_offset=True)
     with pytest.raises(ListingError) as caught:
         scan(client.list_chatbots_page, proven=True)
-    assert str(caught.value) == (
-        "the chatbot list gave the same rows at different offsets; the server seems to ignore "
-        "offset, so the list cannot be read completely"
+    assert str(caught.value) == IGNORED_OFFSET
+
+
+@pytest.mark.parametrize("clamp", [None, 7, 30])
+def test_a_fast_scan_stops_soon_on_a_server_that_ignores_offset_and_proves_nothing(
+    account: tuple[Admin, CaiGunnClient], clamp: int | None
+) -> None:
+    # It used to page on until the request budget (5000) ran out: full pages never end a scan.
+    admin, client = account
+    admin.set_knobs(max_limit=clamp, ignore_offset=True)
+    admin.clear_requests()
+
+    snapshot = scan(client.list_chatbots_page, proven=False)
+
+    assert snapshot.proven is False
+    assert set(snapshot.rows) <= live_ids(admin)
+    assert len(list_requests(admin)) <= 1 + MAX_STALLS + 4
+
+
+@pytest.mark.parametrize("clamp", [None, 7, 30])
+def test_an_absence_on_a_server_that_ignores_offset_fails_clearly_within_a_few_requests(
+    account: tuple[Admin, CaiGunnClient], clamp: int | None
+) -> None:
+    # Unclamped, the first page (95 of 100 asked) is in fact the whole list; but so it would look
+    # on a server that clamps at 95, and the page at the next offset cannot tell them apart.
+    admin, client = account
+    admin.set_knobs(max_limit=clamp, ignore_offset=True)
+    admin.clear_requests()
+
+    with pytest.raises(ListingError) as caught:
+        Listing(client.list_chatbots_page).find(UNKNOWN_ID)
+
+    assert str(caught.value) == IGNORED_OFFSET
+    assert len(list_requests(admin)) <= 2 * (1 + MAX_STALLS + 4)
+
+
+@pytest.mark.parametrize("churn", ["delete", "insert"])
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_a_server_that_ignores_offset_is_caught_even_when_churn_brings_a_new_row_now_and_then(
+    account: tuple[Admin, CaiGunnClient], churn: str, newest_first: bool
+) -> None:
+    # Newest first, each insert shows at the top of the repeated page: no page is ever wholly
+    # old, and a rule of "a page with nothing new" never fired (the scan ran to 5000 requests).
+    admin, client = account
+    admin.set_knobs(
+        max_limit=7, ignore_offset=True, newest_first=newest_first, churn_every=3, churn=churn
     )
+    admin.clear_requests()
+
+    with pytest.raises(ListingError) as caught:
+        scan(client.list_chatbots_page, proven=True)
+
+    assert str(caught.value) == IGNORED_OFFSET
+    assert len(list_requests(admin)) <= 1 + MAX_STALLS + 4
 
 
 def test_a_server_that_pages_forever_gets_a_clear_error_within_the_budget() -> None:

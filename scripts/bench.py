@@ -1,0 +1,498 @@
+"""Benchmark the provider on the real engine against the emulator, beside a no-op engine floor."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    # Run as `python scripts/bench.py`: the engine driver and emulator admin live in tests/.
+    sys.path.insert(0, str(ROOT))
+
+from caigunn_provider.emulator.process import emulator_process  # noqa: E402
+from tests.e2e.pulumi_cli import PulumiProject  # noqa: E402
+from tests.support import BASIC, CHATBOT_PATH, USER_API, Admin  # noqa: E402
+
+TOKEN = "bench-token-5d2e8b"
+LEVELS = ("seed", "current")
+STEPS = ("up", "second up", "refresh")
+# Request kinds, by what they cost the provider: list pages are the ones that grow with N.
+KINDS = ("list", "get", "post", "put", "delete", "plan", "other")
+WRITES = ("post", "put", "delete")
+SWEEP_NS = (250, 500, 1000, 2000, 4000)
+DOCS = ROOT / "docs"
+FLOOR_PROGRAM = ROOT / "scripts" / "bench_floor.py"
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Params:
+    """One benchmark configuration."""
+
+    n: int  # chatbots preloaded in the account
+    m: int  # chatbots declared (and created by the first up)
+    limit: int  # the page size the emulator clamps to
+    latency_ms: float
+    repeat: int
+
+    @property
+    def scan_pages(self) -> int:
+        """List requests of one full scan of the account after the first up."""
+        return math.ceil((self.n + self.m) / self.limit)
+
+
+@dataclass
+class Step:
+    """One step's measurement (or the median of several)."""
+
+    seconds: float
+    requests: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    non_2xx: int = 0
+    samples: list[float] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+    @property
+    def writes(self) -> int:
+        return sum(self.requests[kind] for kind in WRITES)
+
+
+@dataclass
+class Run:
+    """Every step of one project (ours at one level, or the floor), and its state size."""
+
+    steps: dict[str, Step]
+    state_bytes: int
+    resources: int
+
+    @property
+    def state_per_resource(self) -> float:
+        return self.state_bytes / max(self.resources, 1)
+
+
+@dataclass
+class Report:
+    """The medians of every run of one configuration."""
+
+    params: Params
+    levels: dict[str, Run]
+    floor: Run
+
+    def ratio(self, level: str, step: str) -> float:
+        return self.levels[level].steps[step].seconds / self.floor.steps[step].seconds
+
+
+def classify(entry: dict[str, Any]) -> str:
+    """The kind of one logged API request."""
+    method, path = entry["method"], entry["path"].rstrip("/")
+    if path == CHATBOT_PATH:
+        return {"GET": "list", "POST": "post"}.get(method, "other")
+    if path.startswith(CHATBOT_PATH + "/") and path.count("/") == CHATBOT_PATH.count("/") + 1:
+        return {"GET": "get", "PUT": "put", "DELETE": "delete"}.get(method, "other")
+    if path == f"{USER_API}/plan" and method == "GET":
+        return "plan"
+    return "other"
+
+
+def count_requests(entries: Iterable[dict[str, Any]]) -> tuple[dict[str, int], int]:
+    """Requests by kind, and how many were answered other than 2xx."""
+    entries = list(entries)
+    kinds = Counter(classify(entry) for entry in entries)
+    non_2xx = sum(1 for entry in entries if not 200 <= int(entry["status"]) < 300)
+    return {kind: kinds.get(kind, 0) for kind in KINDS}, non_2xx
+
+
+def stack_file(m: int) -> str:
+    lines = ["chatbots:"]
+    for index in range(1, m + 1):
+        lines += [f"  bot-{index:04d}:", f"    title: bench-{index:04d}", f"    plan_id: {BASIC}"]
+    return "\n".join(lines) + "\n"
+
+
+def new_project(workdir: Path, main: Path, project_yaml: str) -> PulumiProject:
+    """A project folder with one program, this checkout's .venv, a fresh file backend."""
+    workdir.mkdir(parents=True)
+    shutil.copy(main, workdir / "__main__.py")
+    (workdir / "Pulumi.yaml").write_text(project_yaml)
+    (workdir / ".venv").symlink_to(ROOT / ".venv")
+    return PulumiProject(workdir, stack="bench").init()
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def step_actions(project: PulumiProject) -> dict[str, Callable[[], object]]:
+    # --expect-no-changes makes a second up that changes something fail the benchmark loudly.
+    return {
+        "up": project.up,
+        "second up": lambda: project.up("--expect-no-changes"),
+        "refresh": project.refresh,
+    }
+
+
+def state_of(project: PulumiProject, type_suffix: str) -> tuple[int, int]:
+    """Bytes of `pulumi stack export`, and how many resources of the type it holds."""
+    text = project.export_text()
+    resources = json.loads(text)["deployment"].get("resources") or []
+    return len(text.encode()), sum(1 for res in resources if res["type"].endswith(type_suffix))
+
+
+def run_ours(params: Params, level: str, workdir: Path, progress: Progress) -> Run:
+    """The three steps of this repo's program on a fresh emulator and a fresh state."""
+    flags = ["--token", TOKEN, "--level", level, "--preload", str(params.n)]
+    flags += ["--max-limit", str(params.limit), "--latency-ms", str(params.latency_ms)]
+    with emulator_process(*flags) as emulator:
+        admin = Admin(emulator.base_url, token=TOKEN)
+        project = new_project(workdir, ROOT / "__main__.py", (ROOT / "Pulumi.yaml").read_text())
+        project.config_set("caigunn:accessToken", TOKEN, secret=True)
+        project.config_set("caigunn:apiUrl", emulator.base_url)
+        (workdir / "stacks").mkdir()
+        (workdir / "stacks" / "bench.yaml").write_text(stack_file(params.m))
+        steps: dict[str, Step] = {}
+        for name, action in step_actions(project).items():
+            admin.clear_requests()
+            seconds = timed(action)
+            requests, non_2xx = count_requests(admin.requests())
+            steps[name] = Step(seconds, requests, non_2xx, [seconds])
+            progress(f"  {level:<8} {name:<10} {seconds:7.2f} s  {sum(requests.values())} requests")
+        state_bytes, resources = state_of(project, ":Chatbot")
+    return Run(steps, state_bytes, resources)
+
+
+FLOOR_YAML = """\
+name: caigunn-bench-floor
+description: the engine floor of scripts/bench.py (a no-op dynamic provider)
+runtime:
+  name: python
+  options:
+    virtualenv: .venv
+"""
+
+
+def run_floor(params: Params, workdir: Path, progress: Progress) -> Run:
+    """The same three steps on the same engine with a no-op dynamic provider and M resources."""
+    project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
+    project.config_set("bench:count", str(params.m))
+    steps: dict[str, Step] = {}
+    for name, action in step_actions(project).items():
+        seconds = timed(action)
+        steps[name] = Step(seconds, samples=[seconds])
+        progress(f"  {'floor':<8} {name:<10} {seconds:7.2f} s")
+    state_bytes, resources = state_of(project, ":NoOp")
+    return Run(steps, state_bytes, resources)
+
+
+def median_run(runs: Sequence[Run]) -> Run:
+    """Each number the median of the runs (median_low for counts, so it is one actually seen)."""
+    steps: dict[str, Step] = {}
+    for name in STEPS:
+        each = [run.steps[name] for run in runs]
+        steps[name] = Step(
+            statistics.median(step.seconds for step in each),
+            {kind: statistics.median_low(step.requests[kind] for step in each) for kind in KINDS},
+            statistics.median_low(step.non_2xx for step in each),
+            [sample for step in each for sample in step.samples],
+        )
+    return Run(
+        steps,
+        statistics.median_low(run.state_bytes for run in runs),
+        statistics.median_low(run.resources for run in runs),
+    )
+
+
+def measure(params: Params, progress: Progress) -> Report:
+    """Every run of one configuration; levels and floor interleaved so load spreads evenly."""
+    ours: dict[str, list[Run]] = {level: [] for level in LEVELS}
+    floors: list[Run] = []
+    with tempfile.TemporaryDirectory(prefix="caigunn-bench-") as tmp:
+        for index in range(params.repeat):
+            progress(f"run {index + 1}/{params.repeat} (N={params.n}, M={params.m})")
+            floors.append(run_floor(params, Path(tmp) / f"floor-{index}", progress))
+            for level in LEVELS:
+                ours[level].append(
+                    run_ours(params, level, Path(tmp) / f"{level}-{index}", progress)
+                )
+    for level, runs in ours.items():
+        for run in runs:
+            if run.resources != params.m:
+                raise SystemExit(
+                    f"{level}: the state holds {run.resources} chatbots, not {params.m}"
+                )
+    if any(run.resources != params.m for run in floors):
+        raise SystemExit(f"floor: the state does not hold {params.m} resources")
+    return Report(
+        params, {level: median_run(runs) for level, runs in ours.items()}, median_run(floors)
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of issue 9, and whether the measurement meets it."""
+
+    name: str
+    value: float
+    limit: float
+
+    @property
+    def passed(self) -> bool:
+        return self.value <= self.limit
+
+
+def targets(report: Report) -> list[Target]:
+    p, seed = report.params, report.levels["seed"]
+    found = [
+        Target(
+            "seed refresh: list requests <= ceil((N+M)/L) + 3",
+            seed.steps["refresh"].requests["list"],
+            p.scan_pages + 3,
+        ),
+        Target(
+            "seed up: list requests <= ceil((N+M)/L) + 2*M",
+            seed.steps["up"].requests["list"],
+            p.scan_pages + 2 * p.m,
+        ),
+    ]
+    for level in LEVELS:
+        for step in STEPS:
+            found.append(Target(f"{level} {step}: <= 1.5x floor", report.ratio(level, step), 1.5))
+    for level in LEVELS:
+        writes = report.levels[level].steps["second up"].writes
+        found.append(Target(f"{level} second up: 0 writes", writes, 0))
+    for level in LEVELS:
+        per_bot = report.levels[level].state_per_resource
+        found.append(Target(f"{level} state per chatbot <= 4 KB", per_bot, 4096))
+    return found
+
+
+def render_table(report: Report) -> str:
+    """The report as fixed-width text."""
+    p = report.params
+    clamp = f"page clamp L={p.limit}"
+    lines = [
+        f"CaiGunn benchmark: N={p.n} preloaded, M={p.m} declared, {clamp}, "
+        f"latency {p.latency_ms:g} ms, median of {p.repeat} run(s)",
+        f"one full scan = ceil((N+M)/L) = {p.scan_pages} list requests; "
+        "floor = the same engine, a no-op dynamic provider, M resources",
+        "",
+    ]
+    head = f"{'level':<8} {'step':<10} {'wall s':>7} {'floor s':>7} {'ratio':>6} "
+    head += " ".join(f"{kind:>6}" for kind in KINDS) + f" {'non2xx':>6} {'scans':>6}"
+    lines += [head, "-" * len(head)]
+    for level in LEVELS:
+        for name in STEPS:
+            step, floor = report.levels[level].steps[name], report.floor.steps[name]
+            row = f"{level:<8} {name:<10} {step.seconds:7.2f} {floor.seconds:7.2f} "
+            row += f"{report.ratio(level, name):5.2f}x "
+            row += " ".join(f"{step.requests[kind]:>6}" for kind in KINDS)
+            row += f" {step.non_2xx:>6} {step.requests['list'] / p.scan_pages:>6.1f}"
+            lines.append(row)
+    lines.append("")
+    sizes = ", ".join(
+        f"{level} {report.levels[level].state_per_resource / 1024:.2f} KB" for level in LEVELS
+    )
+    lines.append(
+        f"state per chatbot (pulumi stack export / M): {sizes}; "
+        f"floor {report.floor.state_per_resource / 1024:.2f} KB per resource"
+    )
+    lines += ["", "targets (issue 9)"]
+    for target in targets(report):
+        value = f"{target.value:.2f}" if isinstance(target.value, float) else str(target.value)
+        lines.append(
+            f"  {'PASS' if target.passed else 'FAIL'}  {target.name:<50} got {value:>8}  "
+            f"limit {target.limit:g}"
+        )
+    return "\n".join(lines)
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    def run_json(run: Run) -> dict[str, Any]:
+        return {
+            "steps": {
+                name: {**asdict(step), "total": step.total} for name, step in run.steps.items()
+            },
+            "state_bytes": run.state_bytes,
+            "resources": run.resources,
+            "state_bytes_per_resource": run.state_per_resource,
+        }
+
+    return {
+        "params": {**asdict(report.params), "scan_pages": report.params.scan_pages},
+        "levels": {
+            level: {
+                **run_json(run),
+                "ratio_to_floor": {name: report.ratio(level, name) for name in STEPS},
+            }
+            for level, run in report.levels.items()
+        },
+        "floor": run_json(report.floor),
+        "targets": [{**asdict(target), "pass": target.passed} for target in targets(report)],
+    }
+
+
+def sweep(base: Params, ns: Sequence[int], out_dir: Path, progress: Progress) -> list[Report]:
+    """One report per N (M fixed), drawn as a PNG and tabled as markdown in out_dir."""
+    reports = []
+    for n in ns:
+        params = Params(n, base.m, base.limit, base.latency_ms, base.repeat)
+        reports.append(measure(params, progress))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    draw_sweep(reports, out_dir / "benchmark-sweep.png")
+    (out_dir / "benchmark-sweep.md").write_text(sweep_markdown(reports))
+    return reports
+
+
+def draw_sweep(reports: Sequence[Report], png: Path) -> None:
+    """Requests and wall time against N for refresh and up, ours at both levels beside the floor."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
+
+    p = reports[0].params
+    ns = [report.params.n for report in reports]
+    one_scan = [report.params.scan_pages for report in reports]
+    fig, axes = plt.subplots(2, 2, figsize=(12, 9), sharex=True)
+    styles = {"seed": ("tab:red", "o"), "current": ("tab:blue", "s")}
+    for column, step in enumerate(("refresh", "up")):
+        requests_ax, time_ax = axes[0][column], axes[1][column]
+        # Reference shapes: what one scan per run costs, and what one scan per chatbot would.
+        requests_ax.plot(ns, one_scan, "k--", lw=1, label="one full scan: ceil((N+M)/L)")
+        requests_ax.plot(
+            ns,
+            [p.m * pages for pages in one_scan],
+            "k:",
+            lw=1,
+            label="a scan per chatbot: M x scan",
+        )
+        for level, (color, marker) in styles.items():
+            requests_ax.plot(
+                ns,
+                [r.levels[level].steps[step].total for r in reports],
+                color=color,
+                marker=marker,
+                label=f"ours, {level} (all API requests)",
+            )
+            time_ax.plot(
+                ns,
+                [r.levels[level].steps[step].seconds for r in reports],
+                color=color,
+                marker=marker,
+                label=f"ours, {level}",
+            )
+        floor = [r.floor.steps[step].seconds for r in reports]
+        time_ax.plot(ns, floor, color="tab:gray", marker="^", label="engine floor (no-op provider)")
+        time_ax.plot(
+            ns, [1.5 * s for s in floor], color="tab:gray", ls=":", lw=1, label="1.5x floor"
+        )
+        title = f"{step} (M={p.m}{' new' if step == 'up' else ''})"
+        requests_ax.set_title(f"{title}: API requests")
+        time_ax.set_title(f"{title}: wall time")
+        requests_ax.set_ylabel("requests (log)")
+        time_ax.set_ylabel("seconds (log)")
+        time_ax.set_xlabel("N, chatbots already in the account (log)")
+        for ax in (requests_ax, time_ax):
+            ax.set_xscale("log")
+            ax.set_yscale("log")
+            ax.set_xticks(ns, [str(n) for n in ns])
+            ax.minorticks_off()
+            ax.grid(True, which="major", alpha=0.3)
+            ax.legend(fontsize=8)
+    fig.suptitle(
+        f"CaiGunn provider vs engine floor: M={p.m} declared, pages clamped to L={p.limit}, "
+        f"{p.latency_ms:g} ms latency, median of {p.repeat} run(s)"
+    )
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+
+
+def sweep_markdown(reports: Sequence[Report]) -> str:
+    p = reports[0].params
+    lines = [
+        f"# Benchmark sweep: M={p.m}, L={p.limit}, {p.latency_ms:g} ms latency, "
+        f"median of {p.repeat} run(s)",
+        "",
+        f"Made by `scripts/bench.py --sweep` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
+        "see `benchmark-sweep.png`. Times in seconds; requests are all API requests of the step, "
+        "list pages in brackets; one scan = ceil((N+M)/L) list requests.",
+        "",
+    ]
+    head = ["N", "one scan"]
+    for level in LEVELS:
+        head += [f"{level} {step}" for step in STEPS]
+    head += [f"floor {step}" for step in STEPS]
+    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for report in reports:
+        cells = [str(report.params.n), str(report.params.scan_pages)]
+        for level in LEVELS:
+            for name in STEPS:
+                step = report.levels[level].steps[name]
+                cells.append(f"{step.seconds:.1f} s, {step.total} ({step.requests['list']})")
+        cells += [f"{report.floor.steps[name].seconds:.1f} s" for name in STEPS]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2000, help="chatbots preloaded (default 2000)")
+    parser.add_argument("--m", type=int, default=50, help="chatbots declared (default 50)")
+    parser.add_argument("--limit", type=int, default=30, help="page size clamp L (default 30)")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="per request (default 20)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs; medians are reported")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    parser.add_argument("--json-out", type=Path, help="also write the JSON to this file")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument("--sweep", action="store_true", help=f"N = {SWEEP_NS}, PNG in docs/")
+    parser.add_argument(
+        "--sweep-ns", type=lambda text: [int(part) for part in text.split(",")], default=SWEEP_NS
+    )
+    parser.add_argument("--out-dir", type=Path, default=DOCS, help="where --sweep writes")
+    args = parser.parse_args(argv)
+    if args.n < 0 or min(args.m, args.limit, args.repeat) < 1:
+        parser.error("--m, --limit and --repeat must be at least 1, --n at least 0")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    params = Params(args.n, args.m, args.limit, args.latency_ms, args.repeat)
+    if args.sweep:
+        reports = sweep(params, args.sweep_ns, args.out_dir, progress)
+        document: Any = [report_json(report) for report in reports]
+        text = sweep_markdown(reports)
+        text += f"\nwrote {args.out_dir / 'benchmark-sweep.png'} and benchmark-sweep.md"
+    else:
+        reports = [measure(params, progress)]
+        document, text = report_json(reports[0]), render_table(reports[0])
+    if args.json_out is not None:
+        args.json_out.write_text(json.dumps(document, indent=2) + "\n")
+    print(json.dumps(document, indent=2) if args.json else text)
+    failed = any(not target.passed for report in reports for target in targets(report))
+    return 1 if args.check and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

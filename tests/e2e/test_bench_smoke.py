@@ -44,4 +44,4 @@ def test_bench_prints_every_column_for_every_step_and_level(tmp_path: Path) -> N
         assert steps["up"]["requests"]["post"] == 3
         assert sum(steps["second up"]["requests"][kind] for kind in ("post", "put", "delete")) == 0
     assert set(report["floor"]["steps"]) == {"up", "second up", "refresh"}
-    assert report["floor"]["resources"] == 3
+    assert report["floor"]["state"]["resources"] == 3

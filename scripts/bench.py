@@ -419,7 +419,7 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
     styles = {"seed": ("tab:red", "o"), "current": ("tab:blue", "s")}
     for column, step in enumerate(("refresh", "up")):
         requests_ax, time_ax = axes[0][column], axes[1][column]
-        # Reference shapes: what one scan per run costs, and what one scan per chatbot would.
+        # Reference shapes: one scan per run (grows with N/L), one scan per chatbot (M x N/L).
         requests_ax.plot(ns, one_scan, "k--", lw=1, label="one full scan: ceil((N+M)/L)")
         requests_ax.plot(
             ns,
@@ -429,38 +429,43 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
             label="a scan per chatbot: M x scan",
         )
         for level, (color, marker) in styles.items():
+            steps = [report.levels[level].steps[step] for report in reports]
             requests_ax.plot(
-                ns,
-                [r.levels[level].steps[step].total for r in reports],
-                color=color,
-                marker=marker,
-                label=f"ours, {level} (all API requests)",
+                ns, [s.total for s in steps], color=color, marker=marker, label=f"{level}: all"
             )
+            # A log axis cannot draw 0: a level that lists nothing in this step has no such line.
+            if any(s.requests["list"] for s in steps):
+                requests_ax.plot(
+                    ns,
+                    [s.requests["list"] or math.nan for s in steps],
+                    color=color,
+                    marker=marker,
+                    ls="--",
+                    mfc="none",
+                    label=f"{level}: list pages",
+                )
             time_ax.plot(
-                ns,
-                [r.levels[level].steps[step].seconds for r in reports],
-                color=color,
-                marker=marker,
-                label=f"ours, {level}",
+                ns, [s.seconds for s in steps], color=color, marker=marker, label=f"ours, {level}"
             )
-        floor = [r.floor.steps[step].seconds for r in reports]
+        floor = [report.floor.steps[step].seconds for report in reports]
         time_ax.plot(ns, floor, color="tab:gray", marker="^", label="engine floor (no-op provider)")
         time_ax.plot(
             ns, [1.5 * s for s in floor], color="tab:gray", ls=":", lw=1, label="1.5x floor"
         )
-        title = f"{step} (M={p.m}{' new' if step == 'up' else ''})"
+        title = f"{step} of M={p.m}{' new' if step == 'up' else ''} chatbots"
         requests_ax.set_title(f"{title}: API requests")
         time_ax.set_title(f"{title}: wall time")
-        requests_ax.set_ylabel("requests (log)")
-        time_ax.set_ylabel("seconds (log)")
-        time_ax.set_xlabel("N, chatbots already in the account (log)")
+        requests_ax.set_ylabel("requests (log scale)")
+        requests_ax.set_yscale("log")
+        time_ax.set_ylabel("seconds")
+        time_ax.set_ylim(bottom=0)
+        time_ax.set_xlabel("N, chatbots already in the account (log scale)")
         for ax in (requests_ax, time_ax):
             ax.set_xscale("log")
-            ax.set_yscale("log")
             ax.set_xticks(ns, [str(n) for n in ns])
             ax.minorticks_off()
             ax.grid(True, which="major", alpha=0.3)
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=8, loc="upper left")
     fig.suptitle(
         f"CaiGunn provider vs engine floor: M={p.m} declared, pages clamped to L={p.limit}, "
         f"{p.latency_ms:g} ms latency, median of {p.repeat} run(s)"
@@ -468,6 +473,25 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
     fig.tight_layout()
     fig.savefig(png, dpi=100)
     plt.close(fig)
+
+
+def report_from_json(document: dict[str, Any]) -> Report:
+    """The inverse of report_json, so that a recorded sweep can be drawn again."""
+
+    def run(data: dict[str, Any]) -> Run:
+        steps = {
+            name: Step(step["seconds"], step["requests"], step["non_2xx"], step["samples"])
+            for name, step in data["steps"].items()
+        }
+        return Run(steps, State(**data["state"]))
+
+    params = {key: document["params"][key] for key in ("n", "m", "limit", "latency_ms", "repeat")}
+    return Report(
+        Params(**params),
+        {level: run(data) for level, data in document["levels"].items()},
+        run(document["floor"]),
+        {level: data["ratio_to_floor"] for level, data in document["levels"].items()},
+    )
 
 
 def sweep_markdown(reports: Sequence[Report]) -> str:
@@ -512,6 +536,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--sweep-ns", type=lambda text: [int(part) for part in text.split(",")], default=SWEEP_NS
     )
     parser.add_argument("--out-dir", type=Path, default=DOCS, help="where --sweep writes")
+    parser.add_argument(
+        "--replot", type=Path, metavar="JSON", help="redraw a sweep from its --json-out file"
+    )
     args = parser.parse_args(argv)
     if args.n < 0 or min(args.m, args.limit, args.repeat) < 1:
         parser.error("--m, --limit and --repeat must be at least 1, --n at least 0")
@@ -525,6 +552,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(line, file=sys.stderr, flush=True)
 
     params = Params(args.n, args.m, args.limit, args.latency_ms, args.repeat)
+    if args.replot is not None:
+        reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
+        draw_sweep(reports, args.out_dir / "benchmark-sweep.png")
+        print(f"wrote {args.out_dir / 'benchmark-sweep.png'}")
+        return 0
     if args.sweep:
         reports = sweep(params, args.sweep_ns, args.out_dir, progress)
         document: Any = [report_json(report) for report in reports]

@@ -12,6 +12,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,26 +183,24 @@ def state_of(project: PulumiProject, type_suffix: str) -> State:
     )
 
 
-def run_ours(params: Params, level: str, workdir: Path, progress: Progress) -> Run:
-    """The three steps of this repo's program on a fresh emulator and a fresh state."""
-    flags = ["--token", TOKEN, "--level", level, "--preload", str(params.n)]
-    flags += ["--max-limit", str(params.limit), "--latency-ms", str(params.latency_ms)]
-    with emulator_process(*flags) as emulator:
-        admin = Admin(emulator.base_url, token=TOKEN)
-        project = new_project(workdir, ROOT / "__main__.py", (ROOT / "Pulumi.yaml").read_text())
-        project.config_set("caigunn:accessToken", TOKEN, secret=True)
-        project.config_set("caigunn:apiUrl", emulator.base_url)
-        (workdir / "stacks").mkdir()
-        (workdir / "stacks" / "bench.yaml").write_text(stack_file(params.m))
-        steps: dict[str, Step] = {}
-        for name, action in step_actions(project).items():
-            admin.clear_requests()
-            seconds = timed(action)
-            requests, non_2xx = count_requests(admin.requests())
-            steps[name] = Step(seconds, requests, non_2xx, [seconds])
-            progress(f"  {level:<8} {name:<10} {seconds:7.2f} s  {sum(requests.values())} requests")
-        state = state_of(project, ":Chatbot")
-    return Run(steps, state)
+@dataclass
+class Subject:
+    """One project measured in a run: ours at one level (with its emulator), or the floor."""
+
+    name: str
+    project: PulumiProject
+    type_suffix: str
+    admin: Admin | None = None  # the emulator whose request log counts this subject's calls
+
+
+def our_project(params: Params, base_url: str, workdir: Path) -> PulumiProject:
+    """This repo's program and Pulumi.yaml, M chatbots declared, pointed at one emulator."""
+    project = new_project(workdir, ROOT / "__main__.py", (ROOT / "Pulumi.yaml").read_text())
+    project.config_set("caigunn:accessToken", TOKEN, secret=True)
+    project.config_set("caigunn:apiUrl", base_url)
+    (workdir / "stacks").mkdir()
+    (workdir / "stacks" / "bench.yaml").write_text(stack_file(params.m))
+    return project
 
 
 FLOOR_YAML = """\
@@ -214,16 +213,46 @@ runtime:
 """
 
 
-def run_floor(params: Params, workdir: Path, progress: Progress) -> Run:
-    """The same three steps on the same engine with a no-op dynamic provider and M resources."""
+def floor_project(params: Params, workdir: Path) -> PulumiProject:
+    """The same engine with a no-op dynamic provider (scripts/bench_floor.py) and M resources."""
     project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
     project.config_set("bench:count", str(params.m))
-    steps: dict[str, Step] = {}
-    for name, action in step_actions(project).items():
-        seconds = timed(action)
-        steps[name] = Step(seconds, samples=[seconds])
-        progress(f"  {'floor':<8} {name:<10} {seconds:7.2f} s")
-    return Run(steps, state_of(project, ":NoOp"))
+    return project
+
+
+def run_once(params: Params, index: int, workdir: Path, progress: Progress) -> dict[str, Run]:
+    """One run: the floor and ours at each level, on fresh emulators and fresh states.
+
+    Each step is taken by every subject back to back, so that a subject and its floor are timed
+    seconds apart under the same load from the rest of the machine; the order rotates per run.
+    """
+    with ExitStack() as stack:
+        subjects = [Subject("floor", floor_project(params, workdir / "floor"), ":NoOp")]
+        for level in LEVELS:
+            flags = ["--token", TOKEN, "--level", level, "--preload", str(params.n)]
+            flags += ["--max-limit", str(params.limit), "--latency-ms", str(params.latency_ms)]
+            emulator = stack.enter_context(emulator_process(*flags))
+            project = our_project(params, emulator.base_url, workdir / level)
+            admin = Admin(emulator.base_url, token=TOKEN)
+            stack.callback(admin.session.close)
+            subjects.append(Subject(level, project, ":Chatbot", admin))
+        shift = index % len(subjects)
+        order = subjects[shift:] + subjects[:shift]
+        steps: dict[str, dict[str, Step]] = {subject.name: {} for subject in subjects}
+        for name in STEPS:
+            for subject in order:
+                if subject.admin is not None:
+                    subject.admin.clear_requests()
+                seconds = timed(step_actions(subject.project)[name])
+                step = Step(seconds, samples=[seconds])
+                if subject.admin is not None:
+                    step.requests, step.non_2xx = count_requests(subject.admin.requests())
+                steps[subject.name][name] = step
+                progress(f"  {subject.name:<8} {name:<10} {seconds:7.2f} s  {step.total} requests")
+        return {
+            subject.name: Run(steps[subject.name], state_of(subject.project, subject.type_suffix))
+            for subject in subjects
+        }
 
 
 def median_run(runs: Sequence[Run]) -> Run:
@@ -243,17 +272,16 @@ def median_run(runs: Sequence[Run]) -> Run:
 
 
 def measure(params: Params, progress: Progress) -> Report:
-    """Every run of one configuration; levels and floor interleaved so load spreads evenly."""
+    """Every run of one configuration, and their medians."""
     ours: dict[str, list[Run]] = {level: [] for level in LEVELS}
     floors: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="caigunn-bench-") as tmp:
         for index in range(params.repeat):
             progress(f"run {index + 1}/{params.repeat} (N={params.n}, M={params.m})")
-            floors.append(run_floor(params, Path(tmp) / f"floor-{index}", progress))
+            subjects = run_once(params, index, Path(tmp) / f"run-{index}", progress)
+            floors.append(subjects["floor"])
             for level in LEVELS:
-                ours[level].append(
-                    run_ours(params, level, Path(tmp) / f"{level}-{index}", progress)
-                )
+                ours[level].append(subjects[level])
     for level, runs in ours.items():
         for run in runs:
             if run.state.resources != params.m:
@@ -495,29 +523,42 @@ def report_from_json(document: dict[str, Any]) -> Report:
 
 
 def sweep_markdown(reports: Sequence[Report]) -> str:
+    """The sweep's numbers as two markdown tables: wall time, and API requests."""
     p = reports[0].params
+    runs = [*(f"{level} {step}" for level in LEVELS for step in STEPS)]
     lines = [
         f"# Benchmark sweep: M={p.m}, L={p.limit}, {p.latency_ms:g} ms latency, "
         f"median of {p.repeat} run(s)",
         "",
-        f"Made by `scripts/bench.py --sweep` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; "
-        "see `benchmark-sweep.png`. Times in seconds; requests are all API requests of the step, "
-        "list pages in brackets; one scan = ceil((N+M)/L) list requests.",
+        f"Made by `scripts/bench.py --sweep` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; drawn in "
+        "`benchmark-sweep.png`. One scan = ceil((N+M)/L) list requests.",
         "",
+        "Wall time in seconds (ours, and the engine floor: a no-op dynamic provider):",
+        "",
+        "| N | " + " | ".join([*runs, *(f"floor {step}" for step in STEPS)]) + " |",
+        "|---:" * (1 + len(runs) + len(STEPS)) + "|",
     ]
-    head = ["N", "one scan"]
-    for level in LEVELS:
-        head += [f"{level} {step}" for step in STEPS]
-    head += [f"floor {step}" for step in STEPS]
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for report in reports:
-        cells = [str(report.params.n), str(report.params.scan_pages)]
-        for level in LEVELS:
-            for name in STEPS:
-                step = report.levels[level].steps[name]
-                cells.append(f"{step.seconds:.1f} s, {step.total} ({step.requests['list']})")
-        cells += [f"{report.floor.steps[name].seconds:.1f} s" for name in STEPS]
-        lines.append("| " + " | ".join(cells) + " |")
+        cells = [
+            f"{report.levels[level].steps[step].seconds:.1f}" for level in LEVELS for step in STEPS
+        ]
+        cells += [f"{report.floor.steps[step].seconds:.1f}" for step in STEPS]
+        lines.append(f"| {report.params.n} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "API requests: all of the step's, and in brackets its list pages:",
+        "",
+        "| N | one scan | " + " | ".join(runs) + " |",
+        "|---:" * (2 + len(runs)) + "|",
+    ]
+    for report in reports:
+        cells = [
+            f"{step.total} ({step.requests['list']})"
+            for step in (report.levels[level].steps[name] for level in LEVELS for name in STEPS)
+        ]
+        lines.append(
+            f"| {report.params.n} | {report.params.scan_pages} | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -555,7 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.replot is not None:
         reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
         draw_sweep(reports, args.out_dir / "benchmark-sweep.png")
-        print(f"wrote {args.out_dir / 'benchmark-sweep.png'}")
+        (args.out_dir / "benchmark-sweep.md").write_text(sweep_markdown(reports))
+        print(f"wrote {args.out_dir / 'benchmark-sweep.png'} and benchmark-sweep.md")
         return 0
     if args.sweep:
         reports = sweep(params, args.sweep_ns, args.out_dir, progress)

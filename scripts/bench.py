@@ -108,6 +108,7 @@ class Report:
     # ours / floor per level and step: the median of each run's own ratio, since a run's floor
     # was measured minutes from it, under the same load from the rest of the machine.
     ratios: dict[str, dict[str, float]]
+    measured_at: str = field(default_factory=lambda: f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
     def ratio(self, level: str, step: str) -> float:
         return self.ratios[level][step]
@@ -408,6 +409,7 @@ def report_json(report: Report) -> dict[str, Any]:
         }
 
     return {
+        "measured_at": report.measured_at,
         "params": {**asdict(report.params), "scan_pages": report.params.scan_pages},
         "levels": {
             level: {
@@ -443,10 +445,10 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
     p = reports[0].params
     ns = [report.params.n for report in reports]
     one_scan = [report.params.scan_pages for report in reports]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 9), sharex=True)
+    fig, axes = plt.subplots(3, 2, figsize=(13, 12), sharex=True)
     styles = {"seed": ("tab:red", "o"), "current": ("tab:blue", "s")}
     for column, step in enumerate(("refresh", "up")):
-        requests_ax, time_ax = axes[0][column], axes[1][column]
+        requests_ax, time_ax, ratio_ax = axes[0][column], axes[1][column], axes[2][column]
         # Reference shapes: one scan per run (grows with N/L), one scan per chatbot (M x N/L).
         requests_ax.plot(ns, one_scan, "k--", lw=1, label="one full scan: ceil((N+M)/L)")
         requests_ax.plot(
@@ -475,6 +477,13 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
             time_ax.plot(
                 ns, [s.seconds for s in steps], color=color, marker=marker, label=f"ours, {level}"
             )
+            ratio_ax.plot(
+                ns,
+                [report.ratio(level, step) for report in reports],
+                color=color,
+                marker=marker,
+                label=f"ours / floor, {level}",
+            )
         floor = [report.floor.steps[step].seconds for report in reports]
         time_ax.plot(ns, floor, color="tab:gray", marker="^", label="engine floor (no-op provider)")
         time_ax.plot(
@@ -487,8 +496,14 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
         requests_ax.set_yscale("log")
         time_ax.set_ylabel("seconds")
         time_ax.set_ylim(bottom=0)
-        time_ax.set_xlabel("N, chatbots already in the account (log scale)")
-        for ax in (requests_ax, time_ax):
+        # The floor moves with the machine's load; the ratio, paired run by run, much less.
+        ratio_ax.axhline(1.5, color="tab:gray", ls=":", lw=1, label="target: 1.5x floor")
+        ratio_ax.axhline(1.0, color="tab:gray", lw=1, label="the floor")
+        ratio_ax.set_title(f"{title}: wall time / floor, per run")
+        ratio_ax.set_ylabel("ratio")
+        ratio_ax.set_ylim(bottom=0)
+        ratio_ax.set_xlabel("N, chatbots already in the account (log scale)")
+        for ax in (requests_ax, time_ax, ratio_ax):
             ax.set_xscale("log")
             ax.set_xticks(ns, [str(n) for n in ns])
             ax.minorticks_off()
@@ -519,6 +534,7 @@ def report_from_json(document: dict[str, Any]) -> Report:
         {level: run(data) for level, data in document["levels"].items()},
         run(document["floor"]),
         {level: data["ratio_to_floor"] for level, data in document["levels"].items()},
+        document["measured_at"],
     )
 
 
@@ -530,7 +546,8 @@ def sweep_markdown(reports: Sequence[Report]) -> str:
         f"# Benchmark sweep: M={p.m}, L={p.limit}, {p.latency_ms:g} ms latency, "
         f"median of {p.repeat} run(s)",
         "",
-        f"Made by `scripts/bench.py --sweep` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; drawn in "
+        f"Measured by `scripts/bench.py --sweep`, {reports[0].measured_at} to "
+        f"{reports[-1].measured_at}; drawn in "
         "`benchmark-sweep.png`. One scan = ceil((N+M)/L) list requests.",
         "",
         "Wall time in seconds (ours, and the engine floor: a no-op dynamic provider):",

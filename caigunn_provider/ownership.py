@@ -17,12 +17,17 @@ from typing import Any
 
 from caigunn_provider import policy
 from caigunn_provider.client import ChatbotRow, CreatedChatbot
-from caigunn_provider.errors import CaiGunnError, NotFoundError, OwnershipError
+from caigunn_provider.errors import (
+    APIConnectionError,
+    CaiGunnError,
+    NotFoundError,
+    OwnershipError,
+)
 from caigunn_provider.runtime import Context
 
 # Pauses before each look for the chatbot a lost create may have made (a server may show a new
 # row a moment late); their sum bounds how long one create waits before sending again.
-SETTLE_DELAYS = (0.0, 1.0, 2.0, 4.0)
+SETTLE_DELAYS = (0.0, 1.0, 3.0)
 # How often a create whose answer was lost is sent again when it surely did not happen.
 MAX_POSTS = 3
 # Pauses between looks for a created chatbot's row by its api_key (seed level: no id returned).
@@ -58,10 +63,9 @@ def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) 
         found = _match_lost_create(ctx, key, before, cause)
         if found is not None:
             return Made(found)
+    # Every attempt was proven not to have made a chatbot: nothing is left behind.
     assert cause is not None
-    raise policy.create_unresolved(
-        title, cause, f"it was sent {MAX_POSTS} times without a clear answer"
-    )
+    raise policy.create_gave_up(title, cause, MAX_POSTS)
 
 
 def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Made:
@@ -76,6 +80,22 @@ def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Ma
         )
     ctx.listing.record_created(row)
     return Made(row, created.expired_at)
+
+
+def apply_ignored_settings(ctx: Context, chatbot_id: str, settings: Mapping[str, Any]) -> None:
+    """One PUT for the declared settings a create did not keep, where the API shows them.
+
+    The reference lists the settings as create fields, so the POST carries them; a server that
+    ignores some on create is caught by reading back the ones its info answer returns.
+    """
+    info = ctx.client.get_chatbot(chatbot_id)
+    missed = {
+        key: value
+        for key, value in settings.items()
+        if key in info.settings and info.settings[key] != value
+    }
+    if missed:
+        ctx.client.update_chatbot(chatbot_id, missed)
 
 
 def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
@@ -120,7 +140,7 @@ def _match_lost_create(
     # Another create of this title still waiting for its answer may be told any new row is its.
     ctx.claims.wait_quiet(key, timeout=120)
     try:
-        for delay in SETTLE_DELAYS:
+        for delay in _settle_delays(ctx, cause):
             time.sleep(delay)
             with ctx.matching:
                 rows = ctx.listing.rescan().rows.values()
@@ -142,17 +162,39 @@ def _match_lost_create(
         ctx.claims.matched(key)
 
 
-def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) -> ChatbotRow:
+def _settle_delays(ctx: Context, cause: BaseException) -> tuple[float, ...]:
+    """How long to look for a lost create's chatbot before deciding it was never made.
+
+    A request that timed out may still be at work on the server: its chatbot can appear as late
+    as another timeout's worth of time afterwards, so that much is waited for too.
+    """
+    if isinstance(cause, APIConnectionError) and cause.timed_out:
+        return (*SETTLE_DELAYS, ctx.client.transport.timeout[1])
+    return SETTLE_DELAYS
+
+
+def adopt(
+    ctx: Context,
+    chatbot_id: str,
+    title: str,
+    plan_id: str,
+    settings: Mapping[str, Any],
+    *,
+    why: str,
+) -> Live:
     """The existing chatbot chatbot_id, if it matches the entry; nothing is written.
 
-    Following Pulumi's import convention, a chatbot whose live title or plan differs from the
-    entry is not changed to fit: the differences are listed, and the user aligns the file first.
+    Following Pulumi's import convention, a chatbot whose live title, plan or readable settings
+    differ from the entry is not changed to fit: the differences are listed, and the user aligns
+    the file first. Settings the API does not return cannot be compared; they are applied by the
+    next `pulumi up`.
     """
-    live_row = live(ctx, chatbot_id)
-    if live_row is None:
+    found = live(ctx, chatbot_id)
+    if found is None:
         raise OwnershipError(
             f"{why}: chatbot {chatbot_id} is not in this CaiGunn account; check the id"
         )
+    live_row = found.row
     differences = []
     if live_row.title != title:
         differences.append(
@@ -162,6 +204,12 @@ def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) 
         differences.append(
             f"plan_id is {live_row.plan_id} in CaiGunn but {plan_id} in the stack file"
         )
+    for key, value in settings.items():
+        if key in found.settings and found.settings[key] != value:
+            differences.append(
+                f"{key} is {_short(found.settings[key])} in CaiGunn but {_short(value)} in the "
+                "stack file"
+            )
     if differences:
         raise OwnershipError(
             f"{why}: chatbot {chatbot_id} differs from this entry: {'; '.join(differences)}. "
@@ -170,20 +218,34 @@ def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) 
         )
     if not ctx.claims.take(chatbot_id):
         raise OwnershipError(f"{why}: chatbot {chatbot_id} is already owned by another entry")
-    return live_row
+    return found
 
 
-def live(ctx: Context, chatbot_id: str) -> ChatbotRow | None:
+@dataclass(frozen=True)
+class Live:
+    """A chatbot as CaiGunn has it now, with the settings its info answer returns (if any)."""
+
+    row: ChatbotRow
+    settings: Mapping[str, Any]
+
+
+def live(ctx: Context, chatbot_id: str) -> Live | None:
     """The chatbot as CaiGunn has it now; None only when proven gone (a 404, a proven scan)."""
     if ctx.client.api_level() == "seed":
-        return ctx.listing.find(chatbot_id)
+        row = ctx.listing.find(chatbot_id)
+        return Live(row, {}) if row is not None else None
     try:
         info = ctx.client.get_chatbot(chatbot_id)
     except NotFoundError:
         return None
     if info.is_deleted:
         return None
-    return ChatbotRow(info.id, info.title, info.api_key, info.plan_id)
+    return Live(ChatbotRow(info.id, info.title, info.api_key, info.plan_id), info.settings)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _ids_titled(rows: Iterable[ChatbotRow], title: str) -> set[str]:

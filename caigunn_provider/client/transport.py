@@ -112,6 +112,7 @@ class Transport:
         *,
         timeout: float = 30.0,
         retries: int = 4,
+        connect_retries: int | None = None,
         backoff_factor: float = 0.5,
         retry_after_max: int = 60,
     ) -> None:
@@ -128,7 +129,7 @@ class Transport:
         self.timeout = (min(timeout, 10.0), timeout)
         self._retry = _Retry(
             total=retries,
-            connect=retries,
+            connect=retries if connect_retries is None else connect_retries,
             read=retries,
             status=retries,
             # After a TLS failure or the like we cannot tell whether a POST reached the server.
@@ -197,6 +198,7 @@ class Transport:
                 method=method,
                 url=url,
                 reached=not _never_sent(exc),
+                timed_out=isinstance(exc, requests.ReadTimeout),
             ) from exc
         if response.status_code >= 300:
             self._raise_for_status(method, url, response, errors or {})

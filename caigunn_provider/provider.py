@@ -93,7 +93,7 @@ class ChatbotProvider(ResourceProvider):
             failures.append(CheckFailure("settings", "must be a mapping of chatbot settings"))
         if failures:
             return CheckResult(news, failures)
-        news["settings"] = dict(news.get("settings") or {})
+        news["settings"] = dict(news.get("settings") or {}) or None
         replacing = bool(olds) and olds.get("plan_id") != news.get("plan_id")
         if olds:
             # The resource exists: adoption happened when it was created and is never redone.
@@ -138,7 +138,7 @@ class ChatbotProvider(ResourceProvider):
             # Settings the API does not return could not be compared: the next `up` applies them.
             verified = {k: v for k, v in settings.items() if k in found.settings}
             outs = self._outs(found.row, plan_id, verified, plan_verified=current)
-            return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT))})
+            return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT)) or None})
         try:
             made = ownership.create(ctx, title, plan_id, settings)
             if settings:
@@ -159,10 +159,13 @@ class ChatbotProvider(ResourceProvider):
             **props,
             "title": live.title,
             "plan_id": live.plan_id or props.get("plan_id"),
-            "plan_verified": bool(props.get("plan_verified")) or live.plan_id is not None,
+            "plan_verified": None
+            if props.get("plan_verified") is not False or live.plan_id
+            else False,
             "api_key": live.api_key or props.get("api_key"),
             # Settings the API returns show drift; write-only ones keep what was last sent.
-            "settings": {key: found.settings.get(key, value) for key, value in managed.items()},
+            "settings": {key: found.settings.get(key, value) for key, value in managed.items()}
+            or None,
         }
         # The inputs follow the live values, so that the next diff shows what the file changes.
         inputs = {key: outs.get(key) if key not in ONE_SHOT else None for key in INPUTS}
@@ -257,14 +260,15 @@ class ChatbotProvider(ResourceProvider):
         plan_verified: bool = True,
         expired_at: str | None = None,
     ) -> dict[str, Any]:
+        # The flags are recorded only where they say something (a None is left out of the state).
         return {
             "title": row.title,
             "plan_id": plan_id,
-            "plan_verified": plan_verified,
+            "plan_verified": None if plan_verified else False,
             "api_key": row.api_key,
             "expired_at": expired_at,
-            "adopted": False,
-            "settings": settings,
+            "adopted": None,
+            "settings": settings or None,
         }
 
 

@@ -178,7 +178,7 @@ class ChatbotProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         ctx = self._context()
         changed = _changed_settings(olds, news)
-        outs = {**olds, "title": news["title"], "settings": news.get("settings") or {}}
+        outs = {**olds, "title": news["title"], "settings": news.get("settings") or None}
         if not changed and olds.get("title") == news["title"]:
             return UpdateResult(outs)  # only settings taken out of the entry: nothing to send
         if self._level(ctx) == "seed":

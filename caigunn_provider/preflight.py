@@ -82,12 +82,15 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
         elif plan_id is not None:
             plan_ids[name] = plan_id
         if spec.settings and account.level == "seed":
-            first = min(spec.settings, key=lambda key: spec.lines.get(key, spec.line))
-            line = spec.lines.get(first, spec.line)
+            # Named as the entry writes them: a prompt may come from prompt_file.
+            written = [
+                key for key in spec.lines if key in spec.settings or key == "prompt_file"
+            ] or list(spec.settings)
+            line = spec.lines.get(written[0], spec.line)
             problems.append(
-                f"{where.format(line=line)}.{first}: chatbot settings ({', '.join(spec.settings)}) "
-                "need the current CaiGunn API, and this one offers only list and create; remove "
-                "them from the entry"
+                f"{where.format(line=line)}.{written[0]}: chatbot settings "
+                f"({', '.join(written)}) need the current CaiGunn API, and this one offers only "
+                "list and create; remove them from the entry"
             )
     if problems:
         raise StackFileError(problems)

@@ -113,6 +113,9 @@ class ChatbotProvider(ResourceProvider):
             bool(replaces)
             or olds.get("title") != news.get("title")
             or bool(_changed_settings(olds, news))
+            # A setting taken out of the entry is no longer managed: the update drops it from the
+            # state (nothing is sent), so that declaring it again later sends it again.
+            or bool(set(olds.get("settings") or {}) - set(news.get("settings") or {}))
         )
         return DiffResult(
             changes=changed,
@@ -175,6 +178,9 @@ class ChatbotProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         ctx = self._context()
         changed = _changed_settings(olds, news)
+        outs = {**olds, "title": news["title"], "settings": news.get("settings") or None}
+        if not changed and olds.get("title") == news["title"]:
+            return UpdateResult(outs)  # only settings taken out of the entry: nothing to send
         if self._level(ctx) == "seed":
             if changed:
                 raise policy.settings_need_current_api(list(changed))
@@ -189,9 +195,7 @@ class ChatbotProvider(ResourceProvider):
         except CaiGunnError as exc:
             raise policy.explain(exc) from exc
         ctx.listing.record_renamed(id_, news["title"])
-        return UpdateResult(
-            {**olds, "title": news["title"], "settings": news.get("settings") or {}}
-        )
+        return UpdateResult(outs)
 
     @_reports("delete this chatbot")
     def delete(self, id_: str, props: dict[str, Any]) -> None:

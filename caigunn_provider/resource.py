@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -19,7 +20,9 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
     api_key: pulumi.Output[str]
     expired_at: pulumi.Output[str | None]
     adopted: pulumi.Output[bool]
-    settings: pulumi.Output[dict[str, object]]
+    # Any, not object: the SDK reads an annotation as the outputs' shape, and takes `object` for a
+    # type that a list (initial_messages, allowed_domains) does not match.
+    settings: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,

@@ -36,7 +36,7 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: EmulatorSettings) -> FastAPI:
     """A ready-to-serve emulator for these settings (opens the store, preloads, opens the log)."""
-    backend = ChatbotBackend(settings.db)
+    backend = ChatbotBackend(settings.db, api_key_prefix=settings.api_key_prefix)
     backend.preload(settings.preload)
     faults = FaultInjector(settings.knobs, seed=settings.seed)
     request_log = RequestLog(settings.request_log)

@@ -150,7 +150,8 @@ def endless_chatbot(position: int) -> Chatbot:
 class ChatbotBackend:
     """The account's chatbots; method names follow the CaiGunn API's operation names."""
 
-    def __init__(self, db_path: str | None = None) -> None:
+    def __init__(self, db_path: str | None = None, *, api_key_prefix: str = "") -> None:
+        self._api_key_prefix = api_key_prefix
         # One connection shared by the server's worker threads; the lock serialises its use,
         # which SQLite needs and which keeps every operation atomic.
         self._lock = threading.Lock()
@@ -293,7 +294,7 @@ class ChatbotBackend:
                 str(uuid.uuid4()),
                 title,
                 plan_id,
-                secrets.token_hex(20),
+                self._api_key_prefix + secrets.token_hex(20),
                 expired_at,
                 now,
                 now,

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--request-log", help="append one JSON line per CaiGunn request here")
     parser.add_argument("--seed", type=int, default=0, help="seed of the failure-rate random")
+    parser.add_argument(
+        "--api-key-prefix",
+        default="",
+        help="text every new api_key starts with, the rest random (a canary for leak tests)",
+    )
     add_knob_flags(parser)
     return parser
 
@@ -130,6 +135,7 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         preload=args.preload,
         request_log=args.request_log,
         seed=args.seed,
+        api_key_prefix=args.api_key_prefix,
         knobs=knobs_from_args(args),
         host=args.host,
         port=args.port,

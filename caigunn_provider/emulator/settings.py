@@ -27,6 +27,9 @@ class EmulatorSettings:
     preload: int = 0
     request_log: str | None = None
     seed: int = 0
+    # Text every new api_key starts with (the rest stays random), so that a test can look for
+    # api_keys where they must not be: a canary.
+    api_key_prefix: str = ""
     knobs: Knobs = field(default_factory=Knobs)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
@@ -35,5 +38,7 @@ class EmulatorSettings:
         # An empty token would make a request without the header's value pass the check.
         if not self.token.strip():
             raise ValueError("token: must not be empty or blank")
+        if not self.api_key_prefix.isascii() or not self.api_key_prefix.isprintable():
+            raise ValueError("api_key_prefix: must be printable ASCII")
         if self.preload < 0:
             raise ValueError("preload: must be 0 or more")

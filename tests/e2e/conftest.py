@@ -11,13 +11,20 @@ from tests.e2e.pulumi_cli import ROOT, PulumiProject
 from tests.support import BASIC, Admin
 
 
-def make_project(workdir: Path, admin: Admin, *, stack: str = "e2e") -> PulumiProject:
-    """This repo's own program and Pulumi.yaml in workdir, configured for admin's emulator."""
+def make_project(
+    workdir: Path,
+    admin: Admin,
+    *,
+    stack: str = "e2e",
+    kind: type[PulumiProject] = PulumiProject,
+) -> PulumiProject:
+    """This repo's own program and Pulumi.yaml in workdir, configured for admin's emulator
+    (`kind`: a PulumiProject subclass that wants to see every command, the first one too)."""
     (workdir / "stacks").mkdir(parents=True, exist_ok=True)
     shutil.copy(ROOT / "__main__.py", workdir / "__main__.py")
     shutil.copy(ROOT / "Pulumi.yaml", workdir / "Pulumi.yaml")
     (workdir / ".venv").symlink_to(ROOT / ".venv")
-    project = PulumiProject(workdir, stack).init()
+    project = kind(workdir, stack).init()
     project.config_set("caigunn:accessToken", admin.token, secret=True)
     project.config_set("caigunn:apiUrl", admin.base_url)
     return project

@@ -99,6 +99,17 @@ class PulumiProject:
         extra = ["--yes", "--skip-preview"] if args[0] in ("up", "refresh", "destroy") else []
         done = self.run(*args, *extra, "--json", ok=ok)
         outcome = Outcome(done.returncode)
+        if args[0] == "preview":
+            # `preview --json` prints one document, not a stream of events; its diagnostics carry
+            # their prefix ("error: ") in the message.
+            document = json.loads(done.stdout)
+            outcome.changes = dict(document.get("changeSummary") or {})
+            for diagnostic in document.get("diagnostics") or []:
+                severity = diagnostic.get("severity")
+                if severity != "debug":
+                    message = diagnostic["message"].removeprefix(f"{severity}: ")
+                    outcome.diagnostics.append({**diagnostic, "message": message})
+            return outcome
         for line in done.stdout.splitlines():
             try:
                 event = json.loads(line)

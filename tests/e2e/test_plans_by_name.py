@@ -27,37 +27,33 @@ def test_a_plan_name_is_resolved_once_and_outputs_keep_reporting_plan_id(
     project.up("--expect-no-changes")
 
 
-@pytest.mark.parametrize("level", ["current"])
-def test_an_unknown_plan_name_fails_at_preview_naming_the_entry_line_and_plans(
-    project: PulumiProject, admin: Admin
+@pytest.mark.parametrize(
+    ("level", "plan", "problem"),
+    [
+        (
+            "current",
+            "Platinum",
+            "no plan named 'Platinum' in this CaiGunn account (its plans: Basic, Enterprise, Pro)",
+        ),
+        (
+            "seed",
+            "Pro",
+            "plan names need the current CaiGunn API, which lists plans; this one does not, so "
+            "give the plan's id as plan_id, which works everywhere",
+        ),
+    ],
+    ids=["unknown name", "seed level"],
+)
+def test_a_plan_name_that_cannot_be_resolved_fails_at_preview_at_its_line(
+    project: PulumiProject, admin: Admin, plan: str, problem: str
 ) -> None:
-    write_stack_file(project, named("Platinum"))
+    write_stack_file(project, named(plan))
     admin.clear_requests()
 
     output = project.run("preview", ok=False).stdout
 
-    assert (
-        "stacks/e2e.yaml:4: chatbots.support.plan: no plan named 'Platinum' in this CaiGunn "
-        "account (its plans: Basic, Enterprise, Pro)"
-    ) in output
+    assert f"stacks/e2e.yaml:4: chatbots.support.plan: {problem}" in output
     assert "Traceback" not in output
-    assert {r["method"] for r in admin.requests()} == {"GET"}
-
-
-@pytest.mark.parametrize("level", ["seed"])
-def test_at_the_seed_level_a_plan_name_says_plan_id_works_everywhere(
-    project: PulumiProject, admin: Admin
-) -> None:
-    write_stack_file(project, named("Pro"))
-    admin.clear_requests()
-
-    output = project.run("preview", ok=False).stdout
-
-    assert (
-        "stacks/e2e.yaml:4: chatbots.support.plan: plan names need the current CaiGunn API, "
-        "which lists plans; this one does not, so give the plan's id as plan_id, which works "
-        "everywhere"
-    ) in output
     assert {r["method"] for r in admin.requests()} == {"GET"}
 
 

@@ -99,6 +99,7 @@ def test_a_knob_flag_that_is_not_finite_is_refused(
         (["--token", ""], "--token: must not be empty or blank"),
         (["--token", "   "], "--token: must not be empty or blank"),
         (["--preload", "-1"], "--preload: must be 0 or more"),
+        (["--api-key-prefix", "CANARY\n"], "--api-key-prefix: must be printable ASCII"),
     ],
 )
 def test_a_bad_flag_value_is_refused_naming_the_flag(

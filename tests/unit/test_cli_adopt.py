@@ -8,7 +8,7 @@ import pytest
 
 from caigunn_provider.stackfile import load_stack_file
 from tests.support import BASIC, PRO, Admin
-from tests.unit.test_cli_commands import Cli, Result, cli_runner, stack_file
+from tests.unit.cli_harness import Cli, Result, stack_file
 
 USER_FILE = f"""\
 # Production chatbots. Ask #chatbots before changing a plan.
@@ -17,16 +17,6 @@ chatbots:
     title: Support Desk
     plan_id: {BASIC}
 """
-
-
-@pytest.fixture
-def cli(
-    admin: Admin,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    return cli_runner(admin, tmp_path, monkeypatch, capsys)
 
 
 def write_user_file(tmp_path: Path, text: str = USER_FILE) -> Path:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from caigunn_provider.__main__ import main
-from tests.support import BASIC, ENTERPRISE, PRO, TOKEN, Admin
+from tests.support import BASIC, ENTERPRISE, PRO, Admin
+from tests.unit.cli_harness import Cli, Result, stack_file
 
 BAD_TOKEN = "wrong-token-5ca1ab1e"
 SET_TOKEN = (
@@ -27,56 +23,6 @@ ID                                    NAME
 {PRO}  Pro
 {ENTERPRISE}  Enterprise
 """
-
-
-@dataclass
-class Result:
-    status: int
-    out: str
-    err: str
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
-Cli = Callable[..., Result]
-
-
-def cli_runner(
-    admin: Admin,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    """`python -m caigunn_provider ARGS` in-process, in an empty folder, settings from the env."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("CAIGUNN_API_URL", admin.base_url)
-
-    def run(*args: str, token: str = TOKEN) -> Result:
-        monkeypatch.setenv("CAIGUNN_ACCESS_TOKEN", token)
-        capsys.readouterr()
-        try:
-            status = main(list(args))
-        except SystemExit as exc:  # argparse: --help and bad arguments
-            status = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Result(status, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
-def cli(
-    admin: Admin,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> Cli:
-    return cli_runner(admin, tmp_path, monkeypatch, capsys)
-
-
-def stack_file(tmp_path: Path) -> Path:
-    return tmp_path / "stacks" / "dev.yaml"
 
 
 # --- plans ------------------------------------------------------------------------------------

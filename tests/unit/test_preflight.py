@@ -53,6 +53,23 @@ def test_settings_at_the_seed_level_are_refused_at_their_line(tmp_path: Path) ->
     )
 
 
+def test_at_the_seed_level_a_prompt_file_is_named_as_written_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "support.md").write_text("Be brief.\n")
+    text = (
+        f"chatbots:\n  a:\n    title: A\n    plan_id: {BASIC}\n"
+        "    prompt_file: prompts/support.md\n    main_color: '#1A2B3C'\n"
+        "    initial_messages: [Hi!]\n"
+    )
+    [problem] = problems(tmp_path, text, "seed", [])
+    # The prompt comes from prompt_file: not a `prompt` key the file lacks, at the name's line.
+    assert problem.endswith(
+        "dev.yaml:5: chatbots.a.prompt_file: chatbot settings (prompt_file, main_color, "
+        "initial_messages) need the current CaiGunn API, and this one offers only list and "
+        "create; remove them from the entry"
+    )
+
+
 def test_every_problem_is_listed_in_one_error(tmp_path: Path) -> None:
     text = "chatbots:\n  a:\n    title: A\n    plan: Gold\n  b:\n    title: B\n    plan: Silver\n"
     assert len(problems(tmp_path, text, "current", PLANS)) == 2

@@ -102,6 +102,15 @@ def test_diff_renames_in_place_replaces_on_a_plan_and_ignores_spent_inputs() -> 
     )
 
 
+def test_diff_counts_a_setting_taken_out_of_the_entry_as_a_change_in_place() -> None:
+    settings = {"prompt": "Be brief.", "is_fixed": True}
+    olds: dict[str, Any] = {"title": "A", "plan_id": BASIC, "settings": settings}
+    provider = ChatbotProvider()
+    taken_out = provider.diff("id", olds, {**olds, "settings": {"prompt": "Be brief."}})
+    assert (taken_out.changes, taken_out.replaces) == (True, [])
+    assert provider.diff("id", olds, {**olds, "settings": dict(settings)}).changes is False
+
+
 # --- create ---------------------------------------------------------------------------------------
 
 
@@ -240,6 +249,17 @@ def test_update_renames_in_place(admin: Admin) -> None:
     result = provider.update(chatbot_id, outs, {**outs, "title": "Help Centre"})
     assert (result.outs or {})["title"] == "Help Centre"
     assert admin.chatbots()[chatbot_id]["title"] == "Help Centre"
+
+
+def test_an_update_that_only_takes_settings_out_sends_nothing(admin: Admin, level: str) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    olds = {**outs, "settings": {"prompt": "Be brief.", "main_color": "#1A2B3C"}}
+    admin.clear_requests()
+    result = provider.update(chatbot_id, olds, {**olds, "settings": {"prompt": "Be brief."}})
+    # No longer managed: dropped from the state, left as the account has it.
+    assert (result.outs or {})["settings"] == {"prompt": "Be brief."}
+    assert admin.requests() == []
 
 
 @pytest.mark.parametrize("level", ["current"])

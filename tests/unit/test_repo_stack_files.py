@@ -20,3 +20,15 @@ def test_annotated_example_for_a_real_account_loads() -> None:
     stack = load_stack_file(ROOT / "examples" / "prod.yaml")
     assert stack.chatbots["support"].protect is True
     assert stack.chatbots["sales"].import_ == "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"
+
+
+def test_annotated_example_shows_a_prompt_file_first_messages_and_allowed_domains() -> None:
+    settings = load_stack_file(ROOT / "examples" / "prod.yaml").chatbots["support"].settings
+    prompt = (ROOT / "examples" / "prompts" / "support.md").read_text(encoding="utf-8")
+    assert settings["prompt"] == prompt
+    assert settings["initial_messages"] == [
+        "Hello! I'm the Example Ltd. support desk.",
+        "Ask me about orders, deliveries or returns.",
+    ]
+    assert settings["allowed_domains"] == ["https://www.example.com", "https://support.example.com"]
+    assert set(settings) == {"prompt", "initial_messages", "allowed_domains"}

@@ -47,7 +47,7 @@ class RecordingProject(PulumiProject):
         self.printed.append((f"{label}: stderr", done.stderr))
         return done
 
-    def outcome(self, *args: str, ok: bool = True) -> Outcome:
+    def outcome(self, *args: str, ok: bool | None = True) -> Outcome:
         result = super().outcome(*args, ok=ok)
         # The messages decoded from the JSON events, as a user reads them.
         self.messages.extend(d["message"] for d in result.diagnostics)

@@ -8,7 +8,7 @@ class CaiGunnError(Exception):
 
 
 class ConfigError(CaiGunnError, ValueError):
-    """The provider is not configured (missing token, bad URL)."""
+    """A provider setting is missing or malformed (token, API URL, timeout)."""
 
 
 class StackFileError(CaiGunnError, ValueError):
@@ -19,25 +19,27 @@ class StackFileError(CaiGunnError, ValueError):
         super().__init__("\n".join(self.problems))
 
 
-class AdoptError(CaiGunnError, ValueError):
-    """An `import:` id cannot be adopted as declared (unknown id, or another plan)."""
+class OwnershipError(CaiGunnError, ValueError):
+    """Which chatbot an entry owns cannot be settled safely (adoption mismatch, ambiguity)."""
+
+
+class ListingError(CaiGunnError):
+    """The chatbot list could not be read completely within the allowed number of requests."""
 
 
 class APIConnectionError(CaiGunnError):
-    """The API could not be reached, or did not answer (refused, DNS, timeout, dropped)."""
+    """No answer came back: the connection failed, dropped or timed out."""
 
-    def __init__(
-        self, message: str, *, method: str, url: str, may_have_taken_effect: bool = False
-    ) -> None:
+    def __init__(self, message: str, *, method: str, url: str, reached: bool) -> None:
         self.method = method
         self.url = url
-        # False when the request provably never reached the server (refused, DNS, connect).
-        self.may_have_taken_effect = may_have_taken_effect
+        # False only when the request provably never reached the server (DNS, refused, connect).
+        self.reached = reached
         super().__init__(message)
 
 
 class APIError(CaiGunnError):
-    """The API answered with an error status; carries status, method, URL and server detail."""
+    """CaiGunn answered, but not with what was asked; carries status, method, URL and detail."""
 
     def __init__(self, message: str, *, status: int, method: str, url: str, detail: object) -> None:
         self.status = status
@@ -45,11 +47,6 @@ class APIError(CaiGunnError):
         self.url = url
         self.detail = detail
         super().__init__(message)
-
-    @property
-    def may_have_taken_effect(self) -> bool:
-        """Whether the server may have done what was asked despite the error (a 5xx)."""
-        return self.status >= 500
 
 
 class AuthError(APIError):
@@ -65,4 +62,8 @@ class ValidationError(APIError, ValueError):
 
 
 class UnsupportedError(APIError):
-    """The server does not offer this operation (seed-level API: 404/405 on the route)."""
+    """The server does not offer this operation (a seed-level API: no such route)."""
+
+
+class MalformedAnswerError(APIError):
+    """A success status whose body is not the documented JSON shape."""

@@ -1,11 +1,9 @@
-"""The Chatbot dynamic provider: translates Pulumi's property bags into CaiGunn client calls."""
+"""The Chatbot dynamic provider: Pulumi's check, diff, create, read, update and delete."""
 
 from __future__ import annotations
 
 import os
 import sys
-import threading
-import uuid
 from typing import Any
 
 from pulumi.dynamic import (
@@ -19,244 +17,197 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from caigunn_provider.client import CaiGunnClient, ChatbotSummary
-from caigunn_provider.errors import (
-    AdoptError,
-    APIConnectionError,
-    APIError,
-    CaiGunnError,
-    ConfigError,
-    NotFoundError,
-    UnsupportedError,
-)
+from caigunn_provider import ownership, policy, tracebacks
+from caigunn_provider.client import ChatbotRow
+from caigunn_provider.errors import CaiGunnError, NotFoundError
+from caigunn_provider.ids import canonical_id
+from caigunn_provider.runtime import Context, context_for
+from caigunn_provider.settings import KEYS, Settings, resolve
 
-DEFAULT_API_URL = "https://caigunn-api.ap-mic.com"
-TOKEN_CONFIG, TOKEN_ENV = "caigunn:accessToken", "CAIGUNN_ACCESS_TOKEN"
-URL_CONFIG, URL_ENV = "caigunn:apiUrl", "CAIGUNN_API_URL"
-
-# Properties the user declares; everything else in the state is read from CaiGunn.
-INPUTS = ("title", "plan_id", "adopt_id")
-OUTPUTS = ("title", "plan_id", "adopt_id", "api_key", "expired_at")
+# Inputs the program declares. The one-shot ones matter only to the create that makes the
+# resource and are spent once it exists: `__import` and `__recover` name an existing chatbot to take
+# over; `__prior_ids` are the ids that had the entry's title when its create was checked, so that a
+# later run can tell which chatbot an interrupted create made (caigunn_provider/recovery.py).
+# Their "__" prefix keeps them out of the engine's diff display, where a spent value would show
+# as a change on every later update.
+IMPORT, RECOVER, PRIOR_IDS = "__import", "__recover", "__prior_ids"
+ONE_SHOT = (IMPORT, RECOVER, PRIOR_IDS)
+INPUTS = ("title", "plan_id", *ONE_SHOT)
 
 # What the Python SDK passes for a value that is not known yet during a preview.
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-# Module-level, not on the provider: the provider object is pickled into state (dill), so it must
-# hold neither the client (with the token) nor a lock; one client serves every thread.
-_client_lock = threading.Lock()
-_clients: dict[tuple[str, str], CaiGunnClient] = {}
+# In the dynamic-provider process, expected CaiGunn failures are shown without a traceback.
+tracebacks.install()
 
 
 class ChatbotProvider(ResourceProvider):
-    """CRUD for one CaiGunn chatbot; works against both the seed-level and the current API."""
+    """CRUD for one CaiGunn chatbot, at both API levels (seed: list and create only)."""
 
     def __init__(self) -> None:
         super().__init__()
         self._config: dict[str, Any] = {}
 
-    # --- configuration ------------------------------------------------------------------------
-
     def configure(self, req: ConfigureRequest) -> None:
-        # Runs in the provider process after the object is unpickled, so the token never
-        # reaches the pickled object in state.
-        self._config = {
-            key: req.config.get(key)
-            for key in (TOKEN_CONFIG, URL_CONFIG)
-            if req.config.get(key) is not None
-        }
+        # Runs in the provider process after the object is unpickled: the token is never part of
+        # the pickled object in the state.
+        self._config = {key: req.config.get(key) for key in KEYS}
 
-    def _client(self) -> CaiGunnClient:
-        config = getattr(self, "_config", {})
-        token = config.get(TOKEN_CONFIG) or os.environ.get(TOKEN_ENV)
-        url = config.get(URL_CONFIG) or os.environ.get(URL_ENV) or DEFAULT_API_URL
-        if not token:
-            raise ConfigError(
-                "no CaiGunn access token: set it with "
-                f"`pulumi config set --secret {TOKEN_CONFIG} <token>` or the {TOKEN_ENV} "
-                "environment variable"
-            )
-        with _client_lock:
-            key = (str(url), str(token))
-            if key not in _clients:
-                _clients[key] = CaiGunnClient(str(url), str(token))
-            return _clients[key]
-
-    # --- the resource lifecycle ---------------------------------------------------------------
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
         failures = []
         title = news.get("title")
         if title != _UNKNOWN and not (isinstance(title, str) and title.strip()):
             failures.append(CheckFailure("title", f"must be a non-empty string (got {title!r})"))
-        plan_id = news.get("plan_id")
-        if plan_id != _UNKNOWN:
-            canonical = _canonical_uuid(plan_id)
+        for key in ("plan_id", IMPORT, RECOVER):
+            value = news.get(key)
+            if value == _UNKNOWN or (value is None and key != "plan_id"):
+                continue
+            canonical = canonical_id(value)
             if canonical is None:
-                failures.append(CheckFailure("plan_id", f"must be a UUID (got {plan_id!r})"))
-            else:
-                news = {**news, "plan_id": canonical}
-        adopt_id = news.get("adopt_id")
-        if adopt_id not in (None, _UNKNOWN) and not (isinstance(adopt_id, str) and adopt_id):
-            failures.append(
-                CheckFailure("adopt_id", f"must be a chatbot id string (got {adopt_id!r})")
-            )
-        return CheckResult(news, failures)
+                failures.append(CheckFailure(key, f"must be a UUID (got {value!r})"))
+            news[key] = canonical
+        if failures:
+            return CheckResult(news, failures)
+        replacing = bool(olds) and olds.get("plan_id") != news.get("plan_id")
+        if olds:
+            # The resource exists: adoption happened when it was created and is never redone.
+            news[IMPORT] = None
+            news[PRIOR_IDS] = None
+            if not replacing:
+                news[RECOVER] = None
+        if (not olds or replacing) and title != _UNKNOWN and news.get(IMPORT) is None:
+            rows = self._context().listing.snapshot(proven=True).rows.values()
+            news[PRIOR_IDS] = sorted(row.id for row in rows if row.title == title)
+        return CheckResult(news, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        # adopt_id only matters to create: dropping `import:` after adoption changes nothing.
+        # The one-shot inputs only matter to create: leaving `import:` in the file changes nothing.
         replaces = ["plan_id"] if olds.get("plan_id") != news.get("plan_id") else []
-        changed = replaces or olds.get("title") != news.get("title")
+        changed = bool(replaces) or olds.get("title") != news.get("title")
         return DiffResult(
-            changes=bool(changed),
+            changes=changed,
             replaces=replaces,
             stables=[] if replaces else ["plan_id", "api_key"],
             delete_before_replace=False,
         )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        client = self._client()
+        ctx = self._context()
         title, plan_id = props["title"], props["plan_id"]
-        if props.get("adopt_id"):
-            return self._adopt(props["adopt_id"], title, plan_id)
+        current = self._level(ctx) == "current"
+        if props.get(IMPORT):
+            row = self._adopt(ctx, props[IMPORT], title, plan_id, "import")
+            return self._result(row, plan_id, adopted=True, plan_verified=current)
+        if props.get(RECOVER):
+            why = "recovering the chatbot an interrupted run created"
+            row = self._adopt(ctx, props[RECOVER], title, plan_id, why)
+            return self._result(row, plan_id, adopted=False, plan_verified=current)
         try:
-            created = client.create_chatbot(title, plan_id)
-        except (APIError, APIConnectionError) as exc:
-            if not exc.may_have_taken_effect:
-                raise
-            # Running `up` again would create it a second time; adopting it would not.
-            raise CaiGunnError(
-                f"{exc}\nCaiGunn may have created the chatbot {title!r} all the same. Look in "
-                "the account for a chatbot with that title: if it is there, add "
-                "`import: <its id>` to this entry of the stack file before the next `pulumi up`, "
-                "so that it is adopted rather than created twice."
-            ) from exc
-        chatbot_id = created.chatbot_id
-        if chatbot_id is None:
-            # A seed-level create answers only the api_key: find the new row by it.
-            found = client.find_by_api_key(created.api_key)
-            if found is None:
-                raise CaiGunnError(
-                    "CaiGunn created the chatbot but it is not in the chatbot list, so its id is "
-                    "unknown; find it in the CaiGunn console and adopt it with `import: <id>`"
-                )
-            chatbot_id = found.id
-        outs = {
-            "title": title,
-            "plan_id": plan_id,
-            "adopt_id": None,
-            "api_key": created.api_key,
-            "expired_at": created.expired_at,
-        }
-        return CreateResult(chatbot_id, outs)
+            made = ownership.create(ctx, title, plan_id, {})
+        except CaiGunnError as exc:
+            raise policy.explain(exc) from exc
+        return self._result(made.row, plan_id, expired_at=made.expired_at)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = self._live(id_)
+        live = self._live(self._context(), id_)
         if live is None:
-            return ReadResult(None, {})  # gone: refresh drops it from the state
+            return ReadResult(None, {})  # proven gone: refresh drops it from the state
         outs = {
-            **{key: props.get(key) for key in OUTPUTS},
+            **props,
             "title": live.title,
             "plan_id": live.plan_id or props.get("plan_id"),
+            "plan_verified": bool(props.get("plan_verified")) or live.plan_id is not None,
             "api_key": live.api_key or props.get("api_key"),
         }
-        # The inputs follow the live values so the next diff shows what the stack file changes.
-        return ReadResult(id_, outs, {key: outs[key] for key in INPUTS})
+        # The inputs follow the live values, so that the next diff shows what the file changes.
+        inputs = {key: outs.get(key) if key not in ONE_SHOT else None for key in INPUTS}
+        return ReadResult(id_, outs, inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        client = self._client()
+        ctx = self._context()
+        if self._level(ctx) == "seed":
+            raise policy.cannot_rename(id_, olds.get("title", ""))
         try:
-            client.update_chatbot(id_, title=news["title"])
-        except (NotFoundError, UnsupportedError) as exc:
-            if isinstance(exc, NotFoundError) and client.find_chatbot(id_) is None:
-                raise _reworded(
-                    exc,
-                    NotFoundError,
-                    f"chatbot {id_} no longer exists in CaiGunn; run `pulumi refresh` to drop "
-                    "it from the state, then `pulumi up` to create it again",
-                ) from exc
-            raise _reworded(
-                exc,
-                UnsupportedError,
-                f"this CaiGunn API cannot rename chatbots (it offers only list and create), so "
-                f"chatbot {id_} keeps the title {olds.get('title')!r}. Either put that title back "
-                "in the stack file, or replace the chatbot (new id and api_key) with "
-                "`pulumi up --replace <urn>`",
-            ) from exc
-        return UpdateResult({**{key: olds.get(key) for key in OUTPUTS}, "title": news["title"]})
+            ctx.client.update_chatbot(id_, {"title": news["title"]})
+        except NotFoundError as exc:
+            raise policy.gone_on_update(id_, exc) from exc
+        except CaiGunnError as exc:
+            raise policy.explain(exc) from exc
+        ctx.listing.record_renamed(id_, news["title"])
+        return UpdateResult({**olds, "title": news["title"]})
 
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        client = self._client()
-        try:
-            client.delete_chatbot(id_)
-        except (NotFoundError, UnsupportedError) as exc:
-            if isinstance(exc, NotFoundError) and client.find_chatbot(id_) is None:
-                return  # already gone: that is what delete wanted
-            # The engine shows a provider's stderr beside the operation.
-            print(
-                f"warning: this CaiGunn API cannot delete chatbots, so chatbot {id_} stays in "
-                "the account; it is removed from the Pulumi state only. Delete it in the "
-                "CaiGunn console if it is no longer wanted.",
-                file=sys.stderr,
-                flush=True,
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        ctx = self._context()
+        if props.get("adopted"):
+            _warn(
+                f"chatbot {id_} was adopted with `import:`, and adopted chatbots are never "
+                "deleted by this provider: it leaves the stack but stays in the CaiGunn account"
             )
+            return
+        if self._level(ctx) == "seed":
+            _warn(
+                f"this CaiGunn API cannot delete chatbots, so chatbot {id_} stays in the "
+                "account; it leaves the Pulumi state only. Delete it in the CaiGunn console if "
+                "it is no longer wanted."
+            )
+            return
+        try:
+            ctx.client.delete_chatbot(id_)
+        except NotFoundError:
+            pass  # a by-id 404 proves it gone, which is what delete wanted
+        except CaiGunnError as exc:
+            raise policy.explain(exc) from exc
+        ctx.listing.record_deleted(id_)
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _live(self, chatbot_id: str) -> ChatbotSummary | None:
-        """The chatbot as CaiGunn has it now, or None when it is gone."""
-        client = self._client()
+    def _context(self) -> Context:
+        return context_for(self._settings())
+
+    def _settings(self) -> Settings:
+        return resolve(getattr(self, "_config", {}), os.environ)
+
+    def _level(self, ctx: Context) -> str:
         try:
-            info = client.get_chatbot(chatbot_id)
-        except NotFoundError:
-            # Deleted, or a seed-level API without the per-chatbot route: the list decides.
-            return client.find_chatbot(chatbot_id)
-        if info.get("is_deleted"):
-            return None
-        return ChatbotSummary(
-            id=chatbot_id,
-            title=str(info.get("title")),
-            api_key=info.get("api_key"),
-            plan_id=_canonical_uuid(info.get("plan_id")),
-        )
+            return ctx.client.api_level()
+        except CaiGunnError as exc:
+            raise policy.explain(exc) from exc
 
-    def _adopt(self, chatbot_id: str, title: str, plan_id: str) -> CreateResult:
-        """Take over an existing chatbot instead of creating one; never POSTs."""
-        live = self._live(chatbot_id)
-        if live is None:
-            raise AdoptError(
-                f"import: chatbot {chatbot_id} is not in this CaiGunn account; check the id in "
-                "the `import:` key of the stack file"
-            )
-        if live.plan_id is not None and live.plan_id != plan_id:
-            raise AdoptError(
-                f"import: chatbot {chatbot_id} is on plan {live.plan_id}, but the stack file "
-                f"says plan_id {plan_id}; a plan cannot change in place, so set plan_id to "
-                f"{live.plan_id} to adopt it"
-            )
+    def _adopt(
+        self, ctx: Context, chatbot_id: str, title: str, plan_id: str, why: str
+    ) -> ChatbotRow:
+        try:
+            return ownership.adopt(ctx, chatbot_id, title, plan_id, why=why)
+        except CaiGunnError as exc:
+            raise policy.explain(exc) from exc
+
+    def _live(self, ctx: Context, chatbot_id: str) -> ChatbotRow | None:
+        try:
+            return ownership.live(ctx, chatbot_id)
+        except CaiGunnError as exc:
+            raise policy.explain(exc) from exc
+
+    @staticmethod
+    def _result(
+        row: ChatbotRow,
+        plan_id: str,
+        *,
+        adopted: bool = False,
+        plan_verified: bool = True,
+        expired_at: str | None = None,
+    ) -> CreateResult:
         outs = {
-            "title": live.title,
+            "title": row.title,
             "plan_id": plan_id,
-            "adopt_id": chatbot_id,
-            "api_key": live.api_key,
-            "expired_at": None,
+            "plan_verified": plan_verified,
+            "api_key": row.api_key,
+            "expired_at": expired_at,
+            "adopted": adopted,
         }
-        if live.title != title:
-            self.update(chatbot_id, outs, {"title": title})
-            outs["title"] = title
-        return CreateResult(chatbot_id, outs)
+        return CreateResult(row.id, outs)
 
 
-def _reworded(exc: APIError, cls: type[APIError], message: str) -> APIError:
-    """The same API failure as cls, told in terms of what the user was doing."""
-    return cls(message, status=exc.status, method=exc.method, url=exc.url, detail=exc.detail)
-
-
-def _canonical_uuid(value: object) -> str | None:
-    """The lower-case canonical form of a UUID string, or None when it is not one."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = uuid.UUID(value)
-    except ValueError:
-        return None
-    return str(parsed) if str(parsed) == value.lower() else None
+def _warn(message: str) -> None:
+    # The engine shows what a provider writes to stderr beside the operation.
+    print(f"warning: {message}", file=sys.stderr, flush=True)

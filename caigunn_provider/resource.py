@@ -13,9 +13,10 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
 
     title: pulumi.Output[str]
     plan_id: pulumi.Output[str]
+    plan_verified: pulumi.Output[bool]
     api_key: pulumi.Output[str]
     expired_at: pulumi.Output[str | None]
-    adopt_id: pulumi.Output[str | None]
+    adopted: pulumi.Output[bool]
 
     def __init__(
         self,
@@ -23,21 +24,27 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
         *,
         title: pulumi.Input[str],
         plan_id: pulumi.Input[str],
-        import_id: pulumi.Input[str] | None = None,
+        import_: pulumi.Input[str] | None = None,
+        recover: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Declare a chatbot; with import_id, adopt that existing chatbot instead of creating one.
+        """Declare a chatbot.
 
-        Pulumi's own `import_` option cannot be used: the engine's import read of a dynamic
-        resource carries no serialized provider (pulumi/pulumi#16175), so the provider adopts.
+        import_ adopts that existing chatbot instead of creating one (as Pulumi's own `import_`
+        option would, which cannot work for dynamic resources: pulumi/pulumi#16175); an adopted
+        chatbot is never deleted. recover takes over the chatbot an interrupted run created for
+        this entry (decided by caigunn_provider.recovery, never by hand).
         """
         props = {
             "title": title,
             "plan_id": plan_id,
-            "adopt_id": import_id,
-            # Outputs are declared as None so they become attributes of the resource.
+            "__import": import_,
+            "__recover": recover,
+            # Outputs are declared as None so that they become attributes of the resource.
+            "plan_verified": None,
             "api_key": None,
             "expired_at": None,
+            "adopted": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(

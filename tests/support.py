@@ -91,10 +91,10 @@ class Admin:
 
 @contextmanager
 def emulator(
-    level: Level = "current", *, token: str = TOKEN, preload: int = 0, **knobs: Any
+    level: Level = "current", *, token: str = TOKEN, preload: int = 0, seed: int = 0, **knobs: Any
 ) -> Iterator[Admin]:
     """An in-process emulator (a real HTTP server on port 0) for the `with` block."""
-    settings = EmulatorSettings(token=token, level=level, preload=preload, port=0)
+    settings = EmulatorSettings(token=token, level=level, preload=preload, seed=seed, port=0)
     with ThreadedEmulator(settings) as running:
         admin = Admin(running.base_url, token=token)
         if knobs:

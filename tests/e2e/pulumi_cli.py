@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,19 @@ PASSPHRASE = "e2e-passphrase"
 
 class PulumiError(AssertionError):
     """A pulumi command ended other than expected; carries its output."""
+
+
+@dataclass
+class Outcome:
+    """What a `pulumi ... --json` run reported: its change summary and its diagnostics."""
+
+    exit_code: int
+    changes: dict[str, int] = field(default_factory=dict)
+    diagnostics: list[dict[str, Any]] = field(default_factory=list)
+
+    def messages(self, severity: str) -> list[str]:
+        """The text of every diagnostic of one severity (error, warning, info), in order."""
+        return [d["message"] for d in self.diagnostics if d.get("severity") == severity]
 
 
 class PulumiProject:
@@ -42,8 +56,9 @@ class PulumiProject:
         )
         self.env = env
 
-    def run(self, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        """Run `pulumi ARGS`; fail with its whole output when the exit status is not as wanted."""
+    def run(self, *args: str, ok: bool | None = True) -> subprocess.CompletedProcess[str]:
+        """Run `pulumi ARGS`; fail with its whole output when the exit status is not as wanted
+        (ok=None: any exit status is wanted)."""
         done = subprocess.run(
             [str(PULUMI), *args, "--non-interactive"],
             cwd=self.workdir,
@@ -53,7 +68,7 @@ class PulumiProject:
             timeout=300,
             check=False,
         )
-        if (done.returncode == 0) != ok:
+        if ok is not None and (done.returncode == 0) != ok:
             raise PulumiError(
                 f"pulumi {' '.join(args)} exited {done.returncode}\n"
                 f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
@@ -78,6 +93,24 @@ class PulumiProject:
 
     def destroy(self, *extra: str, ok: bool = True) -> str:
         return self.run("destroy", "--yes", "--skip-preview", *extra, ok=ok).stdout
+
+    def outcome(self, *args: str, ok: bool = True) -> Outcome:
+        """Run an update-like command (up, refresh, destroy, preview) with --json events."""
+        extra = ["--yes", "--skip-preview"] if args[0] in ("up", "refresh", "destroy") else []
+        done = self.run(*args, *extra, "--json", ok=ok)
+        outcome = Outcome(done.returncode)
+        for line in done.stdout.splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if "summaryEvent" in event:
+                outcome.changes = dict(event["summaryEvent"].get("resourceChanges") or {})
+            elif "diagnosticEvent" in event:
+                diagnostic = event["diagnosticEvent"]
+                if diagnostic.get("severity") != "debug":
+                    outcome.diagnostics.append(diagnostic)
+        return outcome
 
     def outputs(self, *, show_secrets: bool = False) -> dict[str, Any]:
         args = ["stack", "output", "--json", *(["--show-secrets"] if show_secrets else [])]

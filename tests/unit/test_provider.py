@@ -1,82 +1,330 @@
-"""The provider layer alone: check, diff and configure, without HTTP or the engine."""
+"""ChatbotProvider's CRUD without the engine, against the in-process emulator, at both levels."""
 
 from __future__ import annotations
 
-import base64
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
-from pulumi.dynamic.dynamic import serialize_provider
 
-from caigunn_provider.errors import ConfigError
-from caigunn_provider.provider import ChatbotProvider
-
-PLAN = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-OTHER_PLAN = "6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+from caigunn_provider.errors import CaiGunnError, ConfigError, NotFoundError, OwnershipError
+from caigunn_provider.provider import IMPORT, PRIOR_IDS, RECOVER, ChatbotProvider
+from caigunn_provider.runtime import forget_contexts
+from tests.support import BASIC, PRO, UNKNOWN_ID, UNKNOWN_PLAN, Admin
 
 
-def configured(**config: str) -> ChatbotProvider:
+@pytest.fixture(autouse=True)
+def _fresh_contexts() -> Iterator[None]:
+    # Each test has its own emulator; the provider's per-process context must not outlive it.
+    yield
+    forget_contexts()
+
+
+def configured(admin: Admin, token: str | None = None) -> ChatbotProvider:
     provider = ChatbotProvider()
-    provider.configure(ConfigureRequest(Config(dict(config), "caigunn-chatbots")))
+    config = {"caigunn:accessToken": token or admin.token, "caigunn:apiUrl": admin.base_url}
+    provider.configure(ConfigureRequest(Config(config, "caigunn-chatbots")))
     return provider
 
 
-def test_check_accepts_a_title_and_a_uuid_and_lowercases_the_uuid() -> None:
-    result = ChatbotProvider().check({}, {"title": "Support", "plan_id": PLAN.upper()})
+def checked(provider: ChatbotProvider, **news: Any) -> dict[str, Any]:
+    result = provider.check({}, {"title": "Support", "plan_id": BASIC, **news})
     assert result.failures == []
-    assert result.inputs["plan_id"] == PLAN
+    return dict(result.inputs)
+
+
+def created(provider: ChatbotProvider, **news: Any) -> tuple[str, dict[str, Any]]:
+    result = provider.create(checked(provider, **news))
+    return str(result.id), dict(result.outs or {})
+
+
+# --- check ----------------------------------------------------------------------------------------
+
+
+def test_check_canonicalises_ids_and_records_the_ids_that_already_have_the_title(
+    admin: Admin,
+) -> None:
+    existing = admin.create("Support")
+    admin.create("Other")
+    inputs = checked(configured(admin), plan_id=BASIC.upper(), **{IMPORT: None})
+    assert inputs["plan_id"] == BASIC
+    assert inputs[PRIOR_IDS] == [existing]
 
 
 @pytest.mark.parametrize(
     ("news", "prop", "reason"),
     [
-        ({"title": "", "plan_id": PLAN}, "title", "must be a non-empty string (got '')"),
-        ({"title": 7, "plan_id": PLAN}, "title", "must be a non-empty string (got 7)"),
+        ({"title": "", "plan_id": BASIC}, "title", "must be a non-empty string (got '')"),
+        ({"title": 7, "plan_id": BASIC}, "title", "must be a non-empty string (got 7)"),
         ({"title": "T", "plan_id": "abc"}, "plan_id", "must be a UUID (got 'abc')"),
         ({"title": "T", "plan_id": None}, "plan_id", "must be a UUID (got None)"),
+        ({"title": "T", "plan_id": BASIC, IMPORT: ".."}, IMPORT, "must be a UUID (got '..')"),
     ],
 )
-def test_check_names_the_failing_property(news: dict[str, object], prop: str, reason: str) -> None:
+def test_check_names_the_failing_property(news: dict[str, Any], prop: str, reason: str) -> None:
     [failure] = ChatbotProvider().check({}, news).failures
     assert (failure.property, failure.reason) == (prop, reason)
 
 
-def test_diff_replaces_on_a_plan_change() -> None:
-    olds = {"title": "T", "plan_id": PLAN, "adopt_id": None}
-    result = ChatbotProvider().diff("id", olds, {**olds, "plan_id": OTHER_PLAN})
-    assert result.changes is True
-    assert result.replaces == ["plan_id"]
+def test_once_the_resource_exists_import_and_recover_are_spent(admin: Admin) -> None:
+    olds = {"title": "Support", "plan_id": BASIC, IMPORT: UNKNOWN_ID}
+    news = {"title": "Renamed", "plan_id": BASIC, IMPORT: UNKNOWN_ID, RECOVER: UNKNOWN_ID}
+    inputs = configured(admin).check(olds, news).inputs
+    assert (inputs[IMPORT], inputs[RECOVER], inputs[PRIOR_IDS]) == (None, None, None)
+    assert admin.requests() == []  # an existing resource costs no listing
 
 
-def test_diff_updates_in_place_on_a_title_change() -> None:
-    olds = {"title": "T", "plan_id": PLAN, "adopt_id": None}
-    result = ChatbotProvider().diff("id", olds, {**olds, "title": "New"})
-    assert result.changes is True
-    assert result.replaces == []
+def test_a_plan_change_keeps_recover_but_never_import(admin: Admin) -> None:
+    olds = {"title": "Support", "plan_id": BASIC}
+    news = {"title": "Support", "plan_id": PRO, IMPORT: UNKNOWN_ID, RECOVER: UNKNOWN_ID}
+    inputs = configured(admin).check(olds, news).inputs
+    assert (inputs[IMPORT], inputs[RECOVER], inputs[PRIOR_IDS]) == (None, UNKNOWN_ID, [])
 
 
-def test_diff_ignores_dropping_the_import_key_after_adoption() -> None:
-    olds = {"title": "T", "plan_id": PLAN, "adopt_id": "abc"}
-    result = ChatbotProvider().diff("abc", olds, {**olds, "adopt_id": None})
-    assert result.changes is False
+# --- diff -----------------------------------------------------------------------------------------
 
 
-def test_no_token_anywhere_is_a_config_error_that_says_where_to_set_it() -> None:
-    with pytest.raises(ConfigError, match=r"pulumi config set --secret caigunn:accessToken"):
-        configured().create({"title": "T", "plan_id": PLAN})
-
-
-def test_stack_config_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CAIGUNN_ACCESS_TOKEN", "env-token")
-    monkeypatch.setenv("CAIGUNN_API_URL", "http://env.invalid")
-    provider = configured(**{"caigunn:accessToken": "cfg-token", "caigunn:apiUrl": "http://cfg"})
-    assert provider._client().base_url == "http://cfg"
-    assert configured()._client().base_url == "http://env.invalid"
-
-
-def test_the_serialized_provider_holds_no_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CAIGUNN_ACCESS_TOKEN", "env-token-xyz")
+def test_diff_renames_in_place_replaces_on_a_plan_and_ignores_spent_inputs() -> None:
+    olds = {"title": "A", "plan_id": BASIC, "api_key": "k"}
     provider = ChatbotProvider()
-    provider._client()
-    pickled = base64.b64decode(serialize_provider(provider))
-    assert b"env-token-xyz" not in pickled
+    assert (
+        provider.diff("id", olds, {"title": "A", "plan_id": BASIC, IMPORT: UNKNOWN_ID}).changes
+        is False
+    )
+    rename = provider.diff("id", olds, {"title": "B", "plan_id": BASIC})
+    assert (rename.changes, rename.replaces) == (True, [])
+    replace = provider.diff("id", olds, {"title": "A", "plan_id": PRO})
+    assert (replace.changes, replace.replaces, replace.delete_before_replace) == (
+        True,
+        ["plan_id"],
+        False,
+    )
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+def test_create_makes_one_chatbot_and_returns_its_id_and_key(admin: Admin, level: str) -> None:
+    chatbot_id, outs = created(configured(admin))
+    [live] = admin.chatbots().values()
+    assert chatbot_id == live["id"]
+    assert outs == {
+        "title": "Support",
+        "plan_id": BASIC,
+        "plan_verified": True,
+        "api_key": live["api_key"],
+        "expired_at": live["expired_at"],
+        "adopted": False,
+    }
+    assert len(admin.requests("POST")) == 1
+
+
+def test_a_create_that_surely_did_not_happen_says_running_again_is_safe(admin: Admin) -> None:
+    provider = configured(admin)
+    with pytest.raises(CaiGunnError) as caught:
+        provider.create(checked(provider, plan_id=UNKNOWN_PLAN))
+    assert str(caught.value).startswith(
+        "CaiGunn did not create the chatbot 'Support' (POST "
+        f"{admin.base_url}/api/external/user/chatbot answered "
+    )
+    assert str(caught.value).endswith(
+        "); nothing was created, so `pulumi up` can simply be run again once the cause is fixed"
+    )
+    assert admin.chatbots() == {}
+
+
+def test_import_adopts_a_matching_chatbot_without_writing(admin: Admin, level: str) -> None:
+    existing = admin.create("Support")
+    admin.clear_requests()
+    chatbot_id, outs = created(configured(admin), **{IMPORT: existing})
+    assert chatbot_id == existing
+    assert (outs["adopted"], outs["plan_verified"]) == (True, level == "current")
+    assert [r["method"] for r in admin.requests()] == ["GET"] * len(admin.requests())
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_import_of_a_chatbot_whose_title_and_plan_differ_stops_and_writes_nothing(
+    admin: Admin,
+) -> None:
+    existing = admin.create("Made By Hand", PRO)
+    admin.clear_requests()
+    provider = configured(admin)
+    with pytest.raises(OwnershipError) as caught:
+        provider.create(checked(provider, **{IMPORT: existing}))
+    assert str(caught.value) == (
+        f"import: chatbot {existing} differs from this entry: title is 'Made By Hand' in CaiGunn "
+        f"but 'Support' in the stack file; plan_id is {PRO} in CaiGunn but {BASIC} in the stack "
+        "file. Nothing was changed. Make the entry match the chatbot, run `pulumi up` to adopt "
+        "it, then change the entry in a later `pulumi up`"
+    )
+    assert admin.chatbots()[existing]["title"] == "Made By Hand"
+    assert {r["method"] for r in admin.requests()} == {"GET"}
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_at_the_seed_level_import_checks_the_title_as_the_plan_is_not_listed(
+    admin: Admin,
+) -> None:
+    existing = admin.create("Made By Hand", PRO)
+    provider = configured(admin)
+    with pytest.raises(OwnershipError) as caught:
+        provider.create(checked(provider, **{IMPORT: existing}))
+    assert "title is 'Made By Hand' in CaiGunn but 'Support' in the stack file." in str(
+        caught.value
+    )
+
+
+def test_import_of_an_unknown_id_stops(admin: Admin) -> None:
+    provider = configured(admin)
+    with pytest.raises(OwnershipError) as caught:
+        provider.create(checked(provider, **{IMPORT: UNKNOWN_ID}))
+    assert str(caught.value) == (
+        f"import: chatbot {UNKNOWN_ID} is not in this CaiGunn account; check the id"
+    )
+
+
+def test_recover_takes_over_the_chatbot_and_keeps_it_deletable(admin: Admin) -> None:
+    orphan = admin.create("Support")
+    chatbot_id, outs = created(configured(admin), **{RECOVER: orphan})
+    assert (chatbot_id, outs["adopted"]) == (orphan, False)
+
+
+# --- read -----------------------------------------------------------------------------------------
+
+
+def test_read_follows_the_live_title_and_drops_a_proven_gone_chatbot(
+    admin: Admin, level: str
+) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    admin.rename_out_of_band(chatbot_id, "Renamed")
+    forget_contexts()  # a refresh is a new run: a new provider process
+
+    result = configured(admin).read(chatbot_id, outs)
+    assert (result.id, result.outs["title"], (result.inputs or {})["title"]) == (
+        chatbot_id,
+        "Renamed",
+        "Renamed",
+    )
+
+    admin.delete_out_of_band(chatbot_id)
+    forget_contexts()
+    assert configured(admin).read(chatbot_id, outs).id is None
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_seed_read_makes_no_by_id_calls(admin: Admin) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    forget_contexts()
+    admin.clear_requests()
+    configured(admin).read(chatbot_id, outs)
+    # The level probe, then the list until its end: never a by-id route the server lacks.
+    assert [r["path"] for r in admin.requests()] == [
+        "/api/external/user/plan",
+        "/api/external/user/chatbot",
+        "/api/external/user/chatbot",
+    ]
+
+
+# --- update and delete ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_update_renames_in_place(admin: Admin) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    result = provider.update(chatbot_id, outs, {**outs, "title": "Help Centre"})
+    assert (result.outs or {})["title"] == "Help Centre"
+    assert admin.chatbots()[chatbot_id]["title"] == "Help Centre"
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_a_rename_of_a_chatbot_deleted_out_of_band_says_refresh(admin: Admin) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    admin.delete_out_of_band(chatbot_id)
+    with pytest.raises(NotFoundError) as caught:
+        provider.update(chatbot_id, outs, {**outs, "title": "Help Centre"})
+    assert str(caught.value) == (
+        f"chatbot {chatbot_id} no longer exists in CaiGunn (it was deleted outside Pulumi); run "
+        "`pulumi refresh` to drop it from the state, then `pulumi up` to create it again"
+    )
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_rename_on_an_api_that_cannot_rename_says_what_to_do(admin: Admin) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    with pytest.raises(CaiGunnError) as caught:
+        provider.update(chatbot_id, outs, {**outs, "title": "Help Centre"})
+    assert str(caught.value) == (
+        f"chatbot {chatbot_id} cannot be renamed: this CaiGunn API offers only list and create. "
+        "Put the title 'Support' back in the stack file, or replace the chatbot (new id and "
+        "api_key) with `pulumi up --replace <urn>`"
+    )
+    assert admin.requests("PUT") == []
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_delete_deletes_and_a_404_counts_as_done(admin: Admin) -> None:
+    provider = configured(admin)
+    first, outs = created(provider)
+    provider.delete(first, outs)
+    assert admin.chatbots() == {}
+    provider.delete(first, outs)  # already gone: no error
+    assert len(admin.requests("DELETE")) == 2
+
+
+def test_an_adopted_chatbot_is_never_deleted(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    existing = admin.create("Support")
+    provider = configured(admin)
+    chatbot_id, outs = created(provider, **{IMPORT: existing})
+    provider.delete(chatbot_id, outs)
+    assert existing in admin.chatbots()
+    assert admin.requests("DELETE") == []
+    assert "adopted chatbots are never deleted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_seed_delete_keeps_the_chatbot_and_warns(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    provider = configured(admin)
+    chatbot_id, outs = created(provider)
+    provider.delete(chatbot_id, outs)
+    assert chatbot_id in admin.chatbots()
+    assert f"chatbot {chatbot_id} stays in the account" in capsys.readouterr().err
+
+
+# --- settings and the token -----------------------------------------------------------------------
+
+
+def test_a_missing_token_is_one_config_error(admin: Admin) -> None:
+    provider = ChatbotProvider()
+    provider.configure(ConfigureRequest(Config({"caigunn:apiUrl": admin.base_url}, "p")))
+    with pytest.raises(ConfigError) as caught:
+        provider.create({"title": "Support", "plan_id": BASIC})
+    assert str(caught.value) == (
+        "No CaiGunn access token is set.\nSet it with `pulumi config set --secret "
+        "caigunn:accessToken <token>` or the CAIGUNN_ACCESS_TOKEN environment variable."
+    )
+
+
+def test_a_refused_token_is_one_config_error_that_never_shows_the_token(
+    admin: Admin, level: str
+) -> None:
+    provider = configured(admin, token="wrong-token-5d1e")
+    with pytest.raises(ConfigError) as caught:
+        provider.create({"title": "Support", "plan_id": BASIC})
+    # A seed-level server has no plan route: its chatbot list is the first to refuse the token.
+    path = "chatbot" if level == "seed" else "plan"
+    assert str(caught.value) == (
+        f"CaiGunn refused the access token (GET {admin.base_url}/api/external/user/{path} "
+        "answered 401: Invalid caigunn-access-token).\nSet it with `pulumi config set --secret "
+        "caigunn:accessToken <token>` or the CAIGUNN_ACCESS_TOKEN environment variable."
+    )
+    assert admin.chatbots() == {}

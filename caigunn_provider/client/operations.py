@@ -1,0 +1,149 @@
+"""CaiGunnClient: one method per CaiGunn API operation, in CaiGunn's terms only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from caigunn_provider.client import parsers
+from caigunn_provider.client.parsers import ChatbotInfo, ChatbotRow, CreatedChatbot, Plan
+from caigunn_provider.client.transport import Malformed, Transport
+from caigunn_provider.errors import UnsupportedError
+from caigunn_provider.ids import is_canonical_id
+
+CHATBOT_PATH = "/api/external/user/chatbot"
+PLAN_PATH = "/api/external/user/plan"
+
+Level = Literal["current", "seed"]
+
+
+class CaiGunnClient:
+    """The CaiGunn chatbot-management API; every call goes through one Transport."""
+
+    def __init__(self, base_url: str, token: str, **transport_options: Any) -> None:
+        self.transport = Transport(base_url, token, **transport_options)
+        self._level: Level | None = None
+
+    def __repr__(self) -> str:
+        return f"CaiGunnClient(base_url={self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self.transport.base_url
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def list_chatbots_page(self, offset: int, limit: int) -> list[ChatbotRow]:
+        """GET /chatbot: one page of the list (a server may return fewer rows than asked)."""
+        params = {"offset": offset, "limit": limit}
+        rows: list[ChatbotRow] = self.transport.send(
+            "GET", CHATBOT_PATH, params=params, parse=parsers.rows("chatbots", parsers.chatbot_row)
+        )
+        return rows
+
+    def create_chatbot(
+        self, title: str, plan_id: str, settings: Mapping[str, Any] | None = None
+    ) -> CreatedChatbot:
+        """POST /chatbot; the seed level reads the query string, the current one form data."""
+        query = {"title": title, "plan_id": plan_id}
+        form = {**query, **_form(settings or {})}
+        created: CreatedChatbot = self.transport.send(
+            "POST", CHATBOT_PATH, params=query, data=form, parse=parsers.created
+        )
+        return created
+
+    def get_chatbot(self, chatbot_id: str) -> ChatbotInfo:
+        """GET /chatbot/{id}: the chatbot-info object (current level only; may be is_deleted)."""
+        info: ChatbotInfo = self.transport.send(
+            "GET",
+            _chatbot_path(chatbot_id),
+            errors={405: UnsupportedError},
+            parse=_info_of(chatbot_id),
+        )
+        return info
+
+    def update_chatbot(self, chatbot_id: str, fields: Mapping[str, Any]) -> None:
+        """PUT /chatbot/{id} with form data (title and settings; plan_id cannot change)."""
+        self.transport.send(
+            "PUT",
+            _chatbot_path(chatbot_id),
+            data=_form(fields),
+            errors={405: UnsupportedError},
+            parse=parsers.ignore,
+        )
+
+    def delete_chatbot(self, chatbot_id: str) -> None:
+        """DELETE /chatbot/{id}."""
+        self.transport.send(
+            "DELETE",
+            _chatbot_path(chatbot_id),
+            errors={405: UnsupportedError},
+            parse=parsers.ignore,
+        )
+
+    def list_plans_page(self, offset: int, limit: int) -> list[Plan]:
+        """GET /plan: one page of the account's plans; UnsupportedError where there is no route."""
+        plans: list[Plan] = self.transport.send(
+            "GET",
+            PLAN_PATH,
+            params={"offset": offset, "limit": limit},
+            errors={404: UnsupportedError, 405: UnsupportedError},
+            parse=parsers.rows("plans", parsers.plan_row),
+        )
+        return plans
+
+    def list_plans(self, *, page_size: int = 100, max_pages: int = 100) -> list[Plan]:
+        """Every plan of the account (a short list), each once."""
+        plans: dict[str, Plan] = {}
+        offset = 0
+        for _ in range(max_pages):
+            page = self.list_plans_page(offset, page_size)
+            fresh = [plan for plan in page if plan.id not in plans]
+            plans.update((plan.id, plan) for plan in fresh)
+            if not fresh:
+                break
+            offset += len(page)
+        return list(plans.values())
+
+    def api_level(self) -> Level:
+        """ "current" when the server offers the later routes (the plan list), else "seed"."""
+        if self._level is None:
+            try:
+                self.list_plans_page(0, 1)
+            except UnsupportedError:
+                self._level = "seed"
+            else:
+                self._level = "current"
+        return self._level
+
+
+def _chatbot_path(chatbot_id: str) -> str:
+    # Only a canonical UUID goes into a path: nothing else can reach another route.
+    if not is_canonical_id(chatbot_id):
+        raise ValueError("a chatbot id must be a canonical lower-case UUID to be put into a URL")
+    return f"{CHATBOT_PATH}/{chatbot_id}"
+
+
+def _info_of(chatbot_id: str) -> Callable[[Any], ChatbotInfo]:
+    def parse(payload: Any) -> ChatbotInfo:
+        info = parsers.chatbot_info(payload)
+        if info.id != chatbot_id:
+            raise Malformed("an answer about another chatbot than the one asked for")
+        return info
+
+    return parse
+
+
+def _form(fields: Mapping[str, Any]) -> dict[str, str]:
+    """Form fields as strings: booleans as true/false, lists as one JSON-encoded field."""
+    encoded: dict[str, str] = {}
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, list | dict):
+            encoded[key] = json.dumps(value)
+        elif value is not None:
+            encoded[key] = str(value)
+    return encoded

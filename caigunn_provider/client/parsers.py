@@ -1,0 +1,167 @@
+"""The API's JSON answers as typed values; Malformed for a shape the API does not document."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from caigunn_provider.client.transport import Malformed
+from caigunn_provider.ids import canonical_id
+
+# The settings a chatbot-info answer may carry back (issue 14); anything else is ignored.
+SETTING_FIELDS = (
+    "prompt",
+    "initial_messages",
+    "allowed_domains",
+    "main_color",
+    "is_default_visible",
+    "button_style",
+    "is_fixed",
+    "show_history",
+    "is_shared",
+    "model_id",
+)
+
+
+@dataclass(frozen=True)
+class ChatbotRow:
+    """One row of the chatbot list; plan_id is None where the server does not list it (seed)."""
+
+    id: str
+    title: str
+    # The api_key is the chatbot's secret: kept out of repr so that a logged row cannot leak it.
+    api_key: str | None = field(repr=False)
+    plan_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CreatedChatbot:
+    """The answer to a create; chatbot_id is None at the seed level, which returns only the key."""
+
+    api_key: str = field(repr=False)
+    expired_at: str | None
+    chatbot_id: str | None
+
+
+@dataclass(frozen=True)
+class ChatbotInfo:
+    """The chatbot-info object (current level): identity, plan, key and the settings it returns."""
+
+    id: str
+    title: str
+    plan_id: str | None
+    api_key: str | None = field(repr=False)
+    is_deleted: bool
+    settings: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One plan of the account."""
+
+    id: str
+    title: str
+
+
+def ignore(payload: Any) -> None:
+    """For answers whose body carries nothing we need."""
+    return None
+
+
+def rows(key: str, parse_row: Callable[[Mapping[str, Any]], Any]) -> Callable[[Any], list[Any]]:
+    """A parser for a paged list answer `{key: [row, ...]}`."""
+
+    def parse(payload: Any) -> list[Any]:
+        items = _object(payload).get(key)
+        if not isinstance(items, list):
+            raise Malformed(f"no {key!r} list in the answer")
+        parsed = []
+        for index, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise Malformed(f"row {index} of {key!r} is not an object")
+            parsed.append(parse_row(item))
+        return parsed
+
+    return parse
+
+
+def chatbot_row(row: Mapping[str, Any]) -> ChatbotRow:
+    return ChatbotRow(
+        id=_id(row, "id"),
+        title=_str(row, "title", required=True) or "",
+        api_key=_str(row, "api_key"),
+        plan_id=_optional_id(row, "plan_id"),
+    )
+
+
+def plan_row(row: Mapping[str, Any]) -> Plan:
+    return Plan(id=_id(row, "id"), title=_str(row, "title", required=True) or "")
+
+
+def created(payload: Any) -> CreatedChatbot:
+    body = _object(payload)
+    api_key = _str(body, "api_key", required=True)
+    if not api_key:
+        raise Malformed("the create answer has an empty api_key")
+    return CreatedChatbot(
+        api_key=api_key,
+        expired_at=_str(body, "expired_at"),
+        chatbot_id=_optional_id(body, "chatbot_id"),
+    )
+
+
+def chatbot_info(payload: Any) -> ChatbotInfo:
+    body = _object(payload)
+    return ChatbotInfo(
+        id=_id(body, "id"),
+        title=_str(body, "title", required=True) or "",
+        plan_id=_optional_id(body, "plan_id"),
+        api_key=_str(body, "api_key"),
+        is_deleted=body.get("is_deleted") is True,
+        settings={key: body[key] for key in SETTING_FIELDS if key in body},
+    )
+
+
+# --- field readers: a problem is described by the field's name and type, never its value ------
+
+
+def _object(payload: Any) -> Mapping[str, Any]:
+    if not isinstance(payload, dict):
+        raise Malformed(f"a JSON {_kind(payload)} where an object was expected")
+    return payload
+
+
+def _str(row: Mapping[str, Any], key: str, *, required: bool = False) -> str | None:
+    value = row.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str):
+        raise Malformed(f"{key!r} is {_kind(value)}, not a string")
+    return value
+
+
+def _id(row: Mapping[str, Any], key: str) -> str:
+    value = row.get(key)
+    canonical = canonical_id(value)
+    if canonical is None:
+        raise Malformed(f"{key!r} is {_kind(value)}, not a UUID string")
+    return canonical
+
+
+def _optional_id(row: Mapping[str, Any], key: str) -> str | None:
+    return None if row.get(key) is None else _id(row, key)
+
+
+def _kind(value: object) -> str:
+    if value is None:
+        return "missing or null"
+    if isinstance(value, str):
+        return "a string of another form" if value else "an empty string"
+    return {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)

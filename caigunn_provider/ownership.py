@@ -1,0 +1,194 @@
+"""One entry is one chatbot: creating without duplicates, and adopting only what matches.
+
+A create whose answer is lost (a timeout, a dropped connection, a 5xx, an unreadable 2xx) may
+have happened. Instead of guessing, the account is compared before and after: a chatbot with the
+entry's title (and plan, where the list shows plans) that was not there before and that no other
+create of this run has taken is the one. One such chatbot: it is ours. None, even after a short
+settle time: the create did not happen, and it is sent once more. More than there are lost creates
+of that title waiting to be matched: the user is asked which.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from caigunn_provider import policy
+from caigunn_provider.client import ChatbotRow, CreatedChatbot
+from caigunn_provider.errors import CaiGunnError, NotFoundError, OwnershipError
+from caigunn_provider.runtime import Context
+
+# Pauses before each look for the chatbot a lost create may have made (a server may show a new
+# row a moment late); their sum bounds how long one create waits before sending again.
+SETTLE_DELAYS = (0.0, 1.0, 3.0)
+# How often a create whose answer was lost is sent again when it surely did not happen.
+MAX_POSTS = 3
+# Pauses between looks for a created chatbot's row by its api_key (seed level: no id returned).
+LOOKUP_DELAYS = (0.0, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+@dataclass(frozen=True)
+class Made:
+    """The chatbot an entry now owns."""
+
+    row: ChatbotRow
+    expired_at: str | None = None
+
+
+def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) -> Made:
+    """Create the entry's chatbot exactly once, or raise without leaving a stray one behind."""
+    key = (title, plan_id)
+    before = _ids_titled(ctx.listing.snapshot(proven=True).rows.values(), title)
+    cause: BaseException | None = None
+    for _ in range(MAX_POSTS):
+        ctx.claims.start_post(key)
+        try:
+            created = ctx.client.create_chatbot(title, plan_id, settings)
+        except CaiGunnError as exc:
+            lost = policy.may_have_taken_effect(exc)
+            ctx.claims.end_post(key, lost=lost)
+            if not lost:
+                raise policy.create_failed(title, exc) from exc
+            cause = exc
+        else:
+            ctx.claims.end_post(key, lost=False)
+            return _made(ctx, created, title, plan_id)
+        found = _match_lost_create(ctx, key, before, cause)
+        if found is not None:
+            return Made(found)
+    assert cause is not None
+    raise policy.create_unresolved(
+        title, cause, f"it was sent {MAX_POSTS} times without a clear answer"
+    )
+
+
+def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Made:
+    if created.chatbot_id is not None:
+        row = ChatbotRow(created.chatbot_id, title, created.api_key, plan_id)
+    else:
+        row = _find_by_api_key(ctx, created.api_key, title)
+    if not ctx.claims.take(row.id):
+        raise OwnershipError(
+            f"CaiGunn answered the create of {title!r} with chatbot {row.id}, "
+            "which another entry of this run already owns"
+        )
+    ctx.listing.record_created(row)
+    return Made(row, created.expired_at)
+
+
+def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
+    """The new row of a seed-level create (whose answer has no id), found by its api_key.
+
+    It is looked for first where new rows appear, then by scanning the whole list; the create
+    did happen, so a failing look is retried for a while rather than creating a second one.
+    """
+    last: BaseException | None = None
+    for delay in LOOKUP_DELAYS:
+        time.sleep(delay)
+        try:
+            found = _look_where_new_rows_appear(ctx, api_key) or _in_rows(
+                ctx.listing.rescan().rows.values(), api_key
+            )
+        except CaiGunnError as exc:
+            last = exc
+            continue
+        if found is not None:
+            return found
+    why = "its id could not be found in the chatbot list"
+    raise policy.create_unresolved(title, last or CaiGunnError("created"), why)
+
+
+def _look_where_new_rows_appear(ctx: Context, api_key: str) -> ChatbotRow | None:
+    snapshot = ctx.listing.snapshot(proven=False)
+    tail = max(0, len(snapshot.rows) - 2)
+    places = {"tail": [tail], "head": [0], None: [tail, 0]}[ctx.new_rows_at]
+    for offset in dict.fromkeys(places):
+        found = _in_rows(ctx.listing.page(offset, snapshot.page_size), api_key)
+        if found is not None:
+            ctx.new_rows_at = "head" if offset == 0 and tail else "tail"
+            return found
+    return None
+
+
+def _match_lost_create(
+    ctx: Context, key: tuple[str, str], before: set[str], cause: BaseException
+) -> ChatbotRow | None:
+    """The chatbot a lost create made, None when it surely made none; OwnershipError if unsure."""
+    title, plan_id = key
+    # Another create of this title still waiting for its answer may be told any new row is its.
+    ctx.claims.wait_quiet(key, timeout=120)
+    try:
+        for delay in SETTLE_DELAYS:
+            time.sleep(delay)
+            with ctx.matching:
+                rows = ctx.listing.rescan().rows.values()
+                candidates = [
+                    row
+                    for row in rows
+                    if row.title == title
+                    and row.plan_id in (None, plan_id)
+                    and row.id not in before
+                    and not ctx.claims.is_taken(row.id)
+                ]
+                if len(candidates) > ctx.claims.unmatched(key):
+                    raise policy.create_ambiguous(title, cause, candidates)
+                if candidates and ctx.claims.take(candidates[0].id):
+                    ctx.listing.record_created(candidates[0])
+                    return candidates[0]
+        return None
+    finally:
+        ctx.claims.matched(key)
+
+
+def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) -> ChatbotRow:
+    """The existing chatbot chatbot_id, if it matches the entry; nothing is written.
+
+    Following Pulumi's import convention, a chatbot whose live title or plan differs from the
+    entry is not changed to fit: the differences are listed, and the user aligns the file first.
+    """
+    live_row = live(ctx, chatbot_id)
+    if live_row is None:
+        raise OwnershipError(
+            f"{why}: chatbot {chatbot_id} is not in this CaiGunn account; check the id"
+        )
+    differences = []
+    if live_row.title != title:
+        differences.append(
+            f"title is {live_row.title!r} in CaiGunn but {title!r} in the stack file"
+        )
+    if live_row.plan_id is not None and live_row.plan_id != plan_id:
+        differences.append(
+            f"plan_id is {live_row.plan_id} in CaiGunn but {plan_id} in the stack file"
+        )
+    if differences:
+        raise OwnershipError(
+            f"{why}: chatbot {chatbot_id} differs from this entry: {'; '.join(differences)}. "
+            "Nothing was changed. Make the entry match the chatbot, run `pulumi up` to adopt it, "
+            "then change the entry in a later `pulumi up`"
+        )
+    if not ctx.claims.take(chatbot_id):
+        raise OwnershipError(f"{why}: chatbot {chatbot_id} is already owned by another entry")
+    return live_row
+
+
+def live(ctx: Context, chatbot_id: str) -> ChatbotRow | None:
+    """The chatbot as CaiGunn has it now; None only when proven gone (a 404, a proven scan)."""
+    if ctx.client.api_level() == "seed":
+        return ctx.listing.find(chatbot_id)
+    try:
+        info = ctx.client.get_chatbot(chatbot_id)
+    except NotFoundError:
+        return None
+    if info.is_deleted:
+        return None
+    return ChatbotRow(info.id, info.title, info.api_key, info.plan_id)
+
+
+def _ids_titled(rows: Iterable[ChatbotRow], title: str) -> set[str]:
+    return {row.id for row in rows if row.title == title}
+
+
+def _in_rows(rows: Iterable[ChatbotRow], api_key: str) -> ChatbotRow | None:
+    return next((row for row in rows if row.api_key == api_key), None)

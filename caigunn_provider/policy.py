@@ -1,0 +1,99 @@
+"""What a failure means for the user, said once, in the user's terms (stack file, config, CLI)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from caigunn_provider.client import ChatbotRow
+from caigunn_provider.errors import (
+    APIConnectionError,
+    APIError,
+    AuthError,
+    CaiGunnError,
+    ConfigError,
+    MalformedAnswerError,
+    NotFoundError,
+    OwnershipError,
+)
+from caigunn_provider.settings import SET_TOKEN
+
+
+def may_have_taken_effect(exc: BaseException) -> bool:
+    """Whether a write that failed with exc may all the same have been done by CaiGunn.
+
+    No answer after the request left (a timeout, a dropped connection), a 5xx, or a success
+    status with an unreadable body: the server may have acted. A 4xx (429 included) is a refusal
+    before any work, and a connection that was never made sent nothing.
+    """
+    if isinstance(exc, APIConnectionError):
+        return exc.reached
+    if isinstance(exc, MalformedAnswerError):
+        return True
+    return isinstance(exc, APIError) and exc.status >= 500
+
+
+def explain(exc: CaiGunnError) -> CaiGunnError:
+    """The user-facing form of an error met outside a create (auth, unknown plan...)."""
+    if isinstance(exc, AuthError):
+        return ConfigError(f"CaiGunn refused the access token ({exc}).\n{SET_TOKEN}")
+    return exc
+
+
+def create_failed(title: str, exc: CaiGunnError) -> CaiGunnError:
+    """A create that surely did not happen: nothing to clean up, and running again is safe."""
+    if isinstance(exc, AuthError):
+        return explain(exc)
+    if isinstance(exc, APIError | APIConnectionError):
+        return _reworded(
+            exc,
+            f"CaiGunn did not create the chatbot {title!r} ({exc}); nothing was created, so "
+            "`pulumi up` can simply be run again once the cause is fixed",
+        )
+    return exc
+
+
+def create_unresolved(title: str, cause: BaseException, why: str) -> OwnershipError:
+    """A create that may have happened and could not be matched to a chatbot in this run."""
+    return OwnershipError(
+        f"CaiGunn may have created the chatbot {title!r} ({cause}), and {why}. Before the next "
+        "`pulumi up`, look in the account for a chatbot with that title: if one is this entry's, "
+        "add `import: <its id>` to this entry in the stack file so that it is adopted, not made "
+        "twice"
+    )
+
+
+def create_ambiguous(
+    title: str, cause: BaseException, candidates: Sequence[ChatbotRow]
+) -> OwnershipError:
+    """Several new chatbots could be the one a failed create made: the user must say which."""
+    ids = ", ".join(row.id for row in candidates)
+    return OwnershipError(
+        f"CaiGunn may have created the chatbot {title!r} ({cause}), but {len(candidates)} new "
+        f"chatbots with that title appeared meanwhile ({ids}), so which one is this entry's cannot "
+        f"be told. Add `import: <id>` with the right one to this entry in the stack file, then "
+        "run `pulumi up`"
+    )
+
+
+def cannot_rename(chatbot_id: str, old_title: str) -> CaiGunnError:
+    return CaiGunnError(
+        f"chatbot {chatbot_id} cannot be renamed: this CaiGunn API offers only list and create. "
+        f"Put the title {old_title!r} back in the stack file, or replace the chatbot (new id and "
+        "api_key) with `pulumi up --replace <urn>`"
+    )
+
+
+def gone_on_update(chatbot_id: str, exc: NotFoundError) -> CaiGunnError:
+    return _reworded(
+        exc,
+        f"chatbot {chatbot_id} no longer exists in CaiGunn (it was deleted outside Pulumi); run "
+        "`pulumi refresh` to drop it from the state, then `pulumi up` to create it again",
+    )
+
+
+def _reworded(exc: APIError | APIConnectionError, message: str) -> CaiGunnError:
+    if isinstance(exc, APIError):
+        return type(exc)(
+            message, status=exc.status, method=exc.method, url=exc.url, detail=exc.detail
+        )
+    return APIConnectionError(message, method=exc.method, url=exc.url, reached=exc.reached)

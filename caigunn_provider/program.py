@@ -1,0 +1,120 @@
+"""The Pulumi program: one Chatbot per stack-file entry, the two stack outputs, checks first."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+import pulumi
+
+from caigunn_provider import preflight, recovery
+from caigunn_provider.errors import CaiGunnError, StackFileError
+from caigunn_provider.listing import Listing
+from caigunn_provider.resource import Chatbot
+from caigunn_provider.settings import KEYS, resolve
+from caigunn_provider.stackfile import StackFile, load_stack_file
+
+
+def run() -> None:
+    """Load stacks/<stack>.yaml, check it against the account, declare it, export the outputs.
+
+    Every check happens before the first resource is declared, at preview as at up: a failure is
+    one pulumi.RunError (printed without a traceback) and nothing is written.
+    """
+    stack = pulumi.get_stack()
+    try:
+        stack_file = load_stack_file(f"stacks/{stack}.yaml")
+    except StackFileError as exc:
+        raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
+    config = pulumi.Config("caigunn")
+    try:
+        settings = resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            checkpoint = pool.submit(recovery.read_checkpoint, _qualified(stack))
+            account = preflight.check_account(settings)
+            plan_ids = preflight.check_entries(stack_file, account)
+            recovered = _recover(checkpoint.result, stack_file, plan_ids, account)
+    except StackFileError as exc:
+        raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
+    except CaiGunnError as exc:
+        raise pulumi.RunError(str(exc)) from None
+    _declare(stack_file, plan_ids, recovered)
+
+
+def _recover(
+    read: Callable[[], recovery.Checkpoint],
+    stack_file: StackFile,
+    plan_ids: Mapping[str, str],
+    account: preflight.Account,
+) -> dict[str, str]:
+    """{entry: chatbot id} for entries whose create an interrupted run may have made."""
+    try:
+        checkpoint = read()
+    except (recovery.CheckpointError, OSError) as exc:
+        pulumi.log.warn(
+            f"could not read this stack's checkpoint ({exc}); a create interrupted by an "
+            "earlier run cannot be detected, so it may be made a second time"
+        )
+        return {}
+    declared = {name: (spec.title, plan_ids[name]) for name, spec in stack_file.chatbots.items()}
+    open_ones = recovery.still_open(checkpoint, declared)
+    if not open_ones:
+        return {}
+    listing = Listing(account.client.list_chatbots_page)
+    rows = listing.snapshot(proven=True).rows.values()
+    found, unsure = recovery.match(open_ones, rows, checkpoint.owned.values(), declared)
+    if unsure:
+        raise CaiGunnError("\n".join(_unsure_message(item, stack_file) for item in unsure))
+    for name, chatbot_id in found.items():
+        pulumi.log.info(
+            f"chatbots.{name}: taking over chatbot {chatbot_id}, which an interrupted run created "
+            "for this entry"
+        )
+    return found
+
+
+def _unsure_message(item: recovery.Unresolved, stack_file: StackFile) -> str:
+    entries = ", ".join(f"chatbots.{name}" for name in item.names)
+    ids = ", ".join(row.id for row in item.candidates)
+    return (
+        f"{stack_file.path}: {entries}: an interrupted `pulumi up` was creating this chatbot, and "
+        f"which chatbot it made cannot be told: {ids} have the title {item.title!r} and "
+        "appeared since.\n"
+        "Add `import: <id>` to the entry for the one that is its chatbot; if none is, run "
+        "`pulumi refresh --clear-pending-creates --yes`, then `pulumi up`."
+    )
+
+
+def _declare(
+    stack_file: StackFile, plan_ids: Mapping[str, str], recovered: Mapping[str, str]
+) -> None:
+    chatbots = {
+        name: Chatbot(
+            name,
+            title=spec.title,
+            plan_id=plan_ids[name],
+            import_=spec.import_id,
+            recover=recovered.get(name),
+            opts=pulumi.ResourceOptions(protect=spec.protect),
+        )
+        for name, spec in stack_file.chatbots.items()
+    }
+    pulumi.export(
+        "chatbots",
+        {
+            name: {"id": bot.id, "title": bot.title, "plan_id": bot.plan_id}
+            for name, bot in chatbots.items()
+        },
+    )
+    pulumi.export(
+        "api_keys", pulumi.Output.secret({name: bot.api_key for name, bot in chatbots.items()})
+    )
+
+
+def _qualified(stack: str) -> str:
+    """The stack's name for `pulumi stack export`, qualified where the engine told us the org."""
+    organization, project = pulumi.get_organization(), pulumi.get_project()
+    if organization and organization != "organization":
+        return f"{organization}/{project}/{stack}"
+    return stack

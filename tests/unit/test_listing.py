@@ -1,0 +1,177 @@
+"""The account listing's completeness rules, each pinned against the in-process emulator."""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from caigunn_provider.client import CaiGunnClient, ChatbotRow
+from caigunn_provider.errors import ListingError
+from caigunn_provider.listing import ASK_LIMIT, Listing, scan
+from tests.support import CHATBOT_PATH, Admin, emulator
+
+N = 95  # preloaded chatbots: several clamped pages, fewer than one unclamped page
+
+
+@pytest.fixture
+def account() -> Iterator[tuple[Admin, CaiGunnClient]]:
+    with emulator("seed", preload=N) as admin:
+        client = CaiGunnClient(admin.base_url, admin.token, backoff_factor=0)
+        admin.clear_requests()
+        try:
+            yield admin, client
+        finally:
+            client.close()
+
+
+def list_requests(admin: Admin) -> list[dict[str, object]]:
+    return [r for r in admin.requests("GET") if r["path"] == CHATBOT_PATH]
+
+
+def live_ids(admin: Admin) -> set[str]:
+    return set(admin.chatbots())
+
+
+def test_an_empty_account_is_proven_empty_with_one_request() -> None:
+    with emulator("seed") as admin:
+        snapshot = scan(CaiGunnClient(admin.base_url, admin.token).list_chatbots_page, proven=True)
+        assert (snapshot.rows, snapshot.proven, len(list_requests(admin))) == ({}, True, 1)
+
+
+@pytest.mark.parametrize("clamp", [None, 7, 30])
+@pytest.mark.parametrize("newest_first", [False, True])
+@pytest.mark.parametrize("proven", [False, True])
+def test_every_row_is_found_whatever_the_clamp_and_order(
+    account: tuple[Admin, CaiGunnClient], clamp: int | None, newest_first: bool, proven: bool
+) -> None:
+    admin, client = account
+    admin.set_knobs(max_limit=clamp, newest_first=newest_first)
+    admin.clear_requests()
+
+    snapshot = scan(client.list_chatbots_page, proven=proven)
+
+    assert set(snapshot.rows) == live_ids(admin)
+    assert snapshot.proven is proven
+    page = clamp or ASK_LIMIT
+    step = page - 1 if proven else page
+    needed = math.ceil((N - (1 if proven else 0)) / step) + (1 if page > N else 0)
+    # Side-by-side pages may overshoot the end by at most a window's width (4).
+    assert needed <= len(list_requests(admin)) <= needed + 4
+
+
+def test_a_proven_scan_never_misses_a_row_while_older_rows_are_deleted(
+    account: tuple[Admin, CaiGunnClient],
+) -> None:
+    admin, client = account
+    kept = admin.create("managed")  # not churned: the emulator deletes only preloaded rows
+    admin.set_knobs(max_limit=7, churn_every=2, churn="delete")
+
+    snapshot = scan(client.list_chatbots_page, proven=True)
+
+    assert kept in snapshot.rows
+    assert live_ids(admin) <= set(snapshot.rows)  # every survivor was read
+
+
+@pytest.mark.parametrize("churn", ["delete", "insert"])
+@pytest.mark.parametrize("newest_first", [False, True])
+def test_churn_between_pages_never_hides_a_row_that_was_there_all_along(
+    account: tuple[Admin, CaiGunnClient], churn: str, newest_first: bool
+) -> None:
+    admin, client = account
+    before = live_ids(admin)
+    admin.set_knobs(max_limit=7, churn_every=3, churn=churn, newest_first=newest_first)
+
+    snapshot = scan(client.list_chatbots_page, proven=True)
+
+    survivors = before & live_ids(admin)
+    assert survivors <= set(snapshot.rows)
+
+
+def test_a_fast_scan_is_not_proof_of_absence_but_find_proves_it(
+    account: tuple[Admin, CaiGunnClient],
+) -> None:
+    admin, client = account
+    gone = admin.create("to be deleted")
+    admin.delete_out_of_band(gone)
+    listing = Listing(client.list_chatbots_page)
+
+    assert listing.snapshot(proven=False).proven is False
+    assert listing.find(gone) is None
+    assert listing.snapshot(proven=False).proven is True  # find upgraded it to a proven scan
+
+
+def test_a_present_chatbot_is_found_without_a_proven_scan(
+    account: tuple[Admin, CaiGunnClient],
+) -> None:
+    admin, client = account
+    admin.set_knobs(max_limit=30)
+    present = next(iter(live_ids(admin)))
+    listing = Listing(client.list_chatbots_page)
+    admin.clear_requests()
+
+    assert listing.find(present) is not None
+    assert len(list_requests(admin)) <= math.ceil(N / 30) + 4
+
+
+def test_one_scan_serves_every_thread_of_a_run(account: tuple[Admin, CaiGunnClient]) -> None:
+    admin, client = account
+    admin.set_knobs(max_limit=30, latency_ms=20)
+    listing = Listing(client.list_chatbots_page)
+    admin.clear_requests()
+    ids = sorted(live_ids(admin))[:8]
+    found: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda i=i: found.append(listing.find(i) is not None)) for i in ids
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert found == [True] * 8
+    assert len(list_requests(admin)) <= math.ceil(N / 30) + 4
+
+
+def test_the_run_own_writes_keep_the_snapshot_true(account: tuple[Admin, CaiGunnClient]) -> None:
+    admin, client = account
+    listing = Listing(client.list_chatbots_page)
+    first = listing.snapshot(proven=True)
+    victim, renamed = list(first.rows)[:2]
+    made = client.create_chatbot("new", "3fa85f64-5717-4562-b3fc-2c963f66afa6")
+    [row] = [r for r in admin.rows() if r["api_key"] == made.api_key]
+    listing.record_created(ChatbotRow(row["id"], "new", made.api_key))
+    listing.record_deleted(victim)
+    listing.record_renamed(renamed, "Renamed")
+    admin.clear_requests()
+
+    after = listing.snapshot(proven=True)
+    assert row["id"] in after.rows and victim not in after.rows
+    assert after.rows[renamed].title == "Renamed"
+    assert list_requests(admin) == []
+
+
+def test_a_server_that_ignores_offset_gets_a_clear_error_never_a_short_list(
+    account: tuple[Admin, CaiGunnClient],
+) -> None:
+    admin, client = account
+    admin.set_knobs(max_limit=30, ignore_offset=True)
+    with pytest.raises(ListingError) as caught:
+        scan(client.list_chatbots_page, proven=True)
+    assert str(caught.value) == (
+        "the chatbot list gave the same rows at different offsets; the server seems to ignore "
+        "offset, so the list cannot be read completely"
+    )
+
+
+def test_a_server_that_pages_forever_gets_a_clear_error_within_the_budget() -> None:
+    with emulator("seed", endless=True, max_limit=30) as admin:
+        client = CaiGunnClient(admin.base_url, admin.token)
+        with pytest.raises(ListingError) as caught:
+            scan(client.list_chatbots_page, proven=True, max_requests=40)
+        assert str(caught.value).startswith(
+            "the chatbot list did not end within 40 page requests ("
+        )
+        assert len(list_requests(admin)) <= 40

@@ -216,6 +216,9 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
 
     # The create went through after the kill; the state never heard of its result.
     wait_for(lambda: team.live_titles()["Marketing Bot"] == 1, "the in-flight create to land")
+    [made_by_killed_run] = [
+        bot_id for bot_id, bot in team.admin.chatbots().items() if bot["title"] == "Marketing Bot"
+    ]
     assert team.locks() != []
 
     # The next run is refused by the dead run's lock, which names that run.
@@ -233,5 +236,13 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
     assert team.live_titles() == Counter(["Support Desk", "Sales Assistant", "Marketing Bot"]), (
         "the account must end with exactly the declared chatbots, one each"
     )
+    # The chatbot the killed run made is the one the state now owns.
+    assert team.b.resources()["marketing"]["id"] == made_by_killed_run
+
+    # The engine keeps its record of the cut-off create (and warns on every run) until a refresh
+    # clears it; once the up has taken the chatbot over, that changes nothing else.
+    assert [op["type"] for op in team.deployment()["pending_operations"]] == ["creating"]
+    team.b.refresh("--clear-pending-creates")
     assert not team.deployment().get("pending_operations")
+    assert team.live_titles() == Counter(["Support Desk", "Sales Assistant", "Marketing Bot"])
     team.b.up("--expect-no-changes")

@@ -3,20 +3,51 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+
+# Each command's module has main(args) -> exit status; imported only when its command runs, so
+# that the emulator's dependencies (FastAPI, uvicorn) never load for the others.
+COMMANDS = {
+    "plans": ("caigunn_provider.cli.plans", "list the account's plans (id, name)"),
+    "chatbots": (
+        "caigunn_provider.cli.chatbots",
+        "list every chatbot, its plan and the stack entry that manages it",
+    ),
+    "adopt": (
+        "caigunn_provider.cli.adopt",
+        "write stack-file entries with import: for the chatbots no entry manages",
+    ),
+    "emulator": ("caigunn_provider.emulator.server", "serve a local CaiGunn API"),
+}
+
+EPILOG = """\
+example (bring an existing account under management in three commands):
+  python -m caigunn_provider chatbots          # what the account holds, and who manages it
+  python -m caigunn_provider adopt --write     # an import: entry for each unmanaged chatbot
+  pulumi up                                    # adopts them all; creates nothing
+
+Each command has --help. Settings come from the selected stack's caigunn:* config
+(`pulumi config`), else CAIGUNN_ACCESS_TOKEN and CAIGUNN_API_URL.
+exit status: 0 done, 1 CaiGunn or a setting or the stack file failed, 2 bad command line"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; its exit status."""
-    parser = argparse.ArgumentParser(prog="python -m caigunn_provider")
-    parser.add_argument("command", choices=["emulator"], help="emulator: serve a local CaiGunn API")
-    parser.add_argument("args", nargs=argparse.REMAINDER, help="the subcommand's own flags")
+    commands = "\n".join(f"  {name:<10}{help_}" for name, (_, help_) in COMMANDS.items())
+    parser = argparse.ArgumentParser(
+        prog="python -m caigunn_provider",
+        description=f"CaiGunn chatbots as code: the command line.\n\ncommands:\n{commands}",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=list(COMMANDS), metavar="command", help="see above")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help="the command's own flags")
     ns = parser.parse_args(argv)
-    # Imported here so a subcommand's dependencies (FastAPI, uvicorn) load only when it runs.
-    from caigunn_provider.emulator.server import main as emulator_main
-
-    return emulator_main(ns.args)
+    module = importlib.import_module(COMMANDS[ns.command][0])
+    status: int = module.main(ns.args)
+    return status
 
 
 if __name__ == "__main__":

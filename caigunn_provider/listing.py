@@ -25,6 +25,8 @@ from caigunn_provider.client import ChatbotRow
 from caigunn_provider.errors import ListingError
 
 Fetch = Callable[[int, int], list[ChatbotRow]]
+# Told the number of distinct rows read so far after each page (a command line's progress line).
+OnPage = Callable[[int], None]
 
 # The page size asked for; servers clamp it silently (30 is common), and the scan adapts.
 ASK_LIMIT = 100
@@ -49,9 +51,10 @@ class Snapshot:
 class _Scan:
     """One scan's bookkeeping: rows seen in order, requests spent, the fetcher."""
 
-    def __init__(self, fetch: Fetch, max_requests: int) -> None:
+    def __init__(self, fetch: Fetch, max_requests: int, on_page: OnPage | None = None) -> None:
         self._fetch = fetch
         self._max_requests = max_requests
+        self._on_page = on_page
         self.requests = 0
         self.rows: dict[str, ChatbotRow] = {}
 
@@ -72,6 +75,8 @@ class _Scan:
         for row in rows:
             fresh += row.id not in self.rows
             self.rows[row.id] = row
+        if self._on_page is not None:
+            self._on_page(len(self.rows))
         return fresh
 
     def snapshot(self, *, proven: bool, page_size: int) -> Snapshot:
@@ -79,10 +84,15 @@ class _Scan:
 
 
 def scan(
-    fetch: Fetch, *, proven: bool, window: int = WINDOW, max_requests: int = MAX_REQUESTS
+    fetch: Fetch,
+    *,
+    proven: bool,
+    window: int = WINDOW,
+    max_requests: int = MAX_REQUESTS,
+    on_page: OnPage | None = None,
 ) -> Snapshot:
     """Read the whole list once; proven=True also proves that nothing was skipped."""
-    state = _Scan(fetch, max_requests)
+    state = _Scan(fetch, max_requests, on_page)
     [first] = state.fetch([0], ASK_LIMIT)
     state.add(first)
     if not first:
@@ -174,10 +184,18 @@ class Listing:
     true for the rest of the run without scanning again.
     """
 
-    def __init__(self, fetch: Fetch, *, window: int = WINDOW, max_requests: int = MAX_REQUESTS):
+    def __init__(
+        self,
+        fetch: Fetch,
+        *,
+        window: int = WINDOW,
+        max_requests: int = MAX_REQUESTS,
+        on_page: OnPage | None = None,
+    ):
         self._fetch = fetch
         self._window = window
         self._max_requests = max_requests
+        self._on_page = on_page
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._created: dict[str, ChatbotRow] = {}
@@ -193,6 +211,7 @@ class Listing:
                     proven=proven,
                     window=self._window,
                     max_requests=self._max_requests,
+                    on_page=self._on_page,
                 )
                 self._snapshot = current
             return self._merged(current)
@@ -208,7 +227,11 @@ class Listing:
         """A new proven scan, replacing the run's snapshot (to see what a failed write did)."""
         with self._lock:
             self._snapshot = scan(
-                self._fetch, proven=True, window=self._window, max_requests=self._max_requests
+                self._fetch,
+                proven=True,
+                window=self._window,
+                max_requests=self._max_requests,
+                on_page=self._on_page,
             )
             return self._merged(self._snapshot)
 

@@ -78,6 +78,22 @@ def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Ma
     return Made(row, created.expired_at)
 
 
+def apply_ignored_settings(ctx: Context, chatbot_id: str, settings: Mapping[str, Any]) -> None:
+    """One PUT for the declared settings a create did not keep, where the API shows them.
+
+    The reference lists the settings as create fields, so the POST carries them; a server that
+    ignores some on create is caught by reading back the ones its info answer returns.
+    """
+    info = ctx.client.get_chatbot(chatbot_id)
+    missed = {
+        key: value
+        for key, value in settings.items()
+        if key in info.settings and info.settings[key] != value
+    }
+    if missed:
+        ctx.client.update_chatbot(chatbot_id, missed)
+
+
 def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
     """The new row of a seed-level create (whose answer has no id), found by its api_key.
 
@@ -142,17 +158,28 @@ def _match_lost_create(
         ctx.claims.matched(key)
 
 
-def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) -> ChatbotRow:
+def adopt(
+    ctx: Context,
+    chatbot_id: str,
+    title: str,
+    plan_id: str,
+    settings: Mapping[str, Any],
+    *,
+    why: str,
+) -> Live:
     """The existing chatbot chatbot_id, if it matches the entry; nothing is written.
 
-    Following Pulumi's import convention, a chatbot whose live title or plan differs from the
-    entry is not changed to fit: the differences are listed, and the user aligns the file first.
+    Following Pulumi's import convention, a chatbot whose live title, plan or readable settings
+    differ from the entry is not changed to fit: the differences are listed, and the user aligns
+    the file first. Settings the API does not return cannot be compared; they are applied by the
+    next `pulumi up`.
     """
-    live_row = live(ctx, chatbot_id)
-    if live_row is None:
+    found = live(ctx, chatbot_id)
+    if found is None:
         raise OwnershipError(
             f"{why}: chatbot {chatbot_id} is not in this CaiGunn account; check the id"
         )
+    live_row = found.row
     differences = []
     if live_row.title != title:
         differences.append(
@@ -162,6 +189,12 @@ def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) 
         differences.append(
             f"plan_id is {live_row.plan_id} in CaiGunn but {plan_id} in the stack file"
         )
+    for key, value in settings.items():
+        if key in found.settings and found.settings[key] != value:
+            differences.append(
+                f"{key} is {_short(found.settings[key])} in CaiGunn but {_short(value)} in the "
+                "stack file"
+            )
     if differences:
         raise OwnershipError(
             f"{why}: chatbot {chatbot_id} differs from this entry: {'; '.join(differences)}. "
@@ -170,20 +203,34 @@ def adopt(ctx: Context, chatbot_id: str, title: str, plan_id: str, *, why: str) 
         )
     if not ctx.claims.take(chatbot_id):
         raise OwnershipError(f"{why}: chatbot {chatbot_id} is already owned by another entry")
-    return live_row
+    return found
 
 
-def live(ctx: Context, chatbot_id: str) -> ChatbotRow | None:
+@dataclass(frozen=True)
+class Live:
+    """A chatbot as CaiGunn has it now, with the settings its info answer returns (if any)."""
+
+    row: ChatbotRow
+    settings: Mapping[str, Any]
+
+
+def live(ctx: Context, chatbot_id: str) -> Live | None:
     """The chatbot as CaiGunn has it now; None only when proven gone (a 404, a proven scan)."""
     if ctx.client.api_level() == "seed":
-        return ctx.listing.find(chatbot_id)
+        row = ctx.listing.find(chatbot_id)
+        return Live(row, {}) if row is not None else None
     try:
         info = ctx.client.get_chatbot(chatbot_id)
     except NotFoundError:
         return None
     if info.is_deleted:
         return None
-    return ChatbotRow(info.id, info.title, info.api_key, info.plan_id)
+    return Live(ChatbotRow(info.id, info.title, info.api_key, info.plan_id), info.settings)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _ids_titled(rows: Iterable[ChatbotRow], title: str) -> set[str]:

@@ -97,3 +97,10 @@ def _reworded(exc: APIError | APIConnectionError, message: str) -> CaiGunnError:
             message, status=exc.status, method=exc.method, url=exc.url, detail=exc.detail
         )
     return APIConnectionError(message, method=exc.method, url=exc.url, reached=exc.reached)
+
+
+def settings_need_current_api(keys: Sequence[str]) -> CaiGunnError:
+    return CaiGunnError(
+        f"chatbot settings ({', '.join(keys)}) need the current CaiGunn API, and this one offers "
+        "only list and create; remove them from the entry"
+    )

@@ -65,21 +65,53 @@ def check_account(settings: Settings) -> Account:
 
 
 def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
-    """Each entry's plan id, checked against the account where the API lists plans.
+    """Each entry's plan id, named plans resolved, checked against the account's plans.
 
-    StackFileError lists every entry whose plan the account lacks, with its file and line.
+    StackFileError lists every problem with its file and line: a plan the account lacks, a plan
+    name that matches no plan or several, and what a seed-level API cannot do (plan names and
+    settings need the later API).
     """
-    known = {plan.id: plan for plan in account.plans}
     plan_ids: dict[str, str] = {}
     problems: list[str] = []
     for name, spec in stack_file.chatbots.items():
-        if account.level == "current" and spec.plan_id not in known:
-            names = ", ".join(sorted(plan.title for plan in account.plans)) or "none"
+        where = f"{stack_file.path}:{{line}}: chatbots.{name}"
+        plan_id, problem = _plan_of(spec.plan, spec.plan_id, account)
+        if problem is not None:
+            key = "plan" if spec.plan is not None else "plan_id"
+            problems.append(f"{where.format(line=spec.lines[key])}.{key}: {problem}")
+        elif plan_id is not None:
+            plan_ids[name] = plan_id
+        if spec.settings and account.level == "seed":
+            first = min(spec.settings, key=lambda key: spec.lines.get(key, spec.line))
+            line = spec.lines.get(first, spec.line)
             problems.append(
-                f"{stack_file.path}:{spec.line}: chatbots.{name}.plan_id: {spec.plan_id} is not "
-                f"a plan of this CaiGunn account (its plans: {names})"
+                f"{where.format(line=line)}.{first}: chatbot settings ({', '.join(spec.settings)}) "
+                "need the current CaiGunn API, and this one offers only list and create; remove "
+                "them from the entry"
             )
-        plan_ids[name] = spec.plan_id
     if problems:
         raise StackFileError(problems)
     return plan_ids
+
+
+def _plan_of(
+    name: str | None, plan_id: str | None, account: Account
+) -> tuple[str | None, str | None]:
+    """(plan id, None) or (None, what is wrong). Names match case-insensitively, exactly once."""
+    names = ", ".join(sorted(plan.title for plan in account.plans)) or "none"
+    if name is not None:
+        if account.level == "seed":
+            return None, (
+                "plan names need the current CaiGunn API, which lists plans; this one does not, "
+                "so give the plan's id as plan_id, which works everywhere"
+            )
+        matches = [plan for plan in account.plans if plan.title.casefold() == name.casefold()]
+        if not matches:
+            return None, f"no plan named {name!r} in this CaiGunn account (its plans: {names})"
+        if len(matches) > 1:
+            ids = ", ".join(plan.id for plan in matches)
+            return None, f"{len(matches)} plans are named {name!r} ({ids}); use plan_id instead"
+        return matches[0].id, None
+    if account.level == "current" and plan_id not in {plan.id for plan in account.plans}:
+        return None, f"{plan_id} is not a plan of this CaiGunn account (its plans: {names})"
+    return plan_id, None

@@ -94,7 +94,8 @@ def _declare(
             name,
             title=spec.title,
             plan_id=plan_ids[name],
-            import_=spec.import_id,
+            settings=spec.settings,
+            import_=spec.import_,
             recover=recovered.get(name),
             opts=pulumi.ResourceOptions(protect=spec.protect),
         )

@@ -32,7 +32,7 @@ from caigunn_provider.settings import KEYS, Settings, resolve
 # as a change on every later update.
 IMPORT, RECOVER, PRIOR_IDS = "__import", "__recover", "__prior_ids"
 ONE_SHOT = (IMPORT, RECOVER, PRIOR_IDS)
-INPUTS = ("title", "plan_id", *ONE_SHOT)
+INPUTS = ("title", "plan_id", "settings", *ONE_SHOT)
 
 # What the Python SDK passes for a value that is not known yet during a preview.
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
@@ -67,8 +67,11 @@ class ChatbotProvider(ResourceProvider):
             if canonical is None:
                 failures.append(CheckFailure(key, f"must be a UUID (got {value!r})"))
             news[key] = canonical
+        if not isinstance(news.get("settings") or {}, dict):
+            failures.append(CheckFailure("settings", "must be a mapping of chatbot settings"))
         if failures:
             return CheckResult(news, failures)
+        news["settings"] = dict(news.get("settings") or {})
         replacing = bool(olds) and olds.get("plan_id") != news.get("plan_id")
         if olds:
             # The resource exists: adoption happened when it was created and is never redone.
@@ -84,7 +87,11 @@ class ChatbotProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # The one-shot inputs only matter to create: leaving `import:` in the file changes nothing.
         replaces = ["plan_id"] if olds.get("plan_id") != news.get("plan_id") else []
-        changed = bool(replaces) or olds.get("title") != news.get("title")
+        changed = (
+            bool(replaces)
+            or olds.get("title") != news.get("title")
+            or bool(_changed_settings(olds, news))
+        )
         return DiffResult(
             changes=changed,
             replaces=replaces,
@@ -95,30 +102,43 @@ class ChatbotProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         ctx = self._context()
         title, plan_id = props["title"], props["plan_id"]
+        settings: dict[str, Any] = dict(props.get("settings") or {})
         current = self._level(ctx) == "current"
-        if props.get(IMPORT):
-            row = self._adopt(ctx, props[IMPORT], title, plan_id, "import")
-            return self._result(row, plan_id, adopted=True, plan_verified=current)
-        if props.get(RECOVER):
-            why = "recovering the chatbot an interrupted run created"
-            row = self._adopt(ctx, props[RECOVER], title, plan_id, why)
-            return self._result(row, plan_id, adopted=False, plan_verified=current)
+        if settings and not current:
+            raise policy.settings_need_current_api(list(settings))
+        taken_over = props.get(IMPORT) or props.get(RECOVER)
+        if taken_over:
+            why = (
+                "import" if props.get(IMPORT) else "recovering the chatbot an interrupted run made"
+            )
+            found = self._adopt(ctx, taken_over, title, plan_id, settings, why)
+            # Settings the API does not return could not be compared: the next `up` applies them.
+            verified = {k: v for k, v in settings.items() if k in found.settings}
+            outs = self._outs(found.row, plan_id, verified, plan_verified=current)
+            return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT))})
         try:
-            made = ownership.create(ctx, title, plan_id, {})
+            made = ownership.create(ctx, title, plan_id, settings)
+            if settings:
+                ownership.apply_ignored_settings(ctx, made.row.id, settings)
         except CaiGunnError as exc:
             raise policy.explain(exc) from exc
-        return self._result(made.row, plan_id, expired_at=made.expired_at)
+        outs = self._outs(made.row, plan_id, settings, expired_at=made.expired_at)
+        return CreateResult(made.row.id, outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        live = self._live(self._context(), id_)
-        if live is None:
+        found = self._live(self._context(), id_)
+        if found is None:
             return ReadResult(None, {})  # proven gone: refresh drops it from the state
+        live = found.row
+        managed = dict(props.get("settings") or {})
         outs = {
             **props,
             "title": live.title,
             "plan_id": live.plan_id or props.get("plan_id"),
             "plan_verified": bool(props.get("plan_verified")) or live.plan_id is not None,
             "api_key": live.api_key or props.get("api_key"),
+            # Settings the API returns show drift; write-only ones keep what was last sent.
+            "settings": {key: found.settings.get(key, value) for key, value in managed.items()},
         }
         # The inputs follow the live values, so that the next diff shows what the file changes.
         inputs = {key: outs.get(key) if key not in ONE_SHOT else None for key in INPUTS}
@@ -126,16 +146,24 @@ class ChatbotProvider(ResourceProvider):
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         ctx = self._context()
+        changed = _changed_settings(olds, news)
         if self._level(ctx) == "seed":
+            if changed:
+                raise policy.settings_need_current_api(list(changed))
             raise policy.cannot_rename(id_, olds.get("title", ""))
+        fields = dict(changed)
+        if olds.get("title") != news["title"]:
+            fields["title"] = news["title"]
         try:
-            ctx.client.update_chatbot(id_, {"title": news["title"]})
+            ctx.client.update_chatbot(id_, fields)
         except NotFoundError as exc:
             raise policy.gone_on_update(id_, exc) from exc
         except CaiGunnError as exc:
             raise policy.explain(exc) from exc
         ctx.listing.record_renamed(id_, news["title"])
-        return UpdateResult({**olds, "title": news["title"]})
+        return UpdateResult(
+            {**olds, "title": news["title"], "settings": news.get("settings") or {}}
+        )
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         ctx = self._context()
@@ -175,37 +203,52 @@ class ChatbotProvider(ResourceProvider):
             raise policy.explain(exc) from exc
 
     def _adopt(
-        self, ctx: Context, chatbot_id: str, title: str, plan_id: str, why: str
-    ) -> ChatbotRow:
+        self,
+        ctx: Context,
+        chatbot_id: str,
+        title: str,
+        plan_id: str,
+        settings: dict[str, Any],
+        why: str,
+    ) -> ownership.Live:
         try:
-            return ownership.adopt(ctx, chatbot_id, title, plan_id, why=why)
+            return ownership.adopt(ctx, chatbot_id, title, plan_id, settings, why=why)
         except CaiGunnError as exc:
             raise policy.explain(exc) from exc
 
-    def _live(self, ctx: Context, chatbot_id: str) -> ChatbotRow | None:
+    def _live(self, ctx: Context, chatbot_id: str) -> ownership.Live | None:
         try:
             return ownership.live(ctx, chatbot_id)
         except CaiGunnError as exc:
             raise policy.explain(exc) from exc
 
     @staticmethod
-    def _result(
+    def _outs(
         row: ChatbotRow,
         plan_id: str,
+        settings: dict[str, Any],
         *,
-        adopted: bool = False,
         plan_verified: bool = True,
         expired_at: str | None = None,
-    ) -> CreateResult:
-        outs = {
+    ) -> dict[str, Any]:
+        return {
             "title": row.title,
             "plan_id": plan_id,
             "plan_verified": plan_verified,
             "api_key": row.api_key,
             "expired_at": expired_at,
-            "adopted": adopted,
+            "adopted": False,
+            "settings": settings,
         }
-        return CreateResult(row.id, outs)
+
+
+def _changed_settings(olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
+    """The declared settings whose value differs from the state's; an undeclared one is left be."""
+    old = olds.get("settings") or {}
+    return {k: v for k, v in (news.get("settings") or {}).items() if old.get(k, _ABSENT) != v}
+
+
+_ABSENT = object()
 
 
 def _warn(message: str) -> None:

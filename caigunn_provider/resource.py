@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pulumi
 from pulumi.dynamic import Resource
 
@@ -17,6 +19,7 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
     api_key: pulumi.Output[str]
     expired_at: pulumi.Output[str | None]
     adopted: pulumi.Output[bool]
+    settings: pulumi.Output[dict[str, object]]
 
     def __init__(
         self,
@@ -24,6 +27,7 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
         *,
         title: pulumi.Input[str],
         plan_id: pulumi.Input[str],
+        settings: Mapping[str, object] | None = None,
         import_: pulumi.Input[str] | None = None,
         recover: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -38,6 +42,7 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
         props = {
             "title": title,
             "plan_id": plan_id,
+            "settings": dict(settings or {}),
             "__import": import_,
             "__recover": recover,
             # Outputs are declared as None so that they become attributes of the resource.

@@ -48,7 +48,7 @@ class CaiGunnClient:
     ) -> CreatedChatbot:
         """POST /chatbot; the seed level reads the query string, the current one form data."""
         query = {"title": title, "plan_id": plan_id}
-        form = {**query, **_form(settings or {})}
+        form = {**query, **_form(_api_shape(settings or {}))}
         created: CreatedChatbot = self.transport.send(
             "POST", CHATBOT_PATH, params=query, data=form, parse=parsers.created
         )
@@ -69,7 +69,7 @@ class CaiGunnClient:
         self.transport.send(
             "PUT",
             _chatbot_path(chatbot_id),
-            data=_form(fields),
+            data=_form(_api_shape(fields)),
             errors={405: UnsupportedError},
             parse=parsers.ignore,
         )
@@ -134,6 +134,16 @@ def _info_of(chatbot_id: str) -> Callable[[Any], ChatbotInfo]:
         return info
 
     return parse
+
+
+def _api_shape(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Settings as the API takes them: first messages are `{"type": "text", "value": ...}`."""
+    shaped = dict(settings)
+    if isinstance(shaped.get("initial_messages"), list):
+        shaped["initial_messages"] = [
+            {"type": "text", "value": text} for text in shaped["initial_messages"]
+        ]
+    return shaped
 
 
 def _form(fields: Mapping[str, Any]) -> dict[str, str]:

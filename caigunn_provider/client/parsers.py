@@ -119,8 +119,19 @@ def chatbot_info(payload: Any) -> ChatbotInfo:
         plan_id=_optional_id(body, "plan_id"),
         api_key=_str(body, "api_key"),
         is_deleted=body.get("is_deleted") is True,
-        settings={key: body[key] for key in SETTING_FIELDS if key in body},
+        settings=_settings(body),
     )
+
+
+def _settings(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings an info answer returns; first messages back to plain texts where they can be."""
+    settings = {key: body[key] for key in SETTING_FIELDS if key in body}
+    messages = settings.get("initial_messages")
+    if isinstance(messages, list) and all(
+        isinstance(item, dict) and isinstance(item.get("value"), str) for item in messages
+    ):
+        settings["initial_messages"] = [item["value"] for item in messages]
+    return settings
 
 
 # --- field readers: a problem is described by the field's name and type, never its value ------

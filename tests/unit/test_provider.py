@@ -116,6 +116,7 @@ def test_create_makes_one_chatbot_and_returns_its_id_and_key(admin: Admin, level
         "api_key": live["api_key"],
         "expired_at": live["expired_at"],
         "adopted": False,
+        "settings": {},
     }
     assert len(admin.requests("POST")) == 1
 

@@ -19,4 +19,4 @@ def test_dev_stack_declares_two_chatbots_on_emulator_plans() -> None:
 def test_annotated_example_for_a_real_account_loads() -> None:
     stack = load_stack_file(ROOT / "examples" / "prod.yaml")
     assert stack.chatbots["support"].protect is True
-    assert stack.chatbots["sales"].import_id == "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"
+    assert stack.chatbots["sales"].import_ == "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"

@@ -33,10 +33,12 @@ def project_copy(tmp_path: Path) -> Path:
     return copy
 
 
-def run_setup(copy: Path, cache: Path, path: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run_setup(
+    copy: Path, cache: Path, path: str, *args: str, **env: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(copy / "scripts" / "setup-engine.sh"), *args],
-        env={"PATH": path, "HOME": str(cache.parent), "CAIGUNN_ENGINE_CACHE": str(cache)},
+        env={"PATH": path, "HOME": str(cache.parent), "CAIGUNN_ENGINE_CACHE": str(cache), **env},
         capture_output=True,
         text=True,
         timeout=60,
@@ -218,21 +220,9 @@ def fake_go(tmp_path: Path) -> str:
 
 
 def run_build(tmp_path: Path, copy: Path, fail_at: str = "") -> subprocess.CompletedProcess[str]:
-    cache = tmp_path / "cache"
-    env = {
-        "PATH": fake_go(tmp_path),
-        "HOME": str(tmp_path),
-        "CAIGUNN_ENGINE_CACHE": str(cache),
-        "FAKE_GO_HOME": str(tmp_path / "gohome"),
-        "FAIL_AT": fail_at,
-    }
-    return subprocess.run(
-        ["bash", str(copy / "scripts" / "setup-engine.sh")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+    gohome = str(tmp_path / "gohome")
+    return run_setup(
+        copy, tmp_path / "cache", fake_go(tmp_path), FAKE_GO_HOME=gohome, FAIL_AT=fail_at
     )
 
 

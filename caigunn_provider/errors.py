@@ -30,11 +30,15 @@ class ListingError(CaiGunnError):
 class APIConnectionError(CaiGunnError):
     """No answer came back: the connection failed, dropped or timed out."""
 
-    def __init__(self, message: str, *, method: str, url: str, reached: bool) -> None:
+    def __init__(
+        self, message: str, *, method: str, url: str, reached: bool, timed_out: bool = False
+    ) -> None:
         self.method = method
         self.url = url
         # False only when the request provably never reached the server (DNS, refused, connect).
         self.reached = reached
+        # The request was sent and no answer came in time: the server may still be at work.
+        self.timed_out = timed_out
         super().__init__(message)
 
 

@@ -17,7 +17,12 @@ from typing import Any
 
 from caigunn_provider import policy
 from caigunn_provider.client import ChatbotRow, CreatedChatbot
-from caigunn_provider.errors import CaiGunnError, NotFoundError, OwnershipError
+from caigunn_provider.errors import (
+    APIConnectionError,
+    CaiGunnError,
+    NotFoundError,
+    OwnershipError,
+)
 from caigunn_provider.runtime import Context
 
 # Pauses before each look for the chatbot a lost create may have made (a server may show a new
@@ -58,10 +63,9 @@ def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) 
         found = _match_lost_create(ctx, key, before, cause)
         if found is not None:
             return Made(found)
+    # Every attempt was proven not to have made a chatbot: nothing is left behind.
     assert cause is not None
-    raise policy.create_unresolved(
-        title, cause, f"it was sent {MAX_POSTS} times without a clear answer"
-    )
+    raise policy.create_gave_up(title, cause, MAX_POSTS)
 
 
 def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Made:
@@ -136,7 +140,7 @@ def _match_lost_create(
     # Another create of this title still waiting for its answer may be told any new row is its.
     ctx.claims.wait_quiet(key, timeout=120)
     try:
-        for delay in SETTLE_DELAYS:
+        for delay in _settle_delays(ctx, cause):
             time.sleep(delay)
             with ctx.matching:
                 rows = ctx.listing.rescan().rows.values()
@@ -156,6 +160,17 @@ def _match_lost_create(
         return None
     finally:
         ctx.claims.matched(key)
+
+
+def _settle_delays(ctx: Context, cause: BaseException) -> tuple[float, ...]:
+    """How long to look for a lost create's chatbot before deciding it was never made.
+
+    A request that timed out may still be at work on the server: its chatbot can appear as late
+    as another timeout's worth of time afterwards, so that much is waited for too.
+    """
+    if isinstance(cause, APIConnectionError) and cause.timed_out:
+        return (*SETTLE_DELAYS, ctx.client.transport.timeout[1])
+    return SETTLE_DELAYS
 
 
 def adopt(

@@ -52,6 +52,15 @@ def create_failed(title: str, exc: CaiGunnError) -> CaiGunnError:
     return exc
 
 
+def create_gave_up(title: str, cause: BaseException, attempts: int) -> CaiGunnError:
+    """Every attempt went unanswered and the account shows none of them took effect."""
+    return CaiGunnError(
+        f"CaiGunn did not create the chatbot {title!r}: {attempts} attempts went without an "
+        f"answer (the last: {cause}), and the account shows no new chatbot with that title. "
+        "Nothing was created, so `pulumi up` can simply be run again once CaiGunn answers"
+    )
+
+
 def create_unresolved(title: str, cause: BaseException, why: str) -> OwnershipError:
     """A create that may have happened and could not be matched to a chatbot in this run."""
     return OwnershipError(
@@ -96,7 +105,9 @@ def _reworded(exc: APIError | APIConnectionError, message: str) -> CaiGunnError:
         return type(exc)(
             message, status=exc.status, method=exc.method, url=exc.url, detail=exc.detail
         )
-    return APIConnectionError(message, method=exc.method, url=exc.url, reached=exc.reached)
+    return APIConnectionError(
+        message, method=exc.method, url=exc.url, reached=exc.reached, timed_out=exc.timed_out
+    )
 
 
 def settings_need_current_api(keys: Sequence[str]) -> CaiGunnError:

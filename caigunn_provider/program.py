@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 
@@ -31,32 +32,42 @@ def run() -> None:
     try:
         settings = resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            checkpoint = pool.submit(recovery.read_checkpoint, _qualified(stack))
+            reading = pool.submit(recovery.read_checkpoint, _qualified(stack))
             account = preflight.check_account(settings)
             plan_ids = preflight.check_entries(stack_file, account)
-            recovered = _recover(checkpoint.result, stack_file, plan_ids, account)
+            checkpoint = _checkpoint(reading.result)
+            recovered = _recover(checkpoint, stack_file, plan_ids, account) if checkpoint else {}
     except StackFileError as exc:
         raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
     except CaiGunnError as exc:
-        raise pulumi.RunError(str(exc)) from None
-    _declare(stack_file, plan_ids, recovered)
+        # A first line of its own: the engine echoes a message's first line in its progress
+        # output, and the cause should be read once.
+        raise pulumi.RunError(f"{STOPPED}\n{exc}") from None
+    _declare(stack_file, plan_ids, recovered, checkpoint.owned if checkpoint else None)
+
+
+STOPPED = "Stopped before changing anything:"
+
+
+def _checkpoint(read: Callable[[], recovery.Checkpoint]) -> recovery.Checkpoint | None:
+    """The stack's checkpoint, or None (with a warning) when it cannot be read."""
+    try:
+        return read()
+    except (recovery.CheckpointError, OSError, subprocess.SubprocessError) as exc:
+        pulumi.log.warn(
+            f"could not read this stack's checkpoint ({exc}); a create interrupted by an "
+            "earlier run cannot be detected, so it may be made a second time"
+        )
+        return None
 
 
 def _recover(
-    read: Callable[[], recovery.Checkpoint],
+    checkpoint: recovery.Checkpoint,
     stack_file: StackFile,
     plan_ids: Mapping[str, str],
     account: preflight.Account,
 ) -> dict[str, str]:
     """{entry: chatbot id} for entries whose create an interrupted run may have made."""
-    try:
-        checkpoint = read()
-    except (recovery.CheckpointError, OSError) as exc:
-        pulumi.log.warn(
-            f"could not read this stack's checkpoint ({exc}); a create interrupted by an "
-            "earlier run cannot be detected, so it may be made a second time"
-        )
-        return {}
     declared = {name: (spec.title, plan_ids[name]) for name, spec in stack_file.chatbots.items()}
     open_ones = recovery.still_open(checkpoint, declared)
     if not open_ones:
@@ -66,11 +77,6 @@ def _recover(
     found, unsure = recovery.match(open_ones, rows, checkpoint.owned.values(), declared)
     if unsure:
         raise CaiGunnError("\n".join(_unsure_message(item, stack_file) for item in unsure))
-    for name, chatbot_id in found.items():
-        pulumi.log.info(
-            f"chatbots.{name}: taking over chatbot {chatbot_id}, which an interrupted run created "
-            "for this entry"
-        )
     return found
 
 
@@ -87,20 +93,40 @@ def _unsure_message(item: recovery.Unresolved, stack_file: StackFile) -> str:
 
 
 def _declare(
-    stack_file: StackFile, plan_ids: Mapping[str, str], recovered: Mapping[str, str]
+    stack_file: StackFile,
+    plan_ids: Mapping[str, str],
+    recovered: Mapping[str, str],
+    owned: Mapping[str, str] | None,
 ) -> None:
-    chatbots = {
-        name: Chatbot(
+    """One Chatbot per entry, then the two stack outputs.
+
+    `import:` is spent once the entry has a resource in the state: the engine re-checks a
+    replacement as if it were new, so only the program, which reads the state, can tell that a
+    replacement must not adopt the chatbot again. Without the state (owned is None) the key is
+    passed on: a replacement may then re-adopt, which is harmless, as adopted chatbots are never
+    deleted.
+    """
+    chatbots = {}
+    for name, spec in stack_file.chatbots.items():
+        import_ = spec.import_ if owned is None or name not in owned else None
+        bot = Chatbot(
             name,
             title=spec.title,
             plan_id=plan_ids[name],
             settings=spec.settings,
-            import_=spec.import_,
+            import_=import_,
             recover=recovered.get(name),
             opts=pulumi.ResourceOptions(protect=spec.protect),
         )
-        for name, spec in stack_file.chatbots.items()
-    }
+        if import_ is not None:
+            pulumi.log.info(f"chatbot {import_} will be adopted (import:); nothing is created", bot)
+        if name in recovered:
+            pulumi.log.info(
+                f"chatbot {recovered[name]}, which an interrupted run created for this entry, will "
+                "be taken over; nothing is created",
+                bot,
+            )
+        chatbots[name] = bot
     pulumi.export(
         "chatbots",
         {

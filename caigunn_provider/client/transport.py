@@ -198,6 +198,7 @@ class Transport:
                 method=method,
                 url=url,
                 reached=not _never_sent(exc),
+                timed_out=isinstance(exc, requests.ReadTimeout),
             ) from exc
         if response.status_code >= 300:
             self._raise_for_status(method, url, response, errors or {})

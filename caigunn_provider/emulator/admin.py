@@ -8,10 +8,12 @@ from fastapi import Body
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
+from caigunn_provider.emulator.answers import InFlightCreates
 from caigunn_provider.emulator.faults import FaultInjector
+from caigunn_provider.emulator.forms import request_validation_error
 from caigunn_provider.emulator.models import ChatbotBackend
 from caigunn_provider.emulator.request_log import RequestLog
-from caigunn_provider.emulator.responses import chatbot_info, request_validation_error
+from caigunn_provider.emulator.responses import chatbot_row
 
 
 class RenameBody(BaseModel):
@@ -26,26 +28,31 @@ class AdminResponses:
     """Handlers of the admin routes; never subject to latency, failures or the request log."""
 
     def __init__(
-        self, backend: ChatbotBackend, faults: FaultInjector, request_log: RequestLog
+        self,
+        backend: ChatbotBackend,
+        faults: FaultInjector,
+        request_log: RequestLog,
+        in_flight: InFlightCreates,
     ) -> None:
         self._backend = backend
         self._faults = faults
         self._request_log = request_log
+        self._in_flight = in_flight
 
     def list_chatbots(self) -> dict[str, Any]:
-        """Every row, deleted ones too, with all fields."""
-        return {"chatbots": [chatbot_info(c) for c in self._backend.all_chatbots()]}
+        """Every row, deleted ones too, with all fields and every stored setting."""
+        return {"chatbots": [chatbot_row(c) for c in self._backend.all_chatbots()]}
 
     def rename_chatbot(self, chatbot_id: str, body: RenameBody) -> dict[str, Any]:
         """Rename behind the provider's back (drift), at either level."""
-        return chatbot_info(self._backend.rename_chatbot(chatbot_id, body.title))
+        return chatbot_row(self._backend.rename_chatbot(chatbot_id, body.title))
 
     def delete_chatbot(self, chatbot_id: str) -> dict[str, Any]:
         """Delete behind the provider's back (drift), at either level."""
-        return chatbot_info(self._backend.delete_chatbot(chatbot_id))
+        return chatbot_row(self._backend.delete_chatbot(chatbot_id))
 
     def get_knobs(self) -> dict[str, Any]:
-        """The current knobs."""
+        """The current knobs (the script shows the rules not yet used up)."""
         return self._faults.knobs.model_dump()
 
     def put_knobs(self, changes: Annotated[dict[str, Any], Body()]) -> dict[str, Any]:
@@ -63,3 +70,7 @@ class AdminResponses:
         """Forget the recorded requests."""
         self._request_log.clear()
         return {"requests": []}
+
+    def get_in_flight(self) -> dict[str, Any]:
+        """How many creates have committed and not yet been answered (pause_after_create_ms)."""
+        return {"committed_unanswered_creates": self._in_flight.count}

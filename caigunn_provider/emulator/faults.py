@@ -1,42 +1,35 @@
-"""The knobs that make the emulator slow, flaky or quirky, and the middleware that applies them."""
+"""Run-time state of the knobs (random failures, script, churn) and the latency/failure layer."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import threading
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Annotated, Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from caigunn_provider.emulator.knobs import Knobs, Operation, ScriptRule
 
 ADMIN_PREFIX = "/_emulator"
 
 # Statuses a real gateway sends with Retry-After (and that urllib3's Retry honours it on).
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
+# Changing any of these restarts the count of list requests towards the next churn.
+_CHURN_KNOBS = frozenset({"churn_every", "churn", "churn_prefix"})
 
-FailStatus = Annotated[int, Field(ge=400, le=599)]
 
+@dataclass(frozen=True)
+class ChurnStep:
+    """One out-of-band change to make before serving a chatbot-list request."""
 
-class Knobs(BaseModel):
-    """Every run-time knob; the same names are the flags (dashed) and the admin JSON keys."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    latency_ms: float = Field(default=0.0, ge=0)
-    fail_rate: float = Field(default=0.0, ge=0, le=1)
-    fail_statuses: tuple[FailStatus, ...] = Field(default=(429, 500, 503), min_length=1)
-    retry_after: int = Field(default=1, ge=0)
-    create_commits_then_500: int = Field(default=0, ge=0)
-    max_limit: int | None = Field(default=None, ge=1)
-    newest_first: bool = False
-
-    def with_changes(self, changes: Mapping[str, Any]) -> Knobs:
-        """A validated copy with some knobs changed (pydantic.ValidationError if a value is bad)."""
-        return Knobs.model_validate({**self.model_dump(), **changes})
+    kind: Literal["delete", "insert"]
+    prefix: str
+    number: int  # inserts so far, this one included: the n of its title <prefix>churn-<n>
 
 
 def is_admin_path(path: str) -> bool:
@@ -44,13 +37,29 @@ def is_admin_path(path: str) -> bool:
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
+def error_response(status: int, retry_after: int | None = None) -> JSONResponse:
+    """An error answer in the service's shape, with the status's standard phrase as detail."""
+    headers = (
+        {"Retry-After": str(retry_after)}
+        if retry_after is not None and status in _RETRY_AFTER_STATUSES
+        else None
+    )
+    try:
+        detail = HTTPStatus(status).phrase
+    except ValueError:  # a knob may name a status the standard library has no phrase for
+        detail = "Error"
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
 class FaultInjector:
-    """Holds the current knobs and makes the (seeded, hence repeatable) failure decisions."""
+    """Holds the current knobs and the state they drive; every decision is made under one lock."""
 
     def __init__(self, knobs: Knobs, seed: int = 0) -> None:
         self._lock = threading.Lock()
         self._knobs = knobs
         self._random = random.Random(seed)
+        self._list_requests = 0  # since the churn knobs were last set
+        self._churn_inserts = 0
 
     @property
     def knobs(self) -> Knobs:
@@ -62,6 +71,8 @@ class FaultInjector:
         """Change some knobs at run time; answers the full new set."""
         with self._lock:
             self._knobs = self._knobs.with_changes(changes)
+            if _CHURN_KNOBS & set(changes):
+                self._list_requests = 0
             return self._knobs
 
     def draw_failure(self) -> int | None:
@@ -72,44 +83,71 @@ class FaultInjector:
                 return None
             return self._random.choice(self._knobs.fail_statuses)
 
-    def take_create_failure(self) -> bool:
-        """Whether this create must answer 500 after committing (uses up one of the counter)."""
+    def draw_create_commit_failure(self) -> bool:
+        """Whether this create commits and then answers 500 (create_commit_fail_rate)."""
         with self._lock:
-            if self._knobs.create_commits_then_500 <= 0:
-                return False
-            remaining = self._knobs.create_commits_then_500 - 1
-            self._knobs = self._knobs.with_changes({"create_commits_then_500": remaining})
-            return True
+            rate = self._knobs.create_commit_fail_rate
+            return rate > 0 and self._random.random() < rate
+
+    def take_rule(self, operation: Operation) -> ScriptRule | None:
+        """The first armed script rule for this operation, used up once; None if there is none."""
+        with self._lock:
+            rules = list(self._knobs.script)
+            for index, rule in enumerate(rules):
+                if rule.operation == operation and rule.after_operation is None:
+                    if rule.times > 1:
+                        rules[index] = rule.model_copy(update={"times": rule.times - 1})
+                    else:
+                        del rules[index]
+                    self._knobs = self._knobs.model_copy(update={"script": tuple(rules)})
+                    return rule
+            return None
+
+    def note_answered(self, operation: Operation) -> None:
+        """A request of this operation was answered: arm the rules that waited for one."""
+        with self._lock:
+            script = self._knobs.script
+            if any(rule.after_operation == operation for rule in script):
+                armed = tuple(
+                    rule.model_copy(update={"after_operation": None})
+                    if rule.after_operation == operation
+                    else rule
+                    for rule in script
+                )
+                self._knobs = self._knobs.model_copy(update={"script": armed})
+
+    def churn_due(self) -> ChurnStep | None:
+        """Count one chatbot-list request; the change to make before serving it when it is the
+        K-th since the churn knobs were set, else None."""
+        with self._lock:
+            every = self._knobs.churn_every
+            if every is None:
+                return None
+            self._list_requests += 1
+            if self._list_requests % every:
+                return None
+            if self._knobs.churn == "insert":
+                self._churn_inserts += 1
+            return ChurnStep(self._knobs.churn, self._knobs.churn_prefix, self._churn_inserts)
 
 
-def error_response(status: int, retry_after: int | None = None) -> JSONResponse:
-    """An error answer in the service's shape, with the status's standard phrase as detail."""
-    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-    try:
-        detail = HTTPStatus(status).phrase
-    except ValueError:  # a knob may name a status the standard library has no phrase for
-        detail = "Error"
-    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+class FaultsMiddleware:
+    """ASGI layer adding latency and injected failures to every CaiGunn (non-admin) request."""
 
+    def __init__(self, app: ASGIApp, injector: FaultInjector) -> None:
+        self._app = app
+        self._injector = injector
 
-def fault_middleware(
-    injector: FaultInjector,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """HTTP middleware adding latency and injected failures to every non-admin request."""
-
-    async def apply_faults(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if is_admin_path(request.url.path):
-            return await call_next(request)
-        knobs = injector.knobs
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_admin_path(scope["path"]):
+            await self._app(scope, receive, send)
+            return
+        knobs = self._injector.knobs
         if knobs.latency_ms > 0:
             await asyncio.sleep(knobs.latency_ms / 1000)
-        status = injector.draw_failure()
+        status = self._injector.draw_failure()
         if status is not None:
             # Fail before the handler runs, so an injected failure never changes state.
-            retry_after = knobs.retry_after if status in _RETRY_AFTER_STATUSES else None
-            return error_response(status, retry_after)
-        return await call_next(request)
-
-    return apply_faults
+            await error_response(status, knobs.retry_after)(scope, receive, send)
+            return
+        await self._app(scope, receive, send)

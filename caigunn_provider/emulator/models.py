@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -50,6 +51,8 @@ DEFAULT_SETTINGS: Mapping[str, Any] = {
     "avatar": None,
     "button_image": None,
 }
+# The settings GET /chatbot/{id} answers; the documented split leaves the others write-only.
+READABLE_SETTINGS: tuple[str, ...] = ("prompt", "is_shared")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chatbots (
@@ -120,6 +123,27 @@ def _row_to_chatbot(row: tuple[Any, ...]) -> Chatbot:
         updated_at=row[7],
         is_deleted=bool(row[8]),
         settings=settings,
+    )
+
+
+# Namespace of the endless list's synthetic ids: the same position always has the same id.
+_ENDLESS_NAMESPACE = uuid.UUID("6f1d7c52-8a0e-4b5c-9d3e-2f4a6b8c0d1e")
+
+
+def endless_chatbot(position: int) -> Chatbot:
+    """The synthetic chatbot an endless list shows at this 0-based position (never stored)."""
+    chatbot_id = str(uuid.uuid5(_ENDLESS_NAMESPACE, str(position)))
+    return Chatbot(
+        id=chatbot_id,
+        webchat_id=chatbot_id,
+        title=f"endless-{position}",
+        plan_id=PLANS[0].id,
+        api_key=hashlib.sha1(chatbot_id.encode(), usedforsecurity=False).hexdigest(),
+        expired_at="",
+        created_at="",
+        updated_at="",
+        is_deleted=False,
+        settings=DEFAULT_SETTINGS,
     )
 
 
@@ -222,6 +246,26 @@ class ChatbotBackend:
                 (title, iso_now(), current.id),
             )
             return self._get_any(current.id)
+
+    def delete_first_with_prefix(
+        self, prefix: str, *, newest_first: bool = False
+    ) -> Chatbot | None:
+        """Out-of-band delete of the live chatbot titled `prefix...` that the list shows first
+        (so every later offset shifts by one); None if no live title has the prefix."""
+        order = "DESC" if newest_first else "ASC"
+        with self._lock, self._conn:
+            row = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM chatbots WHERE is_deleted = 0 "
+                f"AND substr(title, 1, ?) = ? ORDER BY seq {order} LIMIT 1",
+                (len(prefix), prefix),
+            ).fetchone()
+            if row is None:
+                return None
+            self._conn.execute(
+                "UPDATE chatbots SET is_deleted = 1, updated_at = ? WHERE id = ?",
+                (iso_now(), row[0]),
+            )
+            return self._get_any(row[0])
 
     def count(self) -> int:
         """How many chatbots are stored, deleted ones included."""

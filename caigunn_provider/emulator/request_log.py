@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caigunn_provider.emulator.faults import is_admin_path
 from caigunn_provider.emulator.models import iso_now
@@ -53,22 +52,35 @@ class RequestLog:
                 self._file = None
 
 
-def request_log_middleware(
-    log: RequestLog,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """HTTP middleware logging every non-admin request with the status it was answered."""
+class RequestLogMiddleware:
+    """ASGI layer (outermost) recording every non-admin request with the status it was answered,
+    refusals and injected failures included."""
 
-    async def log_request(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if is_admin_path(request.url.path):
-            return await call_next(request)
-        status = 500  # what the client sees if the handler raises
+    def __init__(self, app: ASGIApp, log: RequestLog) -> None:
+        self._app = app
+        self._log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or is_admin_path(scope["path"]):
+            await self._app(scope, receive, send)
+            return
+        recorded = False
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            recorded = True
+            query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+            self._log.record(scope["method"], scope["path"], query, status)
+
+        async def record_then_send(message: Message) -> None:
+            # Recorded before the client can see the answer, so a client that reads the log
+            # right after its answer always finds its request there.
+            if message["type"] == "http.response.start":
+                record(message["status"])
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self._app(scope, receive, record_then_send)
         finally:
-            log.record(request.method, request.url.path, dict(request.query_params), status)
-
-    return log_request
+            if not recorded:  # nothing answered: the server will send a 500
+                record(500)

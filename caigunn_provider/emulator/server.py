@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import json
 import signal
 import socket
 import sys
 from collections.abc import Sequence
 from types import FrameType
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import uvicorn
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from caigunn_provider.emulator.app import create_app
-from caigunn_provider.emulator.faults import Knobs
+from caigunn_provider.emulator.knobs import Knobs
 from caigunn_provider.emulator.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -25,23 +27,16 @@ from caigunn_provider.emulator.settings import (
 )
 
 
-def _status_list(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"expected comma-separated statuses, got {text!r}"
-        ) from exc
-
-
 def build_parser() -> argparse.ArgumentParser:
-    """The `emulator` subcommand's flags (docs/CONTRACTS.md)."""
+    """The `emulator` subcommand's flags (docs/CONTRACTS.md); the knobs' come from `Knobs`."""
     parser = argparse.ArgumentParser(
         prog="python -m caigunn_provider emulator",
         description="Serve a local CaiGunn API emulator.",
     )
     parser.add_argument(
-        "--host", default=DEFAULT_HOST, help="address to bind (default %(default)s)"
+        "--host",
+        default=DEFAULT_HOST,
+        help="address to bind (default %(default)s; any other is reachable from elsewhere)",
     )
     parser.add_argument(
         "--port",
@@ -52,39 +47,82 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--token", default=DEFAULT_TOKEN, help="the one accepted access token")
     parser.add_argument("--db", help="SQLite file that survives restarts (default: in memory)")
     parser.add_argument("--level", choices=LEVELS, default="current", help="API level to offer")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to each call")
-    parser.add_argument("--fail-rate", type=float, default=0.0, help="share of calls that fail")
-    parser.add_argument(
-        "--fail-statuses", type=_status_list, default=(429, 500, 503), help="e.g. 429,500,503"
-    )
-    parser.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds (429/503)")
-    parser.add_argument(
-        "--create-commits-then-500",
-        type=int,
-        default=0,
-        help="the next N creates store the chatbot and then answer 500",
-    )
-    parser.add_argument("--max-limit", type=int, help="largest page size served (silently)")
-    parser.add_argument("--newest-first", action="store_true", help="list newest chatbots first")
     parser.add_argument(
         "--preload", type=int, default=0, help="N chatbots to add to an empty store"
     )
     parser.add_argument("--request-log", help="append one JSON line per CaiGunn request here")
     parser.add_argument("--seed", type=int, default=0, help="seed of the failure-rate random")
+    add_knob_flags(parser)
     return parser
 
 
+def add_knob_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per knob: `--dashed-name`, help and default from the field. The value is kept as
+    text (booleans aside) so that the model alone converts and validates it."""
+    group = parser.add_argument_group("knobs (also settable at run time: PUT /_emulator/knobs)")
+    for name, info in Knobs.model_fields.items():
+        flag = "--" + name.replace("_", "-")
+        help_text = f"{info.description} (default: {_shown(info.default)})"
+        if info.annotation is bool:
+            group.add_argument(
+                flag,
+                dest=name,
+                action=argparse.BooleanOptionalAction,
+                default=argparse.SUPPRESS,
+                help=help_text,
+            )
+            continue
+        choices = get_args(info.annotation) if get_origin(info.annotation) is Literal else None
+        group.add_argument(
+            flag,
+            dest=name,
+            default=argparse.SUPPRESS,  # a flag not given leaves the model's default
+            choices=choices,
+            metavar=_metavar(info.annotation) if choices is None else None,
+            help=help_text,
+        )
+
+
+def knobs_from_args(args: argparse.Namespace) -> Knobs:
+    """The knobs the flags give; ValueError (pydantic's for a bad value) naming the knob."""
+    given = {}
+    for name, info in Knobs.model_fields.items():
+        if hasattr(args, name):
+            given[name] = _knob_value(name, info.annotation, getattr(args, name))
+    return Knobs.model_validate(given)
+
+
+def _knob_value(name: str, annotation: Any, value: Any) -> Any:
+    if get_origin(annotation) is not tuple or not isinstance(value, str):
+        return value
+    item = get_args(annotation)[0]
+    if isinstance(item, type) and issubclass(item, BaseModel):  # a list of rules: JSON
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{name}: not a JSON list ({exc})") from exc
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _metavar(annotation: Any) -> str:
+    if get_origin(annotation) is tuple:
+        item = get_args(annotation)[0]
+        return "JSON" if isinstance(item, type) and issubclass(item, BaseModel) else "A,B,..."
+    return "TEXT" if annotation is str else "N"
+
+
+def _shown(default: Any) -> str:
+    if isinstance(default, tuple):
+        return ",".join(str(item) for item in default) or "none"
+    return "none" if default is None else str(default)
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
 def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
-    """Settings from parsed flags; pydantic.ValidationError if a knob value is out of range."""
-    knobs = Knobs(
-        latency_ms=args.latency_ms,
-        fail_rate=args.fail_rate,
-        fail_statuses=args.fail_statuses,
-        retry_after=args.retry_after,
-        create_commits_then_500=args.create_commits_then_500,
-        max_limit=args.max_limit,
-        newest_first=args.newest_first,
-    )
+    """Settings from parsed flags; ValueError (pydantic's for a knob) if a value is refused."""
     return EmulatorSettings(
         token=args.token,
         level=args.level,
@@ -92,10 +130,20 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         preload=args.preload,
         request_log=args.request_log,
         seed=args.seed,
-        knobs=knobs,
+        knobs=knobs_from_args(args),
         host=args.host,
         port=args.port,
     )
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach an address (a name other than localhost: unknown)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def base_url(host: str, port: int) -> str:
@@ -144,8 +192,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = settings_from_args(args)
     except ValidationError as exc:
         parser.error(_knob_problems(exc))
-    if settings.preload < 0:
-        parser.error("--preload: must be 0 or more")
+    except ValueError as exc:  # "<setting>: <problem>", the setting named as its flag
+        parser.error(_flag(str(exc)))
+    if not is_loopback(settings.host):
+        print(
+            f"warning: listening on {settings.host}: this emulator is reachable from other "
+            "machines, and anyone who can reach it can use its test token",
+            file=sys.stderr,
+            flush=True,
+        )
     serve(settings)
     return 0
 
@@ -153,7 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _knob_problems(exc: ValidationError) -> str:
     errors: list[Any] = exc.errors(include_url=False)
     return "; ".join(
-        f"--{str(error['loc'][0]).replace('_', '-')}: {error['msg']}" for error in errors
+        f"{_flag(str(error['loc'][0]))}"
+        + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"][1:])
+        + f": {error['msg']}"
+        for error in errors
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from caigunn_provider.emulator.faults import Knobs
+from caigunn_provider.emulator.knobs import Knobs
 
 Level = Literal["current", "seed"]
 LEVELS: tuple[Level, ...] = ("current", "seed")
@@ -30,3 +30,10 @@ class EmulatorSettings:
     knobs: Knobs = field(default_factory=Knobs)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+
+    def __post_init__(self) -> None:
+        # An empty token would make a request without the header's value pass the check.
+        if not self.token.strip():
+            raise ValueError("token: must not be empty or blank")
+        if self.preload < 0:
+            raise ValueError("preload: must be 0 or more")

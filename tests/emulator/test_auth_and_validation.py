@@ -6,14 +6,7 @@ from typing import Any
 
 import pytest
 
-from .support import BASIC, TOKEN, UNKNOWN_PLAN, USER_API, Api
-
-
-@pytest.fixture(params=["current", "seed"])
-def level_api(request: pytest.FixtureRequest) -> Api:
-    """The shared client of each level in turn (list and create exist at both)."""
-    api: Api = request.getfixturevalue("api" if request.param == "current" else "seed_api")
-    return api
+from tests.support import BASIC, CHATBOT_PATH, TOKEN, UNKNOWN_PLAN, USER_API, Admin
 
 
 def _errors(body: dict[str, Any]) -> list[tuple[list[Any], str]]:
@@ -28,37 +21,39 @@ def _errors(body: dict[str, Any]) -> list[tuple[list[Any], str]]:
 
 
 @pytest.mark.parametrize(("method", "path"), [("GET", "/chatbot"), ("POST", "/chatbot")])
-def test_a_missing_token_answers_401_with_a_detail(level_api: Api, method: str, path: str) -> None:
-    response = level_api.call(method, USER_API + path, token="")
+def test_a_missing_token_answers_401_with_a_detail(admin: Admin, method: str, path: str) -> None:
+    response = admin.call(method, USER_API + path, token="")
 
     assert response.status_code == 401
     assert isinstance(response.json()["detail"], str)
 
 
-def test_a_wrong_token_answers_401_without_echoing_the_token(level_api: Api) -> None:
+def test_a_wrong_token_answers_401_without_echoing_the_token(admin: Admin) -> None:
     wrong = "not-the-token-1234"
 
-    response = level_api.call("GET", f"{USER_API}/chatbot", token=wrong)
+    response = admin.call("GET", CHATBOT_PATH, token=wrong)
 
     assert response.status_code == 401
     assert wrong not in response.text and TOKEN not in response.text
 
 
-def test_admin_routes_need_the_token_too(api: Api) -> None:
-    assert api.call("GET", "/_emulator/chatbots", token="").status_code == 401
-    assert api.call("PUT", "/_emulator/knobs", token="wrong", json={}).status_code == 401
+@pytest.mark.parametrize("level", ["current"])
+def test_admin_routes_need_the_token_too(admin: Admin) -> None:
+    assert admin.call("GET", "/_emulator/chatbots", token="").status_code == 401
+    assert admin.call("PUT", "/_emulator/knobs", token="wrong", json={}).status_code == 401
 
 
-def test_a_refused_create_stores_nothing(api: Api) -> None:
-    before = len(api.all_rows())
+@pytest.mark.parametrize("level", ["current"])
+def test_a_refused_create_stores_nothing(admin: Admin) -> None:
+    before = len(admin.rows())
 
-    api.call("POST", f"{USER_API}/chatbot", token="wrong", data={"title": "x", "plan_id": BASIC})
+    admin.call("POST", CHATBOT_PATH, token="wrong", data={"title": "x", "plan_id": BASIC})
 
-    assert len(api.all_rows()) == before
+    assert len(admin.rows()) == before
 
 
-def test_the_token_is_checked_before_the_values(level_api: Api) -> None:
-    response = level_api.call("GET", f"{USER_API}/chatbot", token="", params={"offset": "x"})
+def test_the_token_is_checked_before_the_values(admin: Admin) -> None:
+    response = admin.call("GET", CHATBOT_PATH, token="", params={"offset": "x"})
 
     assert response.status_code == 401
 
@@ -73,16 +68,17 @@ def test_the_token_is_checked_before_the_values(level_api: Api) -> None:
     ],
 )
 def test_bad_offset_or_limit_answers_422(
-    level_api: Api, params: dict[str, str], expected: list[tuple[list[str], str]]
+    admin: Admin, params: dict[str, str], expected: list[tuple[list[str], str]]
 ) -> None:
-    response = level_api.call("GET", f"{USER_API}/chatbot", params=params)
+    response = admin.call("GET", CHATBOT_PATH, params=params)
 
     assert response.status_code == 422
     assert _errors(response.json()) == expected
 
 
-def test_bad_plan_list_paging_answers_422(api: Api) -> None:
-    response = api.call("GET", f"{USER_API}/plan", params={"limit": "0"})
+@pytest.mark.parametrize("level", ["current"])
+def test_bad_plan_list_paging_answers_422(admin: Admin) -> None:
+    response = admin.call("GET", f"{USER_API}/plan", params={"limit": "0"})
 
     assert response.status_code == 422
     assert _errors(response.json()) == [(["query", "limit"], "greater_than_equal")]
@@ -96,34 +92,37 @@ def test_bad_plan_list_paging_answers_422(api: Api) -> None:
     ],
 )
 def test_bad_create_query_values_answer_422_at_either_level(
-    level_api: Api, params: dict[str, str], expected: list[tuple[list[str], str]]
+    admin: Admin, params: dict[str, str], expected: list[tuple[list[str], str]]
 ) -> None:
-    before = len(level_api.all_rows())
+    before = len(admin.rows())
 
-    response = level_api.call("POST", f"{USER_API}/chatbot", params=params)
+    response = admin.call("POST", CHATBOT_PATH, params=params)
 
     assert response.status_code == 422
     assert _errors(response.json()) == expected
-    assert len(level_api.all_rows()) == before
+    assert len(admin.rows()) == before
 
 
-def test_a_missing_create_field_is_located_in_the_query_at_seed_level(seed_api: Api) -> None:
-    response = seed_api.call("POST", f"{USER_API}/chatbot", params={"plan_id": BASIC})
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_missing_create_field_is_located_in_the_query_at_seed_level(admin: Admin) -> None:
+    response = admin.call("POST", CHATBOT_PATH, params={"plan_id": BASIC})
 
     assert response.status_code == 422
     assert _errors(response.json()) == [(["query", "title"], "missing")]
 
 
-def test_a_missing_create_field_is_located_in_the_form_body_at_current_level(api: Api) -> None:
+@pytest.mark.parametrize("level", ["current"])
+def test_a_missing_create_field_is_located_in_the_form_body_at_current_level(admin: Admin) -> None:
     # The form is the current API's documented channel; the query string is only a fallback.
-    response = api.call("POST", f"{USER_API}/chatbot", params={"title": "t"})
+    response = admin.call("POST", CHATBOT_PATH, params={"title": "t"})
 
     assert response.status_code == 422
     assert _errors(response.json()) == [(["body", "plan_id"], "missing")]
 
 
-def test_bad_create_form_answers_422_located_in_the_body(api: Api) -> None:
-    response = api.call("POST", f"{USER_API}/chatbot", data={"title": "", "plan_id": "abc"})
+@pytest.mark.parametrize("level", ["current"])
+def test_bad_create_form_answers_422_located_in_the_body(admin: Admin) -> None:
+    response = admin.call("POST", CHATBOT_PATH, data={"title": "", "plan_id": "abc"})
 
     assert response.status_code == 422
     assert _errors(response.json()) == [
@@ -132,8 +131,9 @@ def test_bad_create_form_answers_422_located_in_the_body(api: Api) -> None:
     ]
 
 
-def test_a_create_with_no_fields_at_all_names_both_missing_fields(api: Api) -> None:
-    response = api.call("POST", f"{USER_API}/chatbot")
+@pytest.mark.parametrize("level", ["current"])
+def test_a_create_with_no_fields_at_all_names_both_missing_fields(admin: Admin) -> None:
+    response = admin.call("POST", CHATBOT_PATH)
 
     assert response.status_code == 422
     assert _errors(response.json()) == [
@@ -142,12 +142,26 @@ def test_a_create_with_no_fields_at_all_names_both_missing_fields(api: Api) -> N
     ]
 
 
-def test_a_uuid_outside_the_catalogue_answers_400_plan_not_found(level_api: Api) -> None:
-    before = len(level_api.all_rows())
+def test_a_uuid_outside_the_catalogue_answers_400_plan_not_found(admin: Admin) -> None:
+    before = len(admin.rows())
 
-    response = level_api.call(
-        "POST", f"{USER_API}/chatbot", params={"title": "t", "plan_id": UNKNOWN_PLAN}
-    )
+    response = admin.call("POST", CHATBOT_PATH, params={"title": "t", "plan_id": UNKNOWN_PLAN})
 
     assert (response.status_code, response.json()) == (400, {"detail": "Plan not found"})
-    assert len(level_api.all_rows()) == before
+    assert len(admin.rows()) == before
+
+
+def test_a_path_no_route_serves_answers_404_whatever_the_token(admin: Admin) -> None:
+    response = admin.call("GET", f"{USER_API}/nothing-here", token="")
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_seed_server_answers_404_to_current_routes_before_looking_at_the_token(
+    admin: Admin,
+) -> None:
+    # As a server that simply lacks the route: a client probing the level learns that first.
+    response = admin.call("GET", f"{USER_API}/plan", token="wrong-token")
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})

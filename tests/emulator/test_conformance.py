@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 
-from .support import BASIC, TOKEN, Api
+from tests.support import BASIC, TOKEN, Admin
+
+from .api_calls import create_by_query, row_by_api_key
 
 PRODUCTION_URL = "https://caigunn-api.ap-mic.com"
 _SECTION = re.compile(r"^## (.+)$", re.MULTILINE)
@@ -85,31 +87,15 @@ def assert_documented_shape(actual: Any, documented: Any, where: str = "$") -> N
         assert type(actual) is type(documented), f"{where}: {actual!r} is not like {documented!r}"
 
 
-@pytest.fixture(params=["current", "seed"])
-def level(request: pytest.FixtureRequest) -> str:
-    """Each API level in turn."""
-    name: str = request.param
-    return name
-
-
-@pytest.fixture
-def level_api(request: pytest.FixtureRequest, level: str) -> Api:
-    """The shared client of the level under test."""
-    api: Api = request.getfixturevalue("api" if level == "current" else "seed_api")
-    return api
-
-
 @pytest.mark.parametrize("language", ["shell", "python"])
 def test_get_all_chatbots_sample_answers_the_documented_shape(
-    level_api: Api, doc_path: Path, language: str
+    admin: Admin, doc_path: Path, language: str
 ) -> None:
-    level_api.create_by_query(f"listed-{language}")
+    create_by_query(admin, f"listed-{language}")
     section = doc_samples(doc_path)["Get All Chatbots"]
     documented = json.loads(section["json"])
 
-    body = run_sample(
-        language, section[language], level_api.base_url, {"OFFSET": "0", "LIMIT": "5"}
-    )
+    body = run_sample(language, section[language], admin.base_url, {"OFFSET": "0", "LIMIT": "5"})
 
     assert_documented_shape(body, documented)
     assert 1 <= len(body["chatbots"]) <= 5
@@ -117,7 +103,7 @@ def test_get_all_chatbots_sample_answers_the_documented_shape(
 
 @pytest.mark.parametrize("language", ["shell", "python"])
 def test_create_chatbot_sample_creates_a_chatbot_and_answers_the_documented_shape(
-    level: str, level_api: Api, doc_path: Path, language: str
+    level: str, admin: Admin, doc_path: Path, language: str
 ) -> None:
     section = doc_samples(doc_path)["Create Chatbot"]
     documented = json.loads(section["json"])
@@ -126,13 +112,13 @@ def test_create_chatbot_sample_creates_a_chatbot_and_answers_the_documented_shap
     title = f"created-by-{language}-sample"
 
     body = run_sample(
-        language, section[language], level_api.base_url, {"TITLE": title, "PLAN_ID": BASIC}
+        language, section[language], admin.base_url, {"TITLE": title, "PLAN_ID": BASIC}
     )
 
     assert_documented_shape(body, documented)
     assert body["expired_at"].endswith("Z")
     assert datetime.fromisoformat(body["expired_at"]) > datetime.now(UTC)
-    row = level_api.row_by_api_key(body["api_key"])
+    row = row_by_api_key(admin, body["api_key"])
     assert (row["title"], row["plan_id"], row["is_deleted"]) == (title, BASIC, False)
 
 

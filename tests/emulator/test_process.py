@@ -1,66 +1,85 @@
-"""The emulator as a process: start-up flags, the ready line, restarts, shutdown, concurrency."""
+"""The emulator as a process: ready line, flags end to end, start-up refusals, restarts, signals."""
 
 from __future__ import annotations
 
 import re
 import signal
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 
-from caigunn_provider.__main__ import main
 from caigunn_provider.emulator.exceptions import EmulatorStartError
 from caigunn_provider.emulator.process import emulator_process, running_emulator
+from tests.support import BASIC, CHATBOT_PATH, TOKEN, USER_API, Admin
 
-from .support import BASIC, TOKEN, USER_API, Api
+from .api_calls import create_by_query, create_form, list_page
+from .test_command_line import EVERY_KNOB_FLAG
 
 
 def test_ready_line_names_a_free_port_on_localhost_that_answers() -> None:
-    with running_emulator() as base_url:
-        response = requests.get(
-            f"{base_url}{USER_API}/chatbot", headers={"caigunn-access-token": "demo-token"}
-        )
+    with emulator_process() as emulator:
+        listed = list_page(Admin(emulator.base_url, token="demo-token"))
+        stderr = emulator.stderr_text()
 
-    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", base_url)
-    assert (response.status_code, response.json()) == (200, {"chatbots": []})
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emulator.base_url)
+    assert listed == []
+    assert stderr == ""  # no warning on loopback
 
 
 def test_startup_flags_set_the_knobs_and_the_token() -> None:
-    flags = ["--token", "secret", "--latency-ms", "5", "--fail-rate", "0.25"]
-    flags += ["--fail-statuses", "503", "--retry-after", "3", "--create-commits-then-500", "2"]
-    flags += ["--max-limit", "50", "--newest-first"]
-
-    with emulator_process(*flags) as emulator:
-        api = Api(emulator.base_url, token="secret")
-        knobs = api.call("GET", "/_emulator/knobs").json()
-        refused = api.call("GET", "/_emulator/knobs", token=TOKEN).status_code
+    with emulator_process("--token", "secret", *EVERY_KNOB_FLAG) as emulator:
+        admin = Admin(emulator.base_url, token="secret")
+        knobs = admin.knobs()
+        refused = admin.call("GET", "/_emulator/knobs", token=TOKEN).status_code
 
     assert emulator.token == "secret"
-    assert knobs == {
-        "latency_ms": 5.0,
-        "fail_rate": 0.25,
-        "fail_statuses": [503],
-        "retry_after": 3,
-        "create_commits_then_500": 2,
-        "max_limit": 50,
-        "newest_first": True,
-    }
+    assert (knobs["latency_ms"], knobs["fail_statuses"], knobs["churn"]) == (
+        5.0,
+        [503, 429],
+        "insert",
+    )
+    assert [rule["answer"] for rule in knobs["script"]] == ["drop"]
     assert refused == 401
+
+
+@pytest.mark.parametrize(
+    ("flags", "reason"),
+    [
+        (("--latency-ms", "inf"), "--latency-ms: Input should be a finite number"),
+        (("--token", ""), "--token: must not be empty or blank"),
+    ],
+)
+def test_a_refused_start_exits_non_zero_with_the_reason(
+    flags: tuple[str, ...], reason: str
+) -> None:
+    with pytest.raises(EmulatorStartError) as refused, running_emulator(*flags):
+        pass
+
+    assert "exited with status 2" in str(refused.value)
+    assert reason in str(refused.value)
+
+
+def test_a_host_other_than_loopback_is_announced_with_one_warning_line() -> None:
+    with emulator_process("--host", "0.0.0.0", "--token", TOKEN) as emulator:
+        served = list_page(Admin(emulator.base_url))
+        warning = emulator.stderr_text()
+
+    assert served == []
+    assert warning.splitlines() == [
+        "warning: listening on 0.0.0.0: this emulator is reachable from other machines, "
+        "and anyone who can reach it can use its test token"
+    ]
 
 
 def test_chatbots_survive_a_restart_with_db_and_both_signals_stop_cleanly(tmp_path: Path) -> None:
     db = str(tmp_path / "caigunn.sqlite")
 
     with emulator_process("--db", db, "--token", TOKEN) as first:
-        created = Api(first.base_url).create("durable")
+        created = create_form(Admin(first.base_url), "durable")
         first.process.send_signal(signal.SIGINT)
         first_status = first.process.wait(10)
     with emulator_process("--db", db, "--token", TOKEN) as second:
-        listed = Api(second.base_url).list_chatbots()
+        listed = list_page(Admin(second.base_url))
         second_status = second.stop()
 
     assert listed == [
@@ -69,87 +88,44 @@ def test_chatbots_survive_a_restart_with_db_and_both_signals_stop_cleanly(tmp_pa
     assert (first_status, second_status) == (0, 0)
 
 
-def test_without_db_every_start_is_empty() -> None:
-    for _ in range(2):
-        with emulator_process("--token", TOKEN) as emulator:
-            api = Api(emulator.base_url)
-            assert api.list_chatbots() == []
-            api.create("forgotten")
-
-
 def test_preload_fills_only_an_empty_store(tmp_path: Path) -> None:
     db = str(tmp_path / "preloaded.sqlite")
 
     with emulator_process("--db", db, "--preload", "3", "--token", TOKEN) as first:
-        first_titles = [c["title"] for c in Api(first.base_url).list_chatbots()]
+        first_titles = [c["title"] for c in list_page(Admin(first.base_url))]
     with emulator_process("--db", db, "--preload", "3", "--token", TOKEN) as second:
-        second_titles = [c["title"] for c in Api(second.base_url).list_chatbots()]
+        second_titles = [c["title"] for c in list_page(Admin(second.base_url))]
 
     assert first_titles == ["preloaded-0001", "preloaded-0002", "preloaded-0003"]
     assert second_titles == first_titles
 
 
-def test_the_same_seed_replays_the_same_failures() -> None:
-    def statuses(seed: str) -> list[int]:
-        flags = ("--fail-rate", "0.5", "--seed", seed, "--token", TOKEN)
-        with emulator_process(*flags) as emulator:
-            api = Api(emulator.base_url)
-            return [api.call("GET", f"{USER_API}/plan").status_code for _ in range(30)]
-
-    first, again, other = statuses("7"), statuses("7"), statuses("8")
-
-    assert first == again
-    assert first != other
-    assert len(set(first)) > 1
-
-
 def test_seed_level_is_chosen_by_a_flag() -> None:
     with emulator_process("--level", "seed", "--token", TOKEN) as emulator:
-        api = Api(emulator.base_url)
-        body = api.create_by_query("seeded")
-        plans = api.call("GET", f"{USER_API}/plan")
+        admin = Admin(emulator.base_url)
+        body = create_by_query(admin, "seeded")
+        plans = admin.call("GET", f"{USER_API}/plan")
 
     assert set(body) == {"api_key", "expired_at"}
     assert plans.status_code == 404
 
 
-def test_bad_flags_raise_emulator_start_error_with_the_reason() -> None:
-    with (
-        pytest.raises(EmulatorStartError, match="--fail-rate"),
-        running_emulator("--fail-rate", "2"),
-    ):
-        pass
+def test_the_request_log_file_has_one_line_per_api_call_and_no_token(tmp_path: Path) -> None:
+    log = tmp_path / "requests.jsonl"
 
+    with emulator_process("--token", TOKEN, "--request-log", str(log)) as emulator:
+        admin = Admin(emulator.base_url)
+        list_page(admin, offset=0, limit=2)
+        admin.call("POST", CHATBOT_PATH, params={"title": "t", "plan_id": BASIC})
+        admin.knobs()
+        admin.call("GET", f"{USER_API}/plan", token="wrong-token")
+        entries = emulator.read_request_log()
 
-def test_the_dispatcher_rejects_an_unknown_command() -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        main(["no-such-command"])
-
-    assert exit_info.value.code == 2
-
-
-def test_twenty_parallel_creates_all_land_with_unique_ids(api: Api) -> None:
-    before = {row["id"] for row in api.all_rows()}
-    start = threading.Barrier(20)
-
-    def create(n: int) -> dict[str, Any]:
-        start.wait()  # release all threads at once so the requests really overlap
-        with requests.Session() as session:
-            response = session.post(
-                f"{api.base_url}{USER_API}/chatbot",
-                headers={"caigunn-access-token": TOKEN},
-                data={"title": f"parallel-{n}", "plan_id": BASIC},
-                timeout=30,
-            )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        bodies = list(pool.map(create, range(20)))
-
-    ids = {body["chatbot_id"] for body in bodies}
-    new_rows = [row for row in api.all_rows() if row["id"] not in before]
-    assert len(ids) == 20
-    assert {row["id"] for row in new_rows} == ids
-    assert sorted(row["title"] for row in new_rows) == sorted(f"parallel-{n}" for n in range(20))
+    assert [(e["method"], e["path"], e["query"], e["status"]) for e in entries] == [
+        ("GET", CHATBOT_PATH, {"offset": "0", "limit": "2"}, 200),
+        ("POST", CHATBOT_PATH, {"title": "t", "plan_id": BASIC}, 200),
+        ("GET", f"{USER_API}/plan", {}, 401),
+    ]
+    assert all(set(entry) == {"ts", "method", "path", "query", "status"} for entry in entries)
+    log_text = log.read_text(encoding="utf-8")
+    assert TOKEN not in log_text and "wrong-token" not in log_text

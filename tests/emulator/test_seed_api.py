@@ -4,37 +4,49 @@ from __future__ import annotations
 
 import pytest
 
-from .support import BASIC, PRO, USER_API, Api
+from tests.support import BASIC, CHATBOT_PATH, PRO, USER_API, Admin
+
+from .api_calls import create_by_query, list_page, row_by_api_key
+
+pytestmark = pytest.mark.parametrize("level", ["seed"])
 
 
-def test_seed_create_answers_only_api_key_and_expired_at(seed_api: Api) -> None:
-    body = seed_api.create_by_query("seed-bot")
+def test_seed_create_answers_only_api_key_and_expired_at(admin: Admin) -> None:
+    body = create_by_query(admin, "seed-bot")
 
     assert set(body) == {"api_key", "expired_at"}
     assert body["expired_at"].endswith("Z")
 
 
-def test_seed_create_stores_the_title_and_plan_from_the_query_string(seed_api: Api) -> None:
-    body = seed_api.create_by_query("seed-pro", PRO)
+def test_seed_create_stores_the_title_and_plan_from_the_query_string(admin: Admin) -> None:
+    body = create_by_query(admin, "seed-pro", PRO)
 
-    row = seed_api.row_by_api_key(body["api_key"])
+    row = row_by_api_key(admin, body["api_key"])
     assert (row["title"], row["plan_id"]) == ("seed-pro", PRO)
 
 
-def test_seed_create_takes_nothing_from_a_form_body(seed_api: Api) -> None:
-    response = seed_api.call(
-        "POST", f"{USER_API}/chatbot", data={"title": "form-only", "plan_id": BASIC}
-    )
+def test_seed_create_takes_nothing_from_a_form_body(admin: Admin) -> None:
+    response = admin.call("POST", CHATBOT_PATH, data={"title": "form-only", "plan_id": BASIC})
 
     assert response.status_code == 422
     locs = [error["loc"] for error in response.json()["detail"]]
     assert locs == [["query", "title"], ["query", "plan_id"]]
 
 
-def test_seed_new_chatbot_is_found_in_the_list_by_its_api_key(seed_api: Api) -> None:
-    body = seed_api.create_by_query("find-me")
+def test_seed_create_stores_no_settings_even_when_some_are_sent(admin: Admin) -> None:
+    settings = {"prompt": "Be brief.", "is_shared": "true"}
+    response = admin.call(
+        "POST", CHATBOT_PATH, params={"title": "plain", "plan_id": BASIC, **settings}, data=settings
+    )
 
-    chatbots = seed_api.list_chatbots(limit=10_000)
+    row = row_by_api_key(admin, response.json()["api_key"])
+    assert (row["prompt"], row["is_shared"]) == ("", False)
+
+
+def test_seed_new_chatbot_is_found_in_the_list_by_its_api_key(admin: Admin) -> None:
+    body = create_by_query(admin, "find-me")
+
+    chatbots = list_page(admin, limit=10_000)
 
     (found,) = [c for c in chatbots if c["api_key"] == body["api_key"]]
     assert set(found) == {"id", "title", "api_key"}
@@ -52,12 +64,11 @@ def test_seed_new_chatbot_is_found_in_the_list_by_its_api_key(seed_api: Api) -> 
     ],
 )
 def test_seed_answers_404_not_found_to_current_only_routes(
-    seed_api: Api, method: str, path: str
+    admin: Admin, method: str, path: str
 ) -> None:
-    body = seed_api.create_by_query("still-here")
-    chatbot_id = seed_api.row_by_api_key(body["api_key"])["id"]
+    chatbot_id = admin.create("still-here")
 
-    response = seed_api.call(method, USER_API + path.format(id=chatbot_id), data={"title": "x"})
+    response = admin.call(method, USER_API + path.format(id=chatbot_id), data={"title": "x"})
 
     assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
-    assert seed_api.row_by_api_key(body["api_key"])["title"] == "still-here"
+    assert admin.chatbots()[chatbot_id]["title"] == "still-here"

@@ -203,7 +203,7 @@ def test_read_follows_the_live_title_and_drops_a_proven_gone_chatbot(
     forget_contexts()  # a refresh is a new run: a new provider process
 
     result = configured(admin).read(chatbot_id, outs)
-    assert (result.id, result.outs["title"], (result.inputs or {})["title"]) == (
+    assert (result.id, (result.outs or {})["title"], (result.inputs or {})["title"]) == (
         chatbot_id,
         "Renamed",
         "Renamed",

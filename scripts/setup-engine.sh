@@ -129,7 +129,7 @@ build_engine() {
   'pulumi-language-python', 'pulumi-language-python-exec' and 'pulumi-resource-pulumi-python' are
   on PATH together, or install Go 1.26 or newer to build the pinned $cli_version, then run make again."
     }
-    [ -z "$why" ] || say "not using it: $why"
+    [ -z "$why" ] || say "$why; so set-up builds the pinned engine instead"
     mkdir -p "$cache_root"
     tmp=$(mktemp -d "$cache_root/.build.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT

@@ -254,6 +254,25 @@ def test_a_build_says_what_it_does_in_a_few_lines_and_logs_the_go_chatter(
     assert sorted(p.name for p in built.iterdir()) == sorted(ENGINE_FILES)
 
 
+def test_with_go_an_installed_pulumi_below_the_minimum_is_named_and_the_pinned_one_built(
+    tmp_path: Path,
+) -> None:
+    copy = project_copy(tmp_path)
+    installed = stand_in_pulumi(tmp_path / "installed", "3.120.4")
+    path = f"{installed}:{fake_go(tmp_path)}"
+
+    done = run_setup(copy, tmp_path / "cache", path, FAKE_GO_HOME=str(tmp_path / "gohome"))
+
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[0] == (
+        f"engine: the installed Pulumi v3.120.4 ({installed}/pulumi) is older than v3.139.0, the "
+        "first whose engine passes the stack's configuration (caigunn:accessToken, "
+        "caigunn:apiUrl) to a dynamic provider's configure(); so set-up builds the pinned "
+        "engine instead"
+    )
+    assert wrapped_engine_dir(copy) == tmp_path / "cache" / "pulumi-v3.260.0-python-host-v3.68.0"
+
+
 @pytest.mark.parametrize(
     ("fail_at", "step", "last_words"),
     [

@@ -54,3 +54,15 @@ lock: venv
 
 clean:
 	rm -rf $(VENV) .demo .pulumi-state
+
+# Issue 9's benchmark: the provider on the real engine against the emulator, beside a no-op
+# engine floor (scripts/bench.py --help; e.g. make bench BENCH_ARGS="--repeat 3 --json").
+BENCH_ARGS ?=
+.PHONY: bench bench-sweep
+
+bench: setup
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+
+# N = 250 ... 4000 with M fixed; writes docs/benchmark-sweep.png and docs/benchmark-sweep.md.
+bench-sweep: setup
+	$(BIN)/python scripts/bench.py --sweep $(BENCH_ARGS)

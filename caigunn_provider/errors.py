@@ -6,6 +6,9 @@ from __future__ import annotations
 class CaiGunnError(Exception):
     """Root of every error this package raises."""
 
+    # What the provider was doing when this was raised ("create this chatbot"), for the report.
+    operation: str | None = None
+
 
 class ConfigError(CaiGunnError, ValueError):
     """A provider setting is missing or malformed (token, API URL, timeout)."""

@@ -102,7 +102,9 @@ def scan(
     # so pages go side by side only once the page size is known.
     width = window if page_size == ASK_LIMIT else 1
     if proven and page_size >= 2:
-        _proven_rest(state, first, page_size, window, width)
+        # A proven scan is what creates wait for, and a run that creates can afford the few pages
+        # a wider window fetches past the end; a refresh's fast scan cannot.
+        _proven_rest(state, first, page_size, 2 * window, width)
         return state.snapshot(proven=True, page_size=page_size)
     _fast_rest(state, page_size, window, width)
     return state.snapshot(proven=False, page_size=page_size)
@@ -133,12 +135,16 @@ def _proven_rest(
         offsets = [position + k * step for k in range(width)]
         width = window
         for offset, page in zip(offsets, state.fetch(offsets, page_size), strict=True):
-            anchor = _anchor(page, state.rows)
-            if anchor is None:
-                # Rows vanished before this page (or it lies past the end): find firm ground.
-                position = _step_back(state, position, page_size)
+            if _anchor(page, state.rows) is None:
+                # Rows vanished before this page (or it lies past the end): find firm ground
+                # behind it, then see whether the page joins up with what that brought. Dropping
+                # the rest of the window instead would never get past a list that keeps shifting.
+                position, ended = _step_back(state, position, page_size)
                 stalls = 0
-                break
+                if ended:
+                    return
+                if _anchor(page, state.rows) is None:
+                    break
             fresh = state.add(page)
             position = offset + len(page) - 1
             if len(page) < page_size:
@@ -159,8 +165,9 @@ def _anchor(page: list[ChatbotRow], seen: dict[str, ChatbotRow]) -> int | None:
     return None
 
 
-def _step_back(state: _Scan, position: int, page_size: int) -> int:
-    """Fetch further and further back until a page has an anchor; the new frontier position.
+def _step_back(state: _Scan, position: int, page_size: int) -> tuple[int, bool]:
+    """Fetch further and further back until a page has an anchor: (the new frontier position,
+    whether that page was the list's last).
 
     At offset 0 any page is firm ground: nothing can have slipped in before the first row.
     """
@@ -170,9 +177,7 @@ def _step_back(state: _Scan, position: int, page_size: int) -> int:
         [page] = state.fetch([offset], page_size)
         if offset == 0 or _anchor(page, state.rows) is not None:
             state.add(page)
-            if not page:
-                return 0
-            return offset + len(page) - 1
+            return max(offset + len(page) - 1, 0), len(page) < page_size
         back *= 2
 
 

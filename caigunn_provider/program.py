@@ -6,6 +6,8 @@ import os
 import subprocess
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
@@ -17,11 +19,22 @@ from caigunn_provider.settings import KEYS, resolve
 from caigunn_provider.stackfile import StackFile, load_stack_file
 
 
-def run() -> None:
-    """Load stacks/<stack>.yaml, check it against the account, declare it, export the outputs.
+@dataclass(frozen=True)
+class Entry:
+    """One stack-file entry, checked, with the arguments of its Chatbot."""
+
+    name: str
+    args: dict[str, Any]
+    notice: str | None = None
+
+
+def entries() -> list[Entry]:
+    """Load stacks/<stack>.yaml and check it against the account: what to declare.
 
     Every check happens before the first resource is declared, at preview as at up: a failure is
-    one pulumi.RunError (printed without a traceback) and nothing is written.
+    one pulumi.RunError (printed without a traceback) and nothing is written. The program's
+    __main__.py declares the resources itself: the engine records each resource's call stack in
+    the state, so every frame between __main__ and Chatbot() would cost state on every chatbot.
     """
     stack = pulumi.get_stack()
     try:
@@ -43,7 +56,7 @@ def run() -> None:
         # A first line of its own: the engine echoes a message's first line in its progress
         # output, and the cause should be read once.
         raise pulumi.RunError(f"{STOPPED}\n{exc}") from None
-    _declare(stack_file, plan_ids, recovered, checkpoint.owned if checkpoint else None)
+    return _entries(stack_file, plan_ids, recovered, checkpoint.owned if checkpoint else None)
 
 
 STOPPED = "Stopped before changing anything:"
@@ -92,13 +105,13 @@ def _unsure_message(item: recovery.Unresolved, stack_file: StackFile) -> str:
     )
 
 
-def _declare(
+def _entries(
     stack_file: StackFile,
     plan_ids: Mapping[str, str],
     recovered: Mapping[str, str],
     owned: Mapping[str, str] | None,
-) -> None:
-    """One Chatbot per entry, then the two stack outputs.
+) -> list[Entry]:
+    """Each entry's Chatbot arguments, and what preview should say of it.
 
     `import:` is spent once the entry has a resource in the state: the engine re-checks a
     replacement as if it were new, so only the program, which reads the state, can tell that a
@@ -106,27 +119,31 @@ def _declare(
     passed on: a replacement may then re-adopt, which is harmless, as adopted chatbots are never
     deleted.
     """
-    chatbots = {}
+    found = []
     for name, spec in stack_file.chatbots.items():
         import_ = spec.import_ if owned is None or name not in owned else None
-        bot = Chatbot(
-            name,
-            title=spec.title,
-            plan_id=plan_ids[name],
-            settings=spec.settings,
-            import_=import_,
-            recover=recovered.get(name),
-            opts=pulumi.ResourceOptions(protect=spec.protect),
-        )
+        notice = None
         if import_ is not None:
-            pulumi.log.info(f"chatbot {import_} will be adopted (import:); nothing is created", bot)
+            notice = f"chatbot {import_} will be adopted (import:); nothing is created"
         if name in recovered:
-            pulumi.log.info(
-                f"chatbot {recovered[name]}, which an interrupted run created for this entry, will "
-                "be taken over; nothing is created",
-                bot,
+            notice = (
+                f"chatbot {recovered[name]}, which an interrupted run created for this entry, "
+                "will be taken over; nothing is created"
             )
-        chatbots[name] = bot
+        args = {
+            "title": spec.title,
+            "plan_id": plan_ids[name],
+            "settings": spec.settings,
+            "import_": import_,
+            "recover": recovered.get(name),
+            "opts": pulumi.ResourceOptions(protect=spec.protect),
+        }
+        found.append(Entry(name, args, notice))
+    return found
+
+
+def export(chatbots: Mapping[str, Chatbot]) -> None:
+    """The two stack outputs: `chatbots` (id, title, plan_id) and the secret `api_keys`."""
     pulumi.export(
         "chatbots",
         {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -34,11 +36,30 @@ IMPORT, RECOVER, PRIOR_IDS = "__import", "__recover", "__prior_ids"
 ONE_SHOT = (IMPORT, RECOVER, PRIOR_IDS)
 INPUTS = ("title", "plan_id", "settings", *ONE_SHOT)
 
+F = TypeVar("F", bound=Callable[..., Any])
+
 # What the Python SDK passes for a value that is not known yet during a preview.
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 # In the dynamic-provider process, expected CaiGunn failures are shown without a traceback.
 tracebacks.install()
+
+
+def _reports(operation: str) -> Callable[[F], F]:
+    """Tag a CaiGunnError raised by the wrapped method with what was being done."""
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except CaiGunnError as exc:
+                exc.operation = exc.operation or operation
+                raise
+
+        return cast(F, wrapper)
+
+    return wrap
 
 
 class ChatbotProvider(ResourceProvider):
@@ -53,6 +74,7 @@ class ChatbotProvider(ResourceProvider):
         # the pickled object in the state.
         self._config = {key: req.config.get(key) for key in KEYS}
 
+    @_reports("check this chatbot")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         news = dict(news)
         failures = []
@@ -71,7 +93,7 @@ class ChatbotProvider(ResourceProvider):
             failures.append(CheckFailure("settings", "must be a mapping of chatbot settings"))
         if failures:
             return CheckResult(news, failures)
-        news["settings"] = dict(news.get("settings") or {})
+        news["settings"] = dict(news.get("settings") or {}) or None
         replacing = bool(olds) and olds.get("plan_id") != news.get("plan_id")
         if olds:
             # The resource exists: adoption happened when it was created and is never redone.
@@ -99,6 +121,7 @@ class ChatbotProvider(ResourceProvider):
             delete_before_replace=False,
         )
 
+    @_reports("create this chatbot")
     def create(self, props: dict[str, Any]) -> CreateResult:
         ctx = self._context()
         title, plan_id = props["title"], props["plan_id"]
@@ -115,7 +138,7 @@ class ChatbotProvider(ResourceProvider):
             # Settings the API does not return could not be compared: the next `up` applies them.
             verified = {k: v for k, v in settings.items() if k in found.settings}
             outs = self._outs(found.row, plan_id, verified, plan_verified=current)
-            return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT))})
+            return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT)) or None})
         try:
             made = ownership.create(ctx, title, plan_id, settings)
             if settings:
@@ -125,6 +148,7 @@ class ChatbotProvider(ResourceProvider):
         outs = self._outs(made.row, plan_id, settings, expired_at=made.expired_at)
         return CreateResult(made.row.id, outs)
 
+    @_reports("read this chatbot")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         found = self._live(self._context(), id_)
         if found is None:
@@ -135,15 +159,19 @@ class ChatbotProvider(ResourceProvider):
             **props,
             "title": live.title,
             "plan_id": live.plan_id or props.get("plan_id"),
-            "plan_verified": bool(props.get("plan_verified")) or live.plan_id is not None,
+            "plan_verified": None
+            if props.get("plan_verified") is not False or live.plan_id
+            else False,
             "api_key": live.api_key or props.get("api_key"),
             # Settings the API returns show drift; write-only ones keep what was last sent.
-            "settings": {key: found.settings.get(key, value) for key, value in managed.items()},
+            "settings": {key: found.settings.get(key, value) for key, value in managed.items()}
+            or None,
         }
         # The inputs follow the live values, so that the next diff shows what the file changes.
         inputs = {key: outs.get(key) if key not in ONE_SHOT else None for key in INPUTS}
         return ReadResult(id_, outs, inputs)
 
+    @_reports("update this chatbot")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         ctx = self._context()
         changed = _changed_settings(olds, news)
@@ -165,6 +193,7 @@ class ChatbotProvider(ResourceProvider):
             {**olds, "title": news["title"], "settings": news.get("settings") or {}}
         )
 
+    @_reports("delete this chatbot")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         ctx = self._context()
         if props.get("adopted"):
@@ -231,14 +260,15 @@ class ChatbotProvider(ResourceProvider):
         plan_verified: bool = True,
         expired_at: str | None = None,
     ) -> dict[str, Any]:
+        # The flags are recorded only where they say something (a None is left out of the state).
         return {
             "title": row.title,
             "plan_id": plan_id,
-            "plan_verified": plan_verified,
+            "plan_verified": None if plan_verified else False,
             "api_key": row.api_key,
             "expired_at": expired_at,
-            "adopted": False,
-            "settings": settings,
+            "adopted": None,
+            "settings": settings or None,
         }
 
 

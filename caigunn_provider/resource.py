@@ -42,7 +42,8 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
         props = {
             "title": title,
             "plan_id": plan_id,
-            "settings": dict(settings or {}),
+            # Omitted when empty: every key costs state on every chatbot.
+            "settings": dict(settings) if settings else None,
             "__import": import_,
             "__recover": recover,
             # Outputs are declared as None so that they become attributes of the resource.

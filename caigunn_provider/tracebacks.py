@@ -33,7 +33,9 @@ class _Formatter:
     def format_exc(self, *args: Any, **kwargs: Any) -> str:
         exc = sys.exc_info()[1]
         if isinstance(exc, CaiGunnError):
-            return str(exc)
+            # A first line of its own: the engine echoes a message's first line in its progress
+            # output, and the cause itself should be read once, in the diagnostics.
+            return f"Could not {exc.operation or 'do that'}:\n{exc}"
         return f"{self._real.format_exc(*args, **kwargs)}\n{BUG_LINE}"
 
     def __getattr__(self, name: str) -> Any:

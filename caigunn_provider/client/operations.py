@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ class CaiGunnClient:
     def __init__(self, base_url: str, token: str, **transport_options: Any) -> None:
         self.transport = Transport(base_url, token, **transport_options)
         self._level: Level | None = None
+        self._level_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"CaiGunnClient(base_url={self.base_url!r})"

@@ -83,6 +83,7 @@ def test_rename_on_a_seed_server_fails_with_a_way_forward(
     outcome = project.outcome("up", ok=False)
 
     assert outcome.messages("error")[0] == (
+        "Could not update this chatbot:\n"
         f"chatbot {before['support']} cannot be renamed: this CaiGunn API offers only list and "
         "create. Put the title 'Support Desk' back in the stack file, or replace the chatbot (new "
         "id and api_key) with `pulumi up --replace <urn>`\n"
@@ -197,6 +198,7 @@ def test_import_of_an_unknown_id_fails_and_creates_nothing(
     outcome = project.outcome("up", ok=False)
 
     assert outcome.messages("error")[0] == (
+        "Could not create this chatbot:\n"
         f"import: chatbot {ghost} is not in this CaiGunn account; check the id\n"
     )
     assert admin.requests("POST") == []

@@ -140,7 +140,7 @@ def test_an_adopted_chatbot_survives_a_replacement_with_import_left_in_the_file(
     live = admin.chatbots()
     assert adopted in live  # the adopted chatbot is never deleted
     assert set(live) == {adopted, new}
-    assert project.resources()["legacy"]["outputs"]["adopted"] is False
+    assert "adopted" not in project.resources()["legacy"]["outputs"]  # made, not adopted
 
 
 @pytest.mark.parametrize("level", ["current"])
@@ -154,6 +154,7 @@ def test_adoption_with_a_differing_title_or_plan_stops_and_writes_nothing(
     outcome = project.outcome("up", ok=False)
 
     assert outcome.messages("error")[0] == (
+        "Could not create this chatbot:\n"
         f"import: chatbot {existing} differs from this entry: title is 'Made By Hand' in CaiGunn "
         f"but 'Support' in the stack file; plan_id is {PRO} in CaiGunn but {BASIC} in the stack "
         "file. Nothing was changed. Make the entry match the chatbot, run `pulumi up` to adopt "

@@ -52,7 +52,9 @@ def test_an_expected_failure_is_reported_as_its_message_alone() -> None:
     server = fake_server()
     assert tracebacks.install(server) is True
     error = APIError("GET /x answered 503: busy", status=503, method="GET", url="/x", detail=None)
-    assert report(server, error) == "GET /x answered 503: busy"
+    assert report(server, error) == "Could not do that:\nGET /x answered 503: busy"
+    error.operation = "create this chatbot"
+    assert report(server, error) == "Could not create this chatbot:\nGET /x answered 503: busy"
 
 
 def test_a_bug_keeps_its_traceback_and_says_where_to_report_it() -> None:

@@ -1,0 +1,33 @@
+"""The engine floor of scripts/bench.py: `bench:count` resources of a no-op dynamic provider."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import CreateResult, ReadResult, Resource, ResourceProvider
+
+
+class NoOpProvider(ResourceProvider):
+    """Create invents an id, read echoes the state: only the engine's own cost is left."""
+
+    def create(self, props: Any) -> CreateResult:
+        return CreateResult(id_=str(uuid.uuid4()), outs=dict(props))
+
+    def read(self, id_: str, props: Any) -> ReadResult:
+        return ReadResult(id_=id_, outs=dict(props))
+
+
+class NoOp(Resource, module="bench", name="NoOp"):
+    """One resource of the floor, shaped like a chatbot entry (a title and a plan)."""
+
+    def __init__(self, name: str, title: str, plan_id: str) -> None:
+        super().__init__(NoOpProvider(), name, {"title": title, "plan_id": plan_id})
+
+
+if __name__ == "__main__":
+    # Run as the project's __main__.py by the language host; the bench copies this file there.
+    count = int(pulumi.Config("bench").require("count"))
+    for index in range(1, count + 1):
+        NoOp(f"bot-{index:04d}", f"bench-{index:04d}", "3fa85f64-5717-4562-b3fc-2c963f66afa6")

@@ -66,3 +66,11 @@ bench: setup
 # N = 250 ... 4000 with M fixed; writes docs/benchmark-sweep.png and docs/benchmark-sweep.md.
 bench-sweep: setup
 	$(BIN)/python scripts/bench.py --sweep $(BENCH_ARGS)
+
+# Issue 8's proof: ten `pulumi up` runs SIGKILLed at random moments, each recovered by the
+# documented steps, and a fault soak over five seeds (scripts/soak.py --help for smaller runs).
+SOAK_ARGS ?=
+.PHONY: soak
+
+soak: setup
+	$(BIN)/python scripts/soak.py $(SOAK_ARGS)

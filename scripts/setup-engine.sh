@@ -1,14 +1,36 @@
 #!/usr/bin/env bash
-# Puts the pinned Pulumi engine into .venv/bin: the CLI, the Python language host, its executor
-# script and the dynamic-provider script. Builds them from Pulumi's Go modules when no cached or
-# installed engine will do. The versions live in engine/cli/go.mod and engine/langhost/go.mod.
+# Puts a Pulumi engine into .venv/bin: the CLI, the Python language host, its executor script and
+# the dynamic-provider script. Uses, in this order, a cached build of the pinned versions
+# (engine/cli/go.mod, engine/langhost/go.mod), an installed Pulumi that is recent enough, or a fresh
+# build from Pulumi's Go modules. It says what it does in a few lines; the Go tool's own output goes
+# to a log file, which is named (and its end shown) when the build fails.
+#
+# Usage: scripts/setup-engine.sh [--postgres]
+#   --postgres  an installed Pulumi must also have the PostgreSQL state backend (make test uses it)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv_bin="$root/.venv/bin"
 
+# The oldest installed Pulumi this provider works with. v3.139.0 is the first engine that hands a
+# dynamic provider's configure() the whole stack configuration; older ones hand it nothing, so
+# `caigunn:accessToken` set with `pulumi config set --secret` would never reach the provider.
+# Everything else the provider and the team recipe use is older (evidence in engine/README.md).
+oldest_pulumi=3.139.0
+# The PostgreSQL state backend (`pulumi login postgres://...`) came with v3.176.0.
+oldest_postgres_pulumi=3.176.0
+engine_files="pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python"
+install_url="https://www.pulumi.com/docs/install/"
+
 say() { printf 'engine: %s\n' "$*" >&2; }
 die() { printf 'engine: error: %s\n' "$*" >&2; exit 1; }
+
+need_postgres=false
+case "${1-}" in
+    --postgres) need_postgres=true ;;
+    "") ;;
+    *) die "unknown argument '$1' (usage: scripts/setup-engine.sh [--postgres])" ;;
+esac
 
 # The version a go.mod requires of a module ("v3.260.0").
 required_version() { awk -v m="$2" '$1 == m { print $2; exit } $1 == "require" && $2 == m { print $3; exit }' "$1"; }
@@ -17,88 +39,143 @@ cli_version=$(required_version "$root/engine/cli/go.mod" github.com/pulumi/pulum
 host_version=$(required_version "$root/engine/langhost/go.mod" github.com/pulumi/pulumi/sdk/v3)
 [ -n "$cli_version" ] && [ -n "$host_version" ] || die "cannot read the pinned versions from engine/*/go.mod"
 
-sdk_pin=$(sed -n 's/^pulumi==//p' "$root/requirements.txt")
+# The Python SDK of the lock is the one the pinned engine was released with; they move together.
+sdk_pin=$(sed -n 's/^pulumi==\([^ ;]*\).*/\1/p' "$root/requirements.txt")
 [ "v$sdk_pin" = "$cli_version" ] ||
     die "requirements.txt pins pulumi==$sdk_pin but engine/cli/go.mod builds the CLI $cli_version; make them equal"
 
 cache_root=${CAIGUNN_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/caigunn-pulumi-engine}
 cache="$cache_root/pulumi-$cli_version-python-host-$host_version"
-engine_files="pulumi pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python"
+log="$cache_root/build-$cli_version.log"
 
 is_complete() {
     local dir=$1 f
     for f in $engine_files; do [ -x "$dir/$f" ] || return 1; done
 }
 
-# "3.260.0" from "v3.260.0"; then a numeric comparison of two such versions.
-version_of() { "$1" version 2>/dev/null | sed -n 's/^v\{0,1\}\([0-9][0-9.]*\).*/\1/p' | head -n 1; }
+# "3.260.0" from "v3.260.0" (also from "v3.260.0-alpha.1+dirty"); then a numeric comparison.
+version_of() { "$1" version 2>/dev/null | sed -n 's/^v\{0,1\}\([0-9][0-9]*\.[0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1; }
 at_least() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]; }
 
-# An engine already installed: a pulumi on PATH (not ours), at least the pinned version, with the
-# Python language host and both scripts beside it, as Pulumi's own distribution ships them.
-installed_engine_dir() {
-    local p dir v
-    p=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$venv_bin" | paste -sd: -) command -v pulumi) || return 1
+# An installed Pulumi: the first `pulumi` on PATH that is not ours, with the language host and both
+# scripts beside it, as Pulumi's own distribution ships them. Sets installed_dir and
+# installed_version when it will do; otherwise installed_refusal says why not (empty: none found).
+installed_dir='' installed_version='' installed_refusal=''
+find_installed() {
+    local p dir v f missing=''
+    p=$(PATH=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$venv_bin" | paste -sd: -) command -v pulumi) || return 0
     dir=$(dirname "$(readlink -f "$p")")
     v=$(version_of "$p")
-    [ -n "$v" ] && at_least "$v" "${cli_version#v}" && is_complete "$dir" || return 1
-    printf '%s\n' "$dir"
+    if [ -z "$v" ]; then
+        installed_refusal="'$p version' printed no version"
+    elif ! at_least "$v" "$oldest_pulumi"; then
+        installed_refusal="the installed Pulumi v$v ($p) is older than v$oldest_pulumi, the first whose engine passes the stack's configuration (caigunn:accessToken, caigunn:apiUrl) to a dynamic provider's configure()"
+    elif $need_postgres && ! at_least "$v" "$oldest_postgres_pulumi"; then
+        installed_refusal="the installed Pulumi v$v ($p) has no PostgreSQL state backend, which came in v$oldest_postgres_pulumi and which make test's team tests use"
+    else
+        for f in $engine_files; do [ -x "$dir/$f" ] || missing="$missing $f"; done
+        if [ -n "$missing" ]; then
+            installed_refusal="the installed Pulumi v$v ($p) lacks${missing} beside it in $dir"
+        else
+            installed_dir=$dir installed_version=$v
+        fi
+    fi
+}
+
+# Runs "$@" with all its output in the build log; says what it did in one line, with the time.
+step() {
+    local what=$1 started=$SECONDS
+    shift
+    printf 'engine: %s ... ' "$what" >&2
+    if "$@" >>"$log" 2>&1; then
+        printf 'done (%d s)\n' $((SECONDS - started)) >&2
+    else
+        printf 'failed\n' >&2
+        tail -n 15 "$log" | sed 's/^/engine: | /' >&2
+        die "$what failed after $((SECONDS - started)) s; the Go tool's full output is in $log"
+    fi
+}
+
+download_modules() {
+    (cd "$root/engine/cli" && go mod download)
+    (cd "$root/engine/langhost" && go mod download)
+}
+
+compile_cli() {
+    (cd "$root/engine/cli" && CGO_ENABLED=0 go build -trimpath \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version" \
+        -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+    # The two scripts are plain files of the SDK module at the CLI's release.
+    local sdk_dir
+    sdk_dir=$(cd "$root/engine/cli" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
+    install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$tmp/"
+    install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$tmp/"
+    "$tmp/pulumi" version
+}
+
+compile_language_host() {
+    (cd "$root/engine/langhost" && CGO_ENABLED=0 go build -trimpath \
+        -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$host_version" \
+        -o "$tmp/pulumi-language-python" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
 }
 
 build_engine() {
-    command -v go >/dev/null 2>&1 || die "no usable Pulumi engine and no Go toolchain to build one.
-  Either install Pulumi $cli_version or newer (see https://www.pulumi.com/docs/install/) so that
-  'pulumi', 'pulumi-language-python', 'pulumi-language-python-exec' and
-  'pulumi-resource-pulumi-python' are on PATH, or install Go 1.26 or newer, then run make again."
-    say "building the Pulumi engine $cli_version from Go modules into $cache"
-    say "a cold build downloads ~1.7 GB of Go modules and compiles for about 4 minutes on 2 cores; later set-ups reuse it"
-    local tmp ldflag_cli ldflag_host sdk_dir
+    local why=$1 started=$SECONDS
+    command -v go >/dev/null 2>&1 || {
+        local need="v$oldest_pulumi"
+        $need_postgres && need="v$oldest_postgres_pulumi"
+        die "no usable Pulumi engine: ${why:-no pulumi on PATH}, and no Go toolchain to build one.
+  Either install Pulumi $need or newer ($install_url) so that 'pulumi',
+  'pulumi-language-python', 'pulumi-language-python-exec' and 'pulumi-resource-pulumi-python' are
+  on PATH together, or install Go 1.26 or newer to build the pinned $cli_version, then run make again."
+    }
+    [ -z "$why" ] || say "$why; so set-up builds the pinned engine instead"
     mkdir -p "$cache_root"
     tmp=$(mktemp -d "$cache_root/.build.XXXXXX")
     trap 'rm -rf "$tmp"' EXIT
-    ldflag_cli="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$cli_version"
-    ldflag_host="-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$host_version"
+    : >"$log"
+    say "building the pinned Pulumi $cli_version from Go modules, once per machine (about 4 minutes on 2 cores; log: $log)"
     # -mod=readonly: the committed go.sum is the pin; a mismatch is an error, not a silent update.
-    say "building the CLI (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@$cli_version)"
-    (cd "$root/engine/cli" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
-        -ldflags "-s -w $ldflag_cli" -o "$tmp/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
-    say "building the Python language host (github.com/pulumi/pulumi/sdk/v3@$host_version)"
-    (cd "$root/engine/langhost" && CGO_ENABLED=0 go build -mod=readonly -trimpath \
-        -ldflags "-s -w $ldflag_host" -o "$tmp/pulumi-language-python" \
-        github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
-    # The two scripts are plain files of the SDK module at the CLI's release.
-    sdk_dir=$(cd "$root/engine/cli" && go list -mod=readonly -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)
-    install -m 0755 "$sdk_dir/python/cmd/pulumi-language-python-exec" "$tmp/"
-    install -m 0755 "$sdk_dir/python/dist/pulumi-resource-pulumi-python" "$tmp/"
-    "$tmp/pulumi" version >/dev/null || die "the freshly built pulumi does not run"
+    export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=readonly"
+    step "downloading Go modules (about 1.7 GB)" download_modules
+    step "compiling the CLI" compile_cli
+    step "compiling the Python language host $host_version" compile_language_host
     rm -rf "$cache"
-    mkdir -p "$(dirname "$cache")"
     mv "$tmp" "$cache"
     trap - EXIT
+    built_in=$((SECONDS - started))
 }
 
+built_in=''
 if is_complete "$cache"; then
-    say "using the cached engine in $cache"
     engine_dir=$cache
-elif engine_dir=$(installed_engine_dir); then
-    say "using the installed engine in $engine_dir ($(version_of "$engine_dir/pulumi"))"
+    origin="cached build in $cache"
 else
-    build_engine
-    engine_dir=$cache
+    find_installed
+    if [ -n "$installed_dir" ]; then
+        engine_dir=$installed_dir
+        origin="installed in $installed_dir"
+        at_least "$installed_version" "$oldest_postgres_pulumi" ||
+            origin="$origin; it has no PostgreSQL state backend, which needs v$oldest_postgres_pulumi"
+    else
+        build_engine "$installed_refusal"
+        engine_dir=$cache
+        origin="built in $built_in s, cached in $cache"
+    fi
 fi
 
 [ -d "$venv_bin" ] || die "$venv_bin is missing: create the virtualenv first (make setup)"
 for f in pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
     ln -sfn "$engine_dir/$f" "$venv_bin/$f"
 done
-# pulumi is a wrapper, not a link: the language host runs the first python on PATH (see
+# pulumi is a wrapper, not a link: the pinned language host runs the first python on PATH (see
 # engine/README.md), so this virtualenv goes first even when it is not activated.
 rm -f "$venv_bin/pulumi"
 cat >"$venv_bin/pulumi" <<EOF
 #!/bin/sh
-# Runs the pinned Pulumi engine with this virtualenv first on PATH (written by scripts/setup-engine.sh).
+# Runs the Pulumi engine chosen by scripts/setup-engine.sh with this virtualenv first on PATH.
 here=\$(CDPATH= cd -- "\$(dirname -- "\$0")" && pwd)
 PATH="\$here:\$PATH" exec "$engine_dir/pulumi" "\$@"
 EOF
 chmod 0755 "$venv_bin/pulumi"
-say "ready: $("$venv_bin/pulumi" version) (Python language host $host_version)"
+say "ready: pulumi $("$venv_bin/pulumi" version) ($origin)"

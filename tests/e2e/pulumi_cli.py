@@ -35,7 +35,7 @@ class Outcome:
 class PulumiProject:
     """One project folder, one stack, one local state backend, all under a temp folder."""
 
-    def __init__(self, workdir: Path, stack: str = "e2e") -> None:
+    def __init__(self, workdir: Path, stack: str = "e2e", *, backend_url: str = "") -> None:
         if not PULUMI.exists():
             # Never a skip: set-up (make test) installs the engine, so its absence is a failure.
             raise PulumiError(f"{PULUMI} is missing; run `make test`, whose set-up builds it")
@@ -47,7 +47,8 @@ class PulumiProject:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "CAIGUNN_"))}
         env.update(
             PATH=f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-            PULUMI_BACKEND_URL=state.as_uri(),
+            # Default: a file backend of its own; a shared one (postgres://...) when given.
+            PULUMI_BACKEND_URL=backend_url or state.as_uri(),
             PULUMI_HOME=str(home),
             PULUMI_CONFIG_PASSPHRASE=PASSPHRASE,
             PULUMI_SKIP_UPDATE_CHECK="true",

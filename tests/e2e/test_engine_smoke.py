@@ -60,8 +60,9 @@ def test_engine_version_is_the_pinned_python_sdk_release(smoke_project: PulumiPr
     if f"/pulumi-{pinned.group(1)}-python-host-" in wrapper:
         assert printed == pinned.group(1)  # our own build
     else:
-        # set-up used an installed engine, which it accepts only from the pinned version up
-        assert _release(printed) >= _release(pinned.group(1))
+        # set-up used an installed engine, which it accepts from v3.139.0 (v3.176.0 for make
+        # test, whose team tests need the PostgreSQL backend): scripts/setup-engine.sh
+        assert _release(printed) >= (3, 139, 0)
 
 
 def _release(text: str) -> tuple[int, ...]:

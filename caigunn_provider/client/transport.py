@@ -101,8 +101,8 @@ class _Retry(Retry):
 class Transport:
     """The one place that talks HTTP to CaiGunn.
 
-    requests.Session is not documented as thread-safe and the Pulumi engine calls the provider
-    from several threads, so each thread gets its own Session.
+    requests.Session is not documented as thread-safe and callers use one client from several
+    threads, so each thread gets its own Session.
     """
 
     def __init__(
@@ -153,8 +153,8 @@ class Transport:
         return f"Transport(base_url={self.base_url!r})"
 
     def __reduce__(self) -> NoReturn:
-        # Pulumi pickles (dill) provider objects into state; a transport caught there would carry
-        # the token into the state file, so fail loudly instead.
+        # A caller that pickles its objects into saved state (dill) would carry the token into
+        # that state, so fail loudly instead.
         raise TypeError("a CaiGunn transport holds the access token and must not be pickled")
 
     def close(self) -> None:

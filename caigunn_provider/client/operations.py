@@ -110,15 +110,19 @@ class CaiGunnClient:
         return list(plans.values())
 
     def api_level(self) -> Level:
-        """ "current" when the server offers the later routes (the plan list), else "seed"."""
-        if self._level is None:
-            try:
-                self.list_plans_page(0, 1)
-            except UnsupportedError:
-                self._level = "seed"
-            else:
-                self._level = "current"
-        return self._level
+        """ "current" when the server offers the later routes (the plan list), else "seed".
+
+        Asked once per client: the threads that ask meanwhile wait for that one answer.
+        """
+        with self._level_lock:
+            if self._level is None:
+                try:
+                    self.list_plans_page(0, 1)
+                except UnsupportedError:
+                    self._level = "seed"
+                else:
+                    self._level = "current"
+            return self._level
 
 
 def _chatbot_path(chatbot_id: str) -> str:

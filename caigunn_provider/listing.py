@@ -23,7 +23,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from caigunn_provider.client import ChatbotRow
@@ -35,8 +35,10 @@ OnPage = Callable[[int], None]
 
 # The page size asked for; servers clamp it silently (30 is common), and the scan adapts.
 ASK_LIMIT = 100
-# Pages in flight at once once the page size is known.
+# Pages in flight at once once the page size is known, and how many times as many a proven scan
+# sends (its own budget allows pages past the end that a refresh's budget does not).
 WINDOW = 4
+PROVEN_WIDTH = 2
 MAX_REQUESTS = 5000
 # Consecutive full pages that, together, bring fewer new rows than one page does on a server that
 # honours offset: then the server is deemed to ignore offset (or the list changes faster than it
@@ -63,24 +65,38 @@ class Snapshot:
 class _Scan:
     """One scan's bookkeeping: rows seen in order, requests spent, the fetcher."""
 
-    def __init__(self, fetch: Fetch, max_requests: int, on_page: OnPage | None = None) -> None:
+    def __init__(
+        self,
+        fetch: Fetch,
+        max_requests: int,
+        on_page: OnPage | None,
+        pool: ThreadPoolExecutor,
+    ) -> None:
         self._fetch = fetch
+        self._pool = pool
         self._max_requests = max_requests
         self._on_page = on_page
         self.requests = 0
         self.rows: dict[str, ChatbotRow] = {}
 
     def fetch(self, offsets: list[int], limit: int) -> list[list[ChatbotRow]]:
-        if self.requests + len(offsets) > self._max_requests:
+        if len(offsets) == 1:
+            self._count(1)
+            return [self._fetch(offsets[0], limit)]
+        return [future.result() for future in [self.submit(o, limit) for o in offsets]]
+
+    def submit(self, offset: int, limit: int) -> Future[list[ChatbotRow]]:
+        """One page on the pool, counted against the budget."""
+        self._count(1)
+        return self._pool.submit(self._fetch, offset, limit)
+
+    def _count(self, requests: int) -> None:
+        if self.requests + requests > self._max_requests:
             raise ListingError(
                 f"the chatbot list did not end within {self._max_requests} page requests "
                 f"({len(self.rows)} chatbots read); the server may page forever"
             )
-        self.requests += len(offsets)
-        if len(offsets) == 1:
-            return [self._fetch(offsets[0], limit)]
-        with ThreadPoolExecutor(max_workers=len(offsets)) as pool:
-            return list(pool.map(lambda offset: self._fetch(offset, limit), offsets))
+        self.requests += requests
 
     def add(self, rows: Iterable[ChatbotRow]) -> int:
         fresh = 0
@@ -117,10 +133,36 @@ def scan(
     window: int = WINDOW,
     max_requests: int = MAX_REQUESTS,
     on_page: OnPage | None = None,
+    pool: ThreadPoolExecutor | None = None,
+    first_page: Future[list[ChatbotRow]] | None = None,
+    size_hint: int = 0,
 ) -> Snapshot:
-    """Read the whole list once; proven=True also proves that nothing was skipped."""
-    state = _Scan(fetch, max_requests, on_page)
-    [first] = state.fetch([0], ASK_LIMIT)
+    """Read the whole list once; proven=True also proves that nothing was skipped.
+
+    Pages side by side run on `pool` (a pool of its own when None): long-lived threads keep
+    their connections, where new ones would connect again for every window. `first_page` is the
+    page at offset 0 (limit ASK_LIMIT) when it was asked for ahead of the scan. `size_hint` is
+    how long the list was last seen to be: a fast scan sends pages twice as wide until a page
+    short of it, and no wider than usual past it, so that a good hint costs no extra request.
+    """
+    if pool is None:
+        with ThreadPoolExecutor(max_workers=PROVEN_WIDTH * window) as own:
+            return scan(
+                fetch,
+                proven=proven,
+                window=window,
+                max_requests=max_requests,
+                on_page=on_page,
+                pool=own,
+                first_page=first_page,
+                size_hint=size_hint,
+            )
+    state = _Scan(fetch, max_requests, on_page, pool)
+    if first_page is None:
+        first_page = state.submit(0, ASK_LIMIT)
+    else:
+        state.requests += 1
+    first = first_page.result()
     state.add(first)
     if not first:
         return state.snapshot(proven=True, page_size=ASK_LIMIT)
@@ -131,13 +173,13 @@ def scan(
     if proven and page_size >= 2:
         # A proven scan is what creates wait for, and a run that creates can afford the few pages
         # a wider window fetches past the end; a refresh's fast scan cannot.
-        _proven_rest(state, first, page_size, 2 * window, width)
+        _proven_rest(state, first, page_size, PROVEN_WIDTH * window, width)
         return state.snapshot(proven=True, page_size=page_size)
-    _fast_rest(state, page_size, window, width)
+    _fast_rest(state, page_size, window, width, size_hint)
     return state.snapshot(proven=False, page_size=page_size)
 
 
-def _fast_rest(state: _Scan, page_size: int, window: int, width: int) -> None:
+def _fast_rest(state: _Scan, page_size: int, window: int, width: int, size_hint: int) -> None:
     """Pages at offsets page_size, 2*page_size, ... side by side, until a short page.
 
     It also stops when pages keep bringing rows already read (offset ignored): what it has is
@@ -145,14 +187,30 @@ def _fast_rest(state: _Scan, page_size: int, window: int, width: int) -> None:
     """
     progress = _Progress(page_size)
     offset = page_size
-    while True:
-        offsets = [offset + k * page_size for k in range(width)]
-        for page in state.fetch(offsets, page_size):
+    if width == 1:
+        # The page size is not known yet: one more page tells a clamp from the list's end.
+        [page] = state.fetch([offset], page_size)
+        fresh = state.add(page)
+        if len(page) < page_size:
+            return
+        offset += page_size
+    # Then `window` pages stay in flight (twice as many well before the hinted end): as the
+    # oldest comes back, the next one is sent.
+    in_flight: deque[Future[list[ChatbotRow]]] = deque()
+    try:
+        while True:
+            wide = offset + 2 * page_size <= size_hint
+            while len(in_flight) < (2 * window if wide else window):
+                in_flight.append(state.submit(offset, page_size))
+                offset += page_size
+                wide = offset + 2 * page_size <= size_hint
+            page = in_flight.popleft().result()
             fresh = state.add(page)
             if len(page) < page_size or progress.stalled(fresh):
                 return
-        offset = offsets[-1] + page_size
-        width = window
+    finally:
+        for future in in_flight:
+            future.cancel()
 
 
 def _proven_rest(
@@ -233,19 +291,55 @@ class Listing:
         self._snapshot: Snapshot | None = None
         self._created: dict[str, ChatbotRow] = {}
         self._deleted: set[str] = set()
+        # Made with the first scan and kept for the process's life (its threads are idle between).
+        self._pool: ThreadPoolExecutor | None = None
+        self._first_page: Future[list[ChatbotRow]] | None = None
+        self._size_hint = 0
+        self._seen_keys: dict[str, ChatbotRow] = {}
+
+    def hint_size(self, rows: object) -> None:
+        """How long the list was when a chatbot of this stack was made (a scan's pace)."""
+        if isinstance(rows, int | float) and rows > 0:
+            with self._lock:
+                self._size_hint = max(self._size_hint, int(rows))
+
+    def size(self) -> int:
+        """How many live chatbots the run's snapshot holds (0 before any scan)."""
+        with self._lock:
+            return len(self._merged(self._snapshot).rows) if self._snapshot else 0
+
+    def prefetch(self) -> None:
+        """Ask for the first page now, ahead of a scan that may follow (a scan takes it over)."""
+        with self._lock:
+            if self._snapshot is None and self._first_page is None:
+                self._first_page = self._pool_().submit(self._fetch, 0, ASK_LIMIT)
+
+    def _pool_(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=PROVEN_WIDTH * self._window, thread_name_prefix="caigunn-list"
+            )
+        return self._pool
+
+    def _scan(self, *, proven: bool) -> Snapshot:
+        first_page, self._first_page = self._first_page, None
+        return scan(
+            self._fetch,
+            proven=proven,
+            window=self._window,
+            max_requests=self._max_requests,
+            on_page=self._on_page,
+            pool=self._pool_(),
+            first_page=first_page,
+            size_hint=self._size_hint,
+        )
 
     def snapshot(self, *, proven: bool) -> Snapshot:
         """The run's snapshot, scanning first if there is none (or it must be proven and is not)."""
         with self._lock:
             current = self._snapshot
             if current is None or (proven and not current.proven):
-                current = scan(
-                    self._fetch,
-                    proven=proven,
-                    window=self._window,
-                    max_requests=self._max_requests,
-                    on_page=self._on_page,
-                )
+                current = self._scan(proven=proven)
                 self._snapshot = current
             return self._merged(current)
 
@@ -259,18 +353,21 @@ class Listing:
     def rescan(self) -> Snapshot:
         """A new proven scan, replacing the run's snapshot (to see what a failed write did)."""
         with self._lock:
-            self._snapshot = scan(
-                self._fetch,
-                proven=True,
-                window=self._window,
-                max_requests=self._max_requests,
-                on_page=self._on_page,
-            )
+            self._snapshot = self._scan(proven=True)
             return self._merged(self._snapshot)
 
     def page(self, offset: int, limit: int) -> list[ChatbotRow]:
-        """One page, outside any scan (to look where a new row is likely to be)."""
-        return self._fetch(offset, limit)
+        """One page, outside any scan (to look where a new row is likely to be); its rows are
+        kept for seen_key(), so that creates side by side can share what one page showed."""
+        rows = self._fetch(offset, limit)
+        with self._lock:
+            self._seen_keys.update((row.api_key, row) for row in rows if row.api_key)
+        return rows
+
+    def seen_key(self, api_key: str) -> ChatbotRow | None:
+        """The row with this api_key if a page() of this run showed it."""
+        with self._lock:
+            return self._seen_keys.get(api_key)
 
     def record_created(self, row: ChatbotRow) -> None:
         with self._lock:

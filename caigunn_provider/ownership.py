@@ -121,15 +121,21 @@ def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
 
 
 def _look_where_new_rows_appear(ctx: Context, api_key: str) -> ChatbotRow | None:
-    snapshot = ctx.listing.snapshot(proven=False)
-    tail = max(0, len(snapshot.rows) - 2)
-    places = {"tail": [tail], "head": [0], None: [tail, 0]}[ctx.new_rows_at]
-    for offset in dict.fromkeys(places):
-        found = _in_rows(ctx.listing.page(offset, snapshot.page_size), api_key)
-        if found is not None:
-            ctx.new_rows_at = "head" if offset == 0 and tail else "tail"
-            return found
-    return None
+    # One look at a time: creates side by side commit close together, so the page one of them
+    # fetches usually shows the others' rows too, and they need no request of their own.
+    with ctx.looking:
+        seen = ctx.listing.seen_key(api_key)
+        if seen is not None:
+            return seen
+        snapshot = ctx.listing.snapshot(proven=False)
+        tail = max(0, len(snapshot.rows) - 2)
+        places = {"tail": [tail], "head": [0], None: [tail, 0]}[ctx.new_rows_at]
+        for offset in dict.fromkeys(places):
+            found = _in_rows(ctx.listing.page(offset, snapshot.page_size), api_key)
+            if found is not None:
+                ctx.new_rows_at = "head" if offset == 0 and tail else "tail"
+                return found
+        return None
 
 
 def _match_lost_create(
@@ -231,6 +237,10 @@ class Live:
 
 def live(ctx: Context, chatbot_id: str) -> Live | None:
     """The chatbot as CaiGunn has it now; None only when proven gone (a 404, a proven scan)."""
+    if not ctx.client.level_known():
+        # The first page of the list goes out beside the question of the API level: a seed-level
+        # server will be read through its list, and one request of a few is not worth a wait.
+        ctx.listing.prefetch()
     if ctx.client.api_level() == "seed":
         row = ctx.listing.find(chatbot_id)
         return Live(row, {}) if row is not None else None

@@ -33,6 +33,10 @@ from caigunn_provider.settings import KEYS, Settings, resolve
 # Their "__" prefix keeps them out of the engine's diff display, where a spent value would show
 # as a change on every later update.
 IMPORT, RECOVER, PRIOR_IDS = "__import", "__recover", "__prior_ids"
+# An output: how long the account's list was when the chatbot was made or adopted. A later
+# refresh at the seed level reads the list at that pace (caigunn_provider/listing.py); it is never
+# updated, so that a refresh leaves the state as it was.
+LIST_SIZE = "__list_size"
 ONE_SHOT = (IMPORT, RECOVER, PRIOR_IDS)
 INPUTS = ("title", "plan_id", "settings", *ONE_SHOT)
 
@@ -140,7 +144,9 @@ class ChatbotProvider(ResourceProvider):
             found = self._adopt(ctx, taken_over, title, plan_id, settings, why)
             # Settings the API does not return could not be compared: the next `up` applies them.
             verified = {k: v for k, v in settings.items() if k in found.settings}
-            outs = self._outs(found.row, plan_id, verified, plan_verified=current)
+            outs = self._outs(
+                found.row, plan_id, verified, ctx.listing.size(), plan_verified=current
+            )
             return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT)) or None})
         try:
             made = ownership.create(ctx, title, plan_id, settings)
@@ -148,12 +154,16 @@ class ChatbotProvider(ResourceProvider):
                 ownership.apply_ignored_settings(ctx, made.row.id, settings)
         except CaiGunnError as exc:
             raise policy.explain(exc) from exc
-        outs = self._outs(made.row, plan_id, settings, expired_at=made.expired_at)
+        outs = self._outs(
+            made.row, plan_id, settings, ctx.listing.size(), expired_at=made.expired_at
+        )
         return CreateResult(made.row.id, outs)
 
     @_reports("read this chatbot")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        found = self._live(self._context(), id_)
+        ctx = self._context()
+        ctx.listing.hint_size(props.get(LIST_SIZE))
+        found = self._live(ctx, id_)
         if found is None:
             return ReadResult(None, {})  # proven gone: refresh drops it from the state
         live = found.row
@@ -260,6 +270,7 @@ class ChatbotProvider(ResourceProvider):
         row: ChatbotRow,
         plan_id: str,
         settings: dict[str, Any],
+        size: int,
         *,
         plan_verified: bool = True,
         expired_at: str | None = None,
@@ -273,6 +284,7 @@ class ChatbotProvider(ResourceProvider):
             "expired_at": expired_at,
             "adopted": None,
             "settings": settings or None,
+            LIST_SIZE: size or None,
         }
 
 

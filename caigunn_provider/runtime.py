@@ -74,6 +74,8 @@ class Context:
     claims: Claims = field(default_factory=Claims)
     # Serialises the matching of lost creates, one title at a time being enough.
     matching: threading.Lock = field(default_factory=threading.Lock)
+    # Serialises the looks for a seed-level create's new row (see ownership.py).
+    looking: threading.Lock = field(default_factory=threading.Lock)
     # Where new rows appear in this server's list: "tail" (oldest first) or "head"; None: unknown.
     new_rows_at: str | None = None
 

@@ -79,6 +79,7 @@ class State:
 
     bytes: int  # of `pulumi stack export`, as printed (JSON indented by 4)
     compact: int  # the same JSON without whitespace
+    stored: int  # the checkpoint file the file backend keeps: the state itself
     traces: int  # what the engine's stackTrace and sourcePosition records add to `bytes`
     resources: int  # of the measured type
 
@@ -176,9 +177,13 @@ def state_of(project: PulumiProject, type_suffix: str) -> State:
         resource.pop("stackTrace", None)
         resource.pop("sourcePosition", None)
     untraced = len(json.dumps(document, indent=4)) + 1  # as the export prints it, newline too
+    [checkpoint] = (project.workdir / ".state" / ".pulumi" / "stacks").glob(
+        f"*/{project.stack}.json"
+    )
     return State(
         bytes=len(text.encode()),
         compact=len(json.dumps(json.loads(text), separators=(",", ":"))),
+        stored=checkpoint.stat().st_size,
         traces=len(text.encode()) - untraced,
         resources=sum(1 for res in resources if res["type"].endswith(type_suffix)),
     )
@@ -346,8 +351,10 @@ def targets(report: Report) -> list[Target]:
         writes = report.levels[level].steps["second up"].writes
         found.append(Target(f"{level} second up: 0 writes", writes, 0))
     for level in LEVELS:
-        per_bot = report.levels[level].state_per_resource
-        found.append(Target(f"{level} state per chatbot <= 4 KB", per_bot, 4096, "B"))
+        # The state is what the backend stores (compact JSON); the export pretty-prints it.
+        run = report.levels[level]
+        per_bot = run.per_resource(run.state.stored)
+        found.append(Target(f"{level} stored state per chatbot <= 4 KB", per_bot, 4096, "B"))
     return found
 
 
@@ -377,11 +384,12 @@ def render_table(report: Report) -> str:
     lines.append("")
     lines += [
         "state per chatbot: bytes of `pulumi stack export` / M; of them, the engine's own",
-        "stackTrace and sourcePosition records; and the same state as compact JSON",
-        f"{'':<8} {'export':>9} {'traces':>9} {'compact':>9}",
+        "stackTrace and sourcePosition records; the same state as compact JSON; and the",
+        "checkpoint file the file backend stores",
+        f"{'':<8} {'export':>9} {'traces':>9} {'compact':>9} {'stored':>9}",
     ]
     for name, run in [*report.levels.items(), ("floor", report.floor)]:
-        sizes = (run.state.bytes, run.state.traces, run.state.compact)
+        sizes = (run.state.bytes, run.state.traces, run.state.compact, run.state.stored)
         lines.append(
             f"{name:<8} " + " ".join(f"{run.per_resource(size) / 1024:6.2f} KB" for size in sizes)
         )

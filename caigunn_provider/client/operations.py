@@ -109,6 +109,10 @@ class CaiGunnClient:
             offset += len(page)
         return list(plans.values())
 
+    def level_known(self) -> bool:
+        """Whether api_level() has its answer already (it then costs no request)."""
+        return self._level is not None
+
     def api_level(self) -> Level:
         """ "current" when the server offers the later routes (the plan list), else "seed".
 

@@ -237,3 +237,21 @@ def test_a_server_that_pages_forever_gets_a_clear_error_within_the_budget() -> N
             "the chatbot list did not end within 40 page requests ("
         )
         assert len(list_requests(admin)) <= 40
+
+
+@pytest.mark.parametrize("hint", [N, 10 * N])
+def test_a_size_hint_speeds_a_fast_scan_and_an_accurate_one_costs_no_extra_request(
+    account: tuple[Admin, CaiGunnClient], hint: int
+) -> None:
+    admin, client = account
+    admin.set_knobs(max_limit=7)
+    admin.clear_requests()
+
+    snapshot = scan(client.list_chatbots_page, proven=False, size_hint=hint)
+
+    assert set(snapshot.rows) == live_ids(admin)
+    needed = math.ceil(N / 7) + 1  # and the width-one page that finds the clamp
+    if hint == N:
+        assert len(list_requests(admin)) <= needed + 3
+    else:  # a hint far past the end: still every row, at the price of pages past it
+        assert len(list_requests(admin)) <= needed + 7

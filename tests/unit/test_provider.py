@@ -9,7 +9,7 @@ import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
 from caigunn_provider.errors import CaiGunnError, ConfigError, NotFoundError, OwnershipError
-from caigunn_provider.provider import IMPORT, PRIOR_IDS, RECOVER, ChatbotProvider
+from caigunn_provider.provider import IMPORT, LIST_SIZE, PRIOR_IDS, RECOVER, ChatbotProvider
 from caigunn_provider.runtime import forget_contexts
 from tests.support import BASIC, PRO, UNKNOWN_ID, UNKNOWN_PLAN, Admin
 
@@ -126,6 +126,7 @@ def test_create_makes_one_chatbot_and_returns_its_id_and_key(admin: Admin, level
         "expired_at": live["expired_at"],
         "adopted": None,
         "settings": None,
+        LIST_SIZE: 1,  # the list's length once it was made: a later refresh's pace
     }
     assert len(admin.requests("POST")) == 1
 

@@ -15,7 +15,7 @@ from caigunn_provider.errors import (
     NotFoundError,
     OwnershipError,
 )
-from caigunn_provider.settings import SET_TOKEN
+from caigunn_provider.settings import API_URL, SET_TOKEN
 
 
 def may_have_taken_effect(exc: BaseException) -> bool:
@@ -32,11 +32,36 @@ def may_have_taken_effect(exc: BaseException) -> bool:
     return isinstance(exc, APIError) and exc.status >= 500
 
 
+CHECK_URL = (
+    f"Check {API_URL[0]} (`pulumi config set {API_URL[0]} <url>` or {API_URL[1]}) and the network;"
+    " nothing was changed."
+)
+
+
 def explain(exc: CaiGunnError) -> CaiGunnError:
     """The user-facing form of an error met outside a create (auth, unknown plan...)."""
     if isinstance(exc, AuthError):
-        return ConfigError(f"CaiGunn refused the access token ({exc}).\n{SET_TOKEN}")
+        return ConfigError(refused_token(exc))
     return exc
+
+
+def refused_token(exc: CaiGunnError) -> str:
+    return f"CaiGunn refused the access token ({exc}).\n{SET_TOKEN}"
+
+
+def account_unusable(exc: CaiGunnError, api_url: str = "") -> str:
+    """Why the CaiGunn API cannot be used at all (token, network, wrong URL), and what to do."""
+    api = f"the CaiGunn API at {api_url}" if api_url else "the CaiGunn API"
+    if isinstance(exc, AuthError):
+        return refused_token(exc)
+    if isinstance(exc, APIConnectionError):
+        return f"Could not reach {api} ({exc}).\n{CHECK_URL}"
+    if isinstance(exc, NotFoundError):
+        url = api_url or "The API URL"
+        return f"{url} does not answer like a CaiGunn API ({exc}).\n{CHECK_URL}"
+    if isinstance(exc, APIError):
+        return f"{api[0].upper()}{api[1:]} failed ({exc}).\nTry again later; nothing was changed."
+    return str(exc)
 
 
 def create_failed(title: str, exc: CaiGunnError) -> CaiGunnError:

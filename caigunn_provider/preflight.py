@@ -5,16 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from caigunn_provider import policy
 from caigunn_provider.client import CaiGunnClient, Level, Plan
-from caigunn_provider.errors import (
-    APIConnectionError,
-    APIError,
-    AuthError,
-    CaiGunnError,
-    NotFoundError,
-    StackFileError,
-)
-from caigunn_provider.settings import API_URL, SET_TOKEN, Settings
+from caigunn_provider.errors import APIConnectionError, APIError, CaiGunnError, StackFileError
+from caigunn_provider.settings import Settings
 from caigunn_provider.stackfile import StackFile
 
 
@@ -38,29 +32,16 @@ def check_account(settings: Settings) -> Account:
     client = CaiGunnClient(
         settings.api_url, settings.token, timeout=settings.timeout, connect_retries=1
     )
-    where = f"the CaiGunn API at {settings.api_url}"
-    check_url = (
-        f"Check {API_URL[0]} (`pulumi config set {API_URL[0]} <url>` or {API_URL[1]}) "
-        "and the network; nothing was changed."
-    )
     try:
         level = client.api_level()
         if level == "seed":
-            # The chatbot list is the one route every CaiGunn API has: it proves the URL.
+            # The chatbot list is the one route every CaiGunn API has: it proves the URL (and the
+            # token: a seed server answers its missing plan route 404 whatever the token).
             client.list_chatbots_page(0, 1)
         plans = client.list_plans() if level == "current" else []
-    except AuthError as exc:
-        raise PreflightError(f"CaiGunn refused the access token ({exc}).\n{SET_TOKEN}") from exc
-    except APIConnectionError as exc:
-        raise PreflightError(f"Could not reach {where} ({exc}).\n{check_url}") from exc
-    except NotFoundError as exc:
-        raise PreflightError(
-            f"{settings.api_url} does not answer like a CaiGunn API ({exc}).\n{check_url}"
-        ) from exc
-    except APIError as exc:
-        raise PreflightError(
-            f"{where} failed ({exc}).\nTry again later; nothing was changed."
-        ) from exc
+    except (APIError, APIConnectionError) as exc:
+        client.close()
+        raise PreflightError(policy.account_unusable(exc, settings.api_url)) from exc
     return Account(client, level, plans)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from caigunn_provider import preflight
 from caigunn_provider.client import CaiGunnClient, ChatbotRow, Level, Plan
 from caigunn_provider.errors import NotFoundError
 from caigunn_provider.listing import Listing
@@ -74,15 +75,6 @@ class Account:
 
 
 def connect(settings: Settings) -> Account:
-    """The account behind settings: the level is asked first, which also proves the token."""
-    client = CaiGunnClient(settings.api_url, settings.token, timeout=settings.timeout)
-    try:
-        level = client.api_level()
-        if level == "seed":
-            # A seed server answers the plan route 404 whatever the token: prove the token here.
-            client.list_chatbots_page(0, 1)
-        plans = client.list_plans() if level == "current" else []
-    except BaseException:
-        client.close()
-        raise
-    return Account(client, level, plans)
+    """The account behind settings, checked as `pulumi up` checks it before anything else."""
+    checked = preflight.check_account(settings)
+    return Account(checked.client, checked.level, checked.plans)

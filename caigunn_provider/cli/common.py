@@ -6,15 +6,13 @@ import argparse
 import sys
 from collections.abc import Callable
 
+from caigunn_provider import policy
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
-    AuthError,
     CaiGunnError,
-    NotFoundError,
     StackFileError,
 )
-from caigunn_provider.settings import API_URL, SET_TOKEN
 
 EXIT_OK = 0
 # The API refused or failed, a setting or the stack file is wrong, or the request cannot be met.
@@ -29,10 +27,6 @@ exit status:
   {EXIT_ERROR}  CaiGunn refused or failed, a setting or the stack file is wrong, or the
      request cannot be met (the message on stderr says which and what to do)
   {EXIT_USAGE}  the command line is wrong (unknown flag, malformed value)"""
-
-CHECK_URL = (
-    f"Check {API_URL[0]} (`pulumi config set {API_URL[0]} <url>` or {API_URL[1]}) and the network."
-)
 
 
 class CliError(CaiGunnError):
@@ -83,14 +77,9 @@ def run(body: Callable[[], int]) -> int:
 
 def explain(exc: CaiGunnError) -> str:
     """An error in the user's terms: what happened, then what to do. Never a setting's value."""
-    if isinstance(exc, AuthError):
-        return f"CaiGunn refused the access token ({exc}).\n{SET_TOKEN}"
-    if isinstance(exc, APIConnectionError):
-        return f"could not reach the CaiGunn API ({exc}).\n{CHECK_URL}"
-    if isinstance(exc, NotFoundError):
-        return f"the API URL does not answer like a CaiGunn API ({exc}).\n{CHECK_URL}"
-    if isinstance(exc, APIError):
-        return f"CaiGunn failed ({exc}).\nTry again later."
+    if isinstance(exc, APIError | APIConnectionError):
+        # The words are the provider's: the pre-flight and the provider say the same.
+        return policy.account_unusable(exc)
     if isinstance(exc, StackFileError):
         return f"invalid stack file:\n{exc}"
     return str(exc)

@@ -192,10 +192,13 @@ def test_an_unreachable_api_is_named_with_what_to_check(
     result = cli("chatbots")
 
     assert result.status == 1
-    assert result.err.startswith("error: could not reach the CaiGunn API (GET http://127.0.0.1:9")
+    # The same words as `pulumi up`'s pre-flight: the command line checks the account with it.
+    assert result.err.startswith(
+        "error: Could not reach the CaiGunn API at http://127.0.0.1:9 (GET http://127.0.0.1:9"
+    )
     assert result.err.endswith(
         "Check caigunn:apiUrl (`pulumi config set caigunn:apiUrl <url>` or CAIGUNN_API_URL) "
-        "and the network.\n"
+        "and the network; nothing was changed.\n"
     )
 
 

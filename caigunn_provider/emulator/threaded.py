@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from types import TracebackType
 
 import uvicorn
@@ -66,11 +63,3 @@ class ThreadedEmulator:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-@contextmanager
-def threaded_emulator(settings: EmulatorSettings | None = None) -> Iterator[ThreadedEmulator]:
-    """A running in-process emulator for the `with` block (port 0 by default)."""
-    settings = replace(settings if settings is not None else EmulatorSettings(), port=0)
-    with ThreadedEmulator(settings) as emulator:
-        yield emulator

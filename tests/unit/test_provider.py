@@ -351,3 +351,29 @@ def test_a_refused_token_is_one_config_error_that_never_shows_the_token(
         "caigunn:accessToken <token>` or the CAIGUNN_ACCESS_TOKEN environment variable."
     )
     assert admin.chatbots() == {}
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_a_create_that_may_have_happened_among_others_alike_stops_and_names_them(
+    admin: Admin,
+) -> None:
+    provider = configured(admin)
+    inputs = checked(provider)  # the account is read here: no chatbot has the title yet
+    other = admin.create("Support")  # a colleague's chatbot with the same title, meanwhile
+    admin.set_knobs(
+        script=[{"operation": "create_chatbot", "answer": "status", "status": 500, "commit": True}]
+    )
+
+    with pytest.raises(OwnershipError) as caught:
+        provider.create(inputs)
+
+    [ours] = [row["id"] for row in admin.rows() if row["id"] != other]
+    candidates = ", ".join(row["id"] for row in admin.rows())
+    assert str(caught.value) == (
+        f"CaiGunn may have created the chatbot 'Support' (POST {admin.base_url}/api/external/"
+        "user/chatbot answered 500: Internal Server Error), but 2 new chatbots with that title "
+        f"appeared meanwhile ({candidates}), so which one is this entry's cannot be told. Add "
+        "`import: <id>` with the right one to this entry in the stack file, then run `pulumi up`"
+    )
+    assert ours in candidates
+    assert len(admin.requests("POST")) == 2  # the colleague's and ours: never sent again

@@ -37,12 +37,9 @@ def entries() -> list[Entry]:
     the state, so every frame between __main__ and Chatbot() would cost state on every chatbot.
     """
     stack = pulumi.get_stack()
-    try:
-        stack_file = load_stack_file(f"stacks/{stack}.yaml")
-    except StackFileError as exc:
-        raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
     config = pulumi.Config("caigunn")
     try:
+        stack_file = load_stack_file(f"stacks/{stack}.yaml")
         settings = resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
         with ThreadPoolExecutor(max_workers=1) as pool:
             reading = pool.submit(recovery.read_checkpoint, _qualified(stack))

@@ -117,12 +117,16 @@ def cannot_rename(chatbot_id: str, old_title: str) -> CaiGunnError:
     )
 
 
-def gone_on_update(chatbot_id: str, exc: NotFoundError) -> CaiGunnError:
-    return _reworded(
-        exc,
+def gone(chatbot_id: str) -> str:
+    """A chatbot the state holds was deleted outside Pulumi, found before or while updating it."""
+    return (
         f"chatbot {chatbot_id} no longer exists in CaiGunn (it was deleted outside Pulumi); run "
-        "`pulumi refresh` to drop it from the state, then `pulumi up` to create it again",
+        "`pulumi refresh` to drop it from the state, then `pulumi up` to create it again"
     )
+
+
+def gone_on_update(chatbot_id: str, exc: NotFoundError) -> CaiGunnError:
+    return _reworded(exc, gone(chatbot_id))
 
 
 def _reworded(exc: APIError | APIConnectionError, message: str) -> CaiGunnError:

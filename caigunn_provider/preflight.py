@@ -1,13 +1,21 @@
-"""Checks made before anything is declared: the API answers, the token is accepted, plans exist."""
+"""Checks before anything is declared: the API, the token, the plans, the chatbots to update."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from caigunn_provider import policy
 from caigunn_provider.client import CaiGunnClient, Level, Plan
-from caigunn_provider.errors import APIConnectionError, APIError, CaiGunnError, StackFileError
+from caigunn_provider.errors import (
+    APIConnectionError,
+    APIError,
+    CaiGunnError,
+    NotFoundError,
+    StackFileError,
+)
 from caigunn_provider.settings import Settings
 from caigunn_provider.stackfile import StackFile
 
@@ -76,6 +84,61 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
     if problems:
         raise StackFileError(problems)
     return plan_ids
+
+
+def check_updated_exist(
+    stack_file: StackFile,
+    account: Account,
+    plan_ids: Mapping[str, str],
+    owned: Mapping[str, str],
+    recorded: Mapping[str, Mapping[str, Any]],
+) -> None:
+    """Each chatbot this run would update in place still exists (current level: one GET each).
+
+    A chatbot deleted outside Pulumi is found before anything is written, with its entry named,
+    rather than by its update failing halfway through the run. Only a definite 404 stops the run:
+    any other failure is left to the update, which reports it. (An entry whose plan changed is
+    replaced, not updated: its create does not need the old chatbot.)
+    """
+    if account.level != "current":
+        return
+    updated = {
+        name: owned[name]
+        for name, spec in stack_file.chatbots.items()
+        if name in owned and _updates(spec.title, spec.settings, plan_ids[name], recorded[name])
+    }
+
+    def is_gone(name: str) -> bool:
+        try:
+            account.client.get_chatbot(updated[name])
+        except NotFoundError:
+            return True
+        except CaiGunnError:
+            pass  # proves nothing: the update meets it again and reports it
+        return False
+
+    if not updated:
+        return
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = pool.map(is_gone, updated)
+        gone = [name for name, lost in zip(updated, found, strict=True) if lost]
+    if gone:
+        raise PreflightError(
+            "\n".join(
+                f"{stack_file.path}:{stack_file.chatbots[name].line}: chatbots.{name}: "
+                + policy.gone(updated[name])
+                for name in gone
+            )
+        )
+
+
+def _updates(
+    title: str, settings: Mapping[str, object], plan_id: str, recorded: Mapping[str, Any]
+) -> bool:
+    """Whether the entry, as declared, differs from its recorded inputs by an in-place update."""
+    return recorded.get("plan_id") == plan_id and (
+        recorded.get("title") != title or dict(recorded.get("settings") or {}) != dict(settings)
+    )
 
 
 def _plan_of(

@@ -46,7 +46,12 @@ def entries() -> list[Entry]:
             account = preflight.check_account(settings)
             plan_ids = preflight.check_entries(stack_file, account)
             checkpoint = _checkpoint(reading.result)
-            recovered = _recover(checkpoint, stack_file, plan_ids, account) if checkpoint else {}
+            recovered = {}
+            if checkpoint:
+                preflight.check_updated_exist(
+                    stack_file, account, plan_ids, checkpoint.owned, checkpoint.recorded
+                )
+                recovered = _recover(checkpoint, stack_file, plan_ids, account)
     except StackFileError as exc:
         raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
     except CaiGunnError as exc:

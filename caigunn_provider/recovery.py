@@ -46,10 +46,10 @@ class Interrupted:
 
 @dataclass(frozen=True)
 class Checkpoint:
-    """What recovery needs of the stack's state: owned ids, and interrupted creates."""
+    """What the program needs of the stack's state: owned ids, their inputs, interrupted creates."""
 
     owned: Mapping[str, str]  # logical name -> chatbot id
-    owned_plans: Mapping[str, str]  # logical name -> recorded plan_id
+    recorded: Mapping[str, Mapping[str, Any]]  # logical name -> the inputs the state holds
     interrupted: tuple[Interrupted, ...]
 
 
@@ -87,12 +87,12 @@ def read_checkpoint(stack: str, *, cwd: str | None = None, timeout: float = 120)
 
 def parse_checkpoint(deployment: Mapping[str, Any]) -> Checkpoint:
     """The parts of an exported deployment that recovery uses."""
-    owned, owned_plans = {}, {}
+    owned, recorded = {}, {}
     for res in deployment.get("resources") or []:
         if res.get("type") == CHATBOT_TYPE and res.get("id") and not res.get("delete"):
             name = _name(res["urn"])
             owned[name] = str(res["id"])
-            owned_plans[name] = str((res.get("inputs") or {}).get("plan_id"))
+            recorded[name] = res.get("inputs") or {}
     interrupted = []
     for op in deployment.get("pending_operations") or []:
         res = op.get("resource") or {}
@@ -108,7 +108,7 @@ def parse_checkpoint(deployment: Mapping[str, Any]) -> Checkpoint:
                 prior_ids=frozenset(prior) if isinstance(prior, list) else None,
             )
         )
-    return Checkpoint(owned, owned_plans, tuple(interrupted))
+    return Checkpoint(owned, recorded, tuple(interrupted))
 
 
 def still_open(checkpoint: Checkpoint, declared: Iterable[str]) -> list[Interrupted]:
@@ -121,7 +121,8 @@ def still_open(checkpoint: Checkpoint, declared: Iterable[str]) -> list[Interrup
     return [
         op
         for op in checkpoint.interrupted
-        if op.name in names and checkpoint.owned_plans.get(op.name) != op.plan_id
+        if op.name in names
+        and str(checkpoint.recorded.get(op.name, {}).get("plan_id")) != op.plan_id
     ]
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.conftest import entry, ids_by_name, two_chatbots, write_stack_file
 from tests.e2e.pulumi_cli import PulumiProject
-from tests.support import UNKNOWN_PLAN, Admin
+from tests.support import PRO, UNKNOWN_PLAN, Admin
 
 STACK = "pulumi:pulumi:Stack (caigunn-chatbots-e2e):"
 SET_TOKEN = (
@@ -188,29 +188,42 @@ def test_a_create_that_keeps_failing_says_so_once_per_chatbot(
     assert admin.chatbots() == {}
 
 
+def recorded(project: PulumiProject) -> dict[str, tuple[str, str, str]]:
+    """Each resource's id, title and plan in the state (secrets are re-encrypted on every save)."""
+    return {
+        name: (res["id"], res["outputs"]["title"], res["outputs"]["plan_id"])
+        for name, res in project.resources().items()
+    }
+
+
 @pytest.mark.parametrize("level", ["current"])
-def test_a_rename_of_a_chatbot_deleted_out_of_band_says_refresh(
-    project: PulumiProject, admin: Admin
+@pytest.mark.parametrize("command", ["preview", "up"])
+def test_a_rename_of_a_chatbot_deleted_out_of_band_stops_before_anything_is_written(
+    project: PulumiProject, admin: Admin, command: str
 ) -> None:
     write_stack_file(project, two_chatbots())
     project.up()
+    before = recorded(project)
     gone = ids_by_name(project)["support"]
     admin.delete_out_of_band(gone)
-    write_stack_file(project, two_chatbots(support_title="Help Centre"))
+    write_stack_file(project, two_chatbots(support_title="Help Centre", sales_plan=PRO))
     admin.clear_requests()
 
-    output = project.run("up", "--yes", "--skip-preview", ok=False).stdout
+    args = ["up", "--yes", "--skip-preview"] if command == "up" else ["preview"]
+    output = project.run(*args, ok=False).stdout
 
     cause = (
-        f"chatbot {gone} no longer exists in CaiGunn (it was deleted outside Pulumi); run "
-        "`pulumi refresh` to drop it from the state, then `pulumi up` to create it again"
+        f"stacks/e2e.yaml:2: chatbots.support: chatbot {gone} no longer exists in CaiGunn (it was "
+        "deleted outside Pulumi); run `pulumi refresh` to drop it from the state, then `pulumi up` "
+        "to create it again"
     )
-    assert diagnostics(output)["pulumi-python:dynamic/caigunn:Chatbot (support):"] == [
-        "error: Could not update this chatbot:",
-        cause,
-    ]
+    assert diagnostics(output) == {
+        STACK: ["error: Stopped before changing anything:", cause, HOST_LINE]
+    }
     assert_readable(output, cause)
-    assert [r["method"] for r in admin.requests() if r["method"] != "GET"] == ["PUT"]
+    # Nor was the other entry's change (a new plan: a replacement) begun.
+    assert [r["method"] for r in admin.requests() if r["method"] != "GET"] == []
+    assert recorded(project) == before
 
 
 # Loaded at start-up by every Python process of the run (sitecustomize on PYTHONPATH): in the

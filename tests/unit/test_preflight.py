@@ -1,16 +1,25 @@
-"""The pre-flight's plan checks, on a made-up account: names, ambiguity, seed-level limits."""
+"""The pre-flight's checks: plans on a made-up account (names, ambiguity, seed-level limits), and
+whether the chatbots a run would update still exist, against the in-process emulator."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from caigunn_provider.client import CaiGunnClient, Plan
 from caigunn_provider.errors import StackFileError
-from caigunn_provider.preflight import Account, check_entries
+from caigunn_provider.preflight import (
+    Account,
+    PreflightError,
+    check_account,
+    check_entries,
+    check_updated_exist,
+)
+from caigunn_provider.settings import Settings
 from caigunn_provider.stackfile import load_stack_file
-from tests.support import BASIC, PRO
+from tests.support import BASIC, PRO, Admin
 
 TWIN = "9d0a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b"
 PLANS = [Plan(BASIC, "Basic"), Plan(PRO, "Pro"), Plan(TWIN, "PRO")]
@@ -73,3 +82,68 @@ def test_at_the_seed_level_a_prompt_file_is_named_as_written_at_its_line(tmp_pat
 def test_every_problem_is_listed_in_one_error(tmp_path: Path) -> None:
     text = "chatbots:\n  a:\n    title: A\n    plan: Gold\n  b:\n    title: B\n    plan: Silver\n"
     assert len(problems(tmp_path, text, "current", PLANS)) == 2
+
+
+def updated_exist(
+    admin: Admin, tmp_path: Path, text: str, owned: dict[str, str], **knobs: Any
+) -> None:
+    """Run the check for a stack file whose state holds `owned`, recorded as ("Old", BASIC),
+    with the emulator's `knobs` turned once the account is checked."""
+    path = tmp_path / "dev.yaml"
+    path.write_text(text)
+    stack_file = load_stack_file(path)
+    account = check_account(Settings(api_url=admin.base_url, token=admin.token))
+    recorded = {name: {"title": "Old", "plan_id": BASIC} for name in owned}
+    plan_ids = check_entries(stack_file, account)
+    admin.set_knobs(**knobs)
+    admin.clear_requests()
+    try:
+        check_updated_exist(stack_file, account, plan_ids, owned, recorded)
+    finally:
+        account.client.close()
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_a_renamed_chatbot_deleted_outside_pulumi_stops_the_run_naming_its_entry(
+    admin: Admin, tmp_path: Path
+) -> None:
+    gone, kept = admin.create("Old"), admin.create("Old")
+    admin.delete_out_of_band(gone)
+    text = f"chatbots:\n  a:\n    title: New\n    plan_id: {BASIC}\n"
+    text += f"  b:\n    title: New\n    plan_id: {BASIC}\n"
+    with pytest.raises(PreflightError) as caught:
+        updated_exist(admin, tmp_path, text, {"a": gone, "b": kept})
+    assert str(caught.value) == (
+        f"{tmp_path / 'dev.yaml'}:2: chatbots.a: chatbot {gone} no longer exists in CaiGunn (it "
+        "was deleted outside Pulumi); run `pulumi refresh` to drop it from the state, then "
+        "`pulumi up` to create it again"
+    )
+    assert sorted(r["path"].rsplit("/", 1)[-1] for r in admin.requests()) == sorted([gone, kept])
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_entries_without_an_update_in_place_cost_no_request(admin: Admin, tmp_path: Path) -> None:
+    gone = admin.create("Old")
+    admin.delete_out_of_band(gone)
+    # Unchanged, and a plan change (a replacement makes a new chatbot): nothing to look up.
+    text = f"chatbots:\n  a:\n    title: Old\n    plan_id: {BASIC}\n"
+    text += f"  b:\n    title: New\n    plan_id: {PRO}\n"
+    updated_exist(admin, tmp_path, text, {"a": gone, "b": gone})
+    assert admin.requests() == []
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_a_changed_setting_is_an_update_too_and_a_failing_look_proves_nothing(
+    admin: Admin, tmp_path: Path
+) -> None:
+    kept = admin.create("Old")
+    text = f"chatbots:\n  a:\n    title: Old\n    plan_id: {BASIC}\n    is_shared: true\n"
+    updated_exist(admin, tmp_path, text, {"a": kept}, fail_rate=1.0, fail_statuses=[403])
+    assert {r["path"].rsplit("/", 1)[-1] for r in admin.requests()} == {kept}
+
+
+@pytest.mark.parametrize("level", ["seed"])
+def test_at_the_seed_level_nothing_is_looked_up(admin: Admin, tmp_path: Path) -> None:
+    text = f"chatbots:\n  a:\n    title: New\n    plan_id: {BASIC}\n"
+    updated_exist(admin, tmp_path, text, {"a": "4b7ae1e4-5d4c-4f0b-9d6e-2f1c0a9b8c7d"})
+    assert admin.requests() == []

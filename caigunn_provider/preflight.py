@@ -16,6 +16,7 @@ from caigunn_provider.errors import (
     NotFoundError,
     StackFileError,
 )
+from caigunn_provider.ids import is_canonical_id
 from caigunn_provider.settings import Settings
 from caigunn_provider.stackfile import StackFile
 
@@ -105,7 +106,9 @@ def check_updated_exist(
     updated = {
         name: owned[name]
         for name, spec in stack_file.chatbots.items()
-        if name in owned and _updates(spec.title, spec.settings, plan_ids[name], recorded[name])
+        if name in owned
+        and is_canonical_id(owned[name])  # any other id is the update's to report
+        and _updates(spec.title, spec.settings, plan_ids[name], recorded[name])
     }
 
     def is_gone(name: str) -> bool:

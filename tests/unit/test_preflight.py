@@ -125,10 +125,12 @@ def test_a_renamed_chatbot_deleted_outside_pulumi_stops_the_run_naming_its_entry
 def test_entries_without_an_update_in_place_cost_no_request(admin: Admin, tmp_path: Path) -> None:
     gone = admin.create("Old")
     admin.delete_out_of_band(gone)
-    # Unchanged, and a plan change (a replacement makes a new chatbot): nothing to look up.
+    # Unchanged, a plan change (a replacement makes a new chatbot), and an id no URL may hold (a
+    # hand-edited state: the update reports it): nothing to look up.
     text = f"chatbots:\n  a:\n    title: Old\n    plan_id: {BASIC}\n"
     text += f"  b:\n    title: New\n    plan_id: {PRO}\n"
-    updated_exist(admin, tmp_path, text, {"a": gone, "b": gone})
+    text += f"  c:\n    title: New\n    plan_id: {BASIC}\n"
+    updated_exist(admin, tmp_path, text, {"a": gone, "b": gone, "c": "../plan"})
     assert admin.requests() == []
 
 

@@ -139,8 +139,11 @@ def _updates(
     title: str, settings: Mapping[str, object], plan_id: str, recorded: Mapping[str, Any]
 ) -> bool:
     """Whether the entry, as declared, differs from its recorded inputs by an in-place update."""
+    kept = recorded.get("settings") or {}
     return recorded.get("plan_id") == plan_id and (
-        recorded.get("title") != title or dict(recorded.get("settings") or {}) != dict(settings)
+        recorded.get("title") != title
+        or not isinstance(kept, Mapping)
+        or dict(kept) != dict(settings)
     )
 
 

@@ -63,6 +63,12 @@ def own_lines(output: str) -> list[str]:
     return [line for line in without.splitlines() if line.strip() and not line.startswith("@")]
 
 
+def failing(project: PulumiProject, command: str) -> str:
+    """The output of `pulumi preview` or `pulumi up` (without its preview), which must fail."""
+    args = ["up", "--yes", "--skip-preview"] if command == "up" else ["preview"]
+    return project.run(*args, ok=False).stdout
+
+
 def assert_readable(output: str, cause: str, times: int = 1) -> None:
     assert "Traceback" not in output
     assert output.count(cause) == times, output
@@ -129,8 +135,7 @@ def test_a_settings_mistake_is_one_cause_and_one_advice_before_anything_is_writt
     cause = PREFLIGHT[case].cause.format(url=url)
     admin.clear_requests()
 
-    args = ["up", "--yes", "--skip-preview"] if command == "up" else ["preview"]
-    output = project.run(*args, ok=False).stdout
+    output = failing(project, command)
 
     assert diagnostics(output) == {
         STACK: [
@@ -153,8 +158,7 @@ def test_a_plan_the_account_lacks_is_named_with_its_file_and_line(
     write_stack_file(project, "chatbots:\n" + entry("support", "Support", UNKNOWN_PLAN))
     admin.clear_requests()
 
-    args = ["up", "--yes", "--skip-preview"] if command == "up" else ["preview"]
-    output = project.run(*args, ok=False).stdout
+    output = failing(project, command)
 
     cause = (
         f"stacks/e2e.yaml:4: chatbots.support.plan_id: {UNKNOWN_PLAN} is not a plan of this "
@@ -209,8 +213,7 @@ def test_a_rename_of_a_chatbot_deleted_out_of_band_stops_before_anything_is_writ
     write_stack_file(project, two_chatbots(support_title="Help Centre", sales_plan=PRO))
     admin.clear_requests()
 
-    args = ["up", "--yes", "--skip-preview"] if command == "up" else ["preview"]
-    output = project.run(*args, ok=False).stdout
+    output = failing(project, command)
 
     cause = (
         f"stacks/e2e.yaml:2: chatbots.support: chatbot {gone} no longer exists in CaiGunn (it was "

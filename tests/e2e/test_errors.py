@@ -228,6 +228,13 @@ def test_a_rename_of_a_chatbot_deleted_out_of_band_stops_before_anything_is_writ
     assert [r["method"] for r in admin.requests() if r["method"] != "GET"] == []
     assert recorded(project) == before
 
+    # The advice works: refresh drops the gone chatbot, and up makes it again.
+    project.refresh()
+    project.up()
+    titles = sorted(row["title"] for row in admin.chatbots().values())
+    assert titles == ["Help Centre", "Sales"]
+    assert ids_by_name(project)["support"] != gone
+
 
 # Loaded at start-up by every Python process of the run (sitecustomize on PYTHONPATH): in the
 # provider process it makes creating a chatbot fail the way a bug would.

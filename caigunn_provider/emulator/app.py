@@ -57,7 +57,11 @@ def create_app(settings: EmulatorSettings) -> FastAPI:
 
     responses = ChatbotResponses(backend, faults, level=settings.level, token=settings.token)
     admin = AdminResponses(backend, faults, request_log, in_flight)
-    routes = caigunn_routes(responses, settings.level) + admin_routes(admin)
+    routes = [
+        *caigunn_routes(responses, settings.level),
+        *settings.extra_routes,
+        *admin_routes(admin),
+    ]
     for route in routes:
         app.add_api_route(route.path, route.endpoint, methods=[route.method], response_model=None)
     table = RouteTable(routes)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from caigunn_provider.capabilities import Level
 from caigunn_provider.emulator.knobs import Knobs
+from caigunn_provider.emulator.urls import Route
 
 DEFAULT_TOKEN = "demo-token"
 DEFAULT_HOST = "127.0.0.1"
@@ -30,6 +31,9 @@ class EmulatorSettings:
     knobs: Knobs = field(default_factory=Knobs)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # Routes of services beyond CaiGunn's (a test-only resource kind's, say), served behind the
+    # same token guard, knobs and request log as the CaiGunn routes.
+    extra_routes: tuple[Route, ...] = ()
 
     def __post_init__(self) -> None:
         # An empty token would make a request without the header's value pass the check.

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from caigunn_provider.emulator.app import create_app
 from caigunn_provider.emulator.knobs import Knobs
+from caigunn_provider.emulator.route_docs import help_epilog
 from caigunn_provider.emulator.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -30,10 +31,12 @@ __all__ = ["build_parser", "is_loopback", "main", "settings_from_args"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `emulator` subcommand's flags (docs/CONTRACTS.md); the knobs' come from `Knobs`."""
+    """The `emulator` subcommand's flags (docs/emulator.md); the knobs' come from `Knobs`."""
     parser = argparse.ArgumentParser(
         prog="python -m caigunn_provider emulator",
-        description="Serve a local CaiGunn API emulator.",
+        description="Serve a local CaiGunn API emulator (docs/emulator.md).",
+        epilog=help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--host",
@@ -46,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PORT,
         help="port; 0 picks a free one (default %(default)s)",
     )
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the one accepted access token")
+    parser.add_argument(
+        "--token",
+        default=DEFAULT_TOKEN,
+        help="the accepted access token at start (a refresh replaces it)",
+    )
     parser.add_argument("--db", help="SQLite file that survives restarts (default: in memory)")
     parser.add_argument("--level", choices=LEVELS, default="current", help="API level to offer")
     parser.add_argument(

@@ -29,7 +29,7 @@ class Plan:
     price: float
 
 
-# Fixed ids so that stack files and tests can name plans (docs/CONTRACTS.md).
+# Fixed ids so that stack files and tests can name plans (docs/emulator.md).
 PLANS: tuple[Plan, ...] = (
     Plan("3fa85f64-5717-4562-b3fc-2c963f66afa6", "Basic", 10, 1_000_000, 20, 0.0),
     Plan("6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "Pro", 100, 10_000_000, 200, 49.0),

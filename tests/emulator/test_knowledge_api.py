@@ -370,12 +370,13 @@ class _Receiver(BaseHTTPRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     """A loopback webhook receiver: its URL and the JSON bodies it was sent, in order."""
-    handler = type("Receiver", (_Receiver,), {"received": []})
+    received: list[dict[str, Any]] = []
+    handler: type[_Receiver] = type("Receiver", (_Receiver,), {"received": received})
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/hook", handler.received
+        yield f"http://127.0.0.1:{server.server_port}/hook", received
     finally:
         server.shutdown()
         server.server_close()

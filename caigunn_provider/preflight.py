@@ -50,7 +50,14 @@ def check_account(settings: Settings) -> Account:
         plans = client.list_plans() if level == "current" else []
     except (APIError, APIConnectionError) as exc:
         client.close()
-        raise PreflightError(policy.account_unusable(exc, settings.api_url)) from exc
+        raise PreflightError(
+            policy.account_unusable(
+                exc,
+                settings.api_url,
+                token_source=settings.token_source,
+                api_url_source=settings.api_url_source,
+            )
+        ) from exc
     return Account(client, level, plans)
 
 

@@ -49,8 +49,14 @@ class Workspace:
             return str(path)
 
     def settings(self, environ: Mapping[str, str] | None = None) -> Settings:
-        """The provider's settings: this stack's config first, then the environment."""
-        return resolve(self.config, os.environ if environ is None else environ)
+        """The provider's settings: this stack's config first, then the environment.
+
+        Their warnings (a setting given in both places, differently) go to stderr.
+        """
+        settings = resolve(self.config, os.environ if environ is None else environ)
+        for warning in settings.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return settings
 
 
 def open_workspace(stack: str | None, cwd: Path | None = None) -> Workspace:

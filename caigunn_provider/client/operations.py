@@ -5,16 +5,24 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any, Literal
 
 from caigunn_provider.client import parsers
-from caigunn_provider.client.parsers import ChatbotInfo, ChatbotRow, CreatedChatbot, Plan
+from caigunn_provider.client.parsers import (
+    ChatbotInfo,
+    ChatbotRow,
+    CreatedChatbot,
+    Plan,
+    RefreshedToken,
+)
 from caigunn_provider.client.transport import Malformed, Transport
 from caigunn_provider.errors import UnsupportedError
 from caigunn_provider.ids import is_canonical_id
 
 CHATBOT_PATH = "/api/external/user/chatbot"
 PLAN_PATH = "/api/external/user/plan"
+TOKEN_REFRESH_PATH = "/api/external/user/token/refresh"
 
 Level = Literal["current", "seed"]
 
@@ -108,6 +116,18 @@ class CaiGunnClient:
                 break
             offset += len(page)
         return list(plans.values())
+
+    def refresh_token(self, expires: date | None = None) -> RefreshedToken:
+        """GET /token/refresh: a new token (valid until `expires` where given).
+
+        Sent once, like a create: the server may retire the old token as it answers, so a lost
+        answer is not asked for again with a token that may no longer be valid.
+        """
+        params = {"expired_date": expires.isoformat()} if expires is not None else None
+        refreshed: RefreshedToken = self.transport.send(
+            "GET", TOKEN_REFRESH_PATH, params=params, parse=parsers.refreshed_token, once=True
+        )
+        return refreshed
 
     def level_known(self) -> bool:
         """Whether api_level() has its answer already (it then costs no request)."""

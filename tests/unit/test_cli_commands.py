@@ -17,6 +17,12 @@ SET_TOKEN = (
     "Set it with `pulumi config set --secret caigunn:accessToken <token>` "
     "or the CAIGUNN_ACCESS_TOKEN environment variable."
 )
+# The CLI tests set the token in the environment: the advice names that source.
+TOKEN_FROM_ENV = (
+    "The token came from the CAIGUNN_ACCESS_TOKEN environment variable (the stack's config sets "
+    "no caigunn:accessToken): set a valid one there, or with `pulumi config set --secret "
+    "caigunn:accessToken <token>`, which wins over the environment."
+)
 PLANS_TABLE = f"""\
 ID                                    NAME
 {BASIC}  Basic
@@ -170,7 +176,7 @@ def test_a_refused_token_is_one_clear_error_that_never_shows_the_token(
     assert result.out == ""
     assert result.err == (
         f"error: CaiGunn refused the access token (GET {admin.base_url}/api/external/user/"
-        f"{route} answered 401: Invalid caigunn-access-token).\n{SET_TOKEN}\n"
+        f"{route} answered 401: Invalid caigunn-access-token).\n{TOKEN_FROM_ENV}\n"
     )
     assert BAD_TOKEN not in result.out + result.err
 
@@ -197,8 +203,8 @@ def test_an_unreachable_api_is_named_with_what_to_check(
         "error: Could not reach the CaiGunn API at http://127.0.0.1:9 (GET http://127.0.0.1:9"
     )
     assert result.err.endswith(
-        "Check caigunn:apiUrl (`pulumi config set caigunn:apiUrl <url>` or CAIGUNN_API_URL) "
-        "and the network; nothing was changed.\n"
+        "The URL came from the CAIGUNN_API_URL environment variable (the stack's config sets no "
+        "caigunn:apiUrl): check it and the network; nothing was changed.\n"
     )
 
 

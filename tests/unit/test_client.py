@@ -277,7 +277,7 @@ def test_each_thread_gets_its_own_session(admin: Admin) -> None:
 
     def call() -> None:
         client.list_chatbots_page(0, 1)
-        sessions.append(client.transport._local.session)
+        sessions.append(client.transport._local.sessions[False])
 
     threads = [threading.Thread(target=call) for _ in range(4)]
     for thread in threads:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from caigunn_provider import preflight
 from caigunn_provider.client import CaiGunnClient, ChatbotRow, Level, Plan
@@ -26,6 +27,8 @@ class Account:
     client: CaiGunnClient
     level: Level
     plans: list[Plan]
+    # Each chatbot's current plan period end, from its GET (current level), once chatbots() ran.
+    period_ends: dict[str, datetime | None] = field(default_factory=dict)
 
     def plan_name(self, plan_id: str | None) -> str | None:
         """The name of a plan the account lists; None when unknown."""
@@ -37,7 +40,8 @@ class Account:
     def chatbots(self, on_progress: OnProgress | None = None) -> list[ChatbotRow]:
         """Every chatbot in list order, from a scan proven complete, with its plan where known.
 
-        The list rows carry no plan; at the current level each chatbot is asked for by id.
+        The list rows carry no plan; at the current level each chatbot is asked for by id, which
+        also gives its period's end (period_ends).
         """
         tell = on_progress or (lambda _what, _done, _total: None)
         listing = Listing(
@@ -54,24 +58,21 @@ class Account:
         self.client.close()
 
     def _with_plans(self, rows: list[ChatbotRow], tell: OnProgress) -> list[ChatbotRow]:
-        missing = [row for row in rows if row.plan_id is None]
         found: dict[str, str | None] = {}
         with ThreadPoolExecutor(max_workers=PLAN_WORKERS) as pool:
-            for done, (chatbot_id, plan_id) in enumerate(pool.map(self._plan_of, missing), 1):
+            for done, (chatbot_id, plan_id, ends) in enumerate(pool.map(self._info_of, rows), 1):
                 found[chatbot_id] = plan_id
-                tell("reading each chatbot's plan", done, len(missing))
-        return [
-            dataclasses.replace(row, plan_id=found[row.id]) if row.id in found else row
-            for row in rows
-        ]
+                self.period_ends[chatbot_id] = ends
+                tell("reading each chatbot's plan", done, len(rows))
+        return [dataclasses.replace(row, plan_id=found[row.id] or row.plan_id) for row in rows]
 
-    def _plan_of(self, row: ChatbotRow) -> tuple[str, str | None]:
+    def _info_of(self, row: ChatbotRow) -> tuple[str, str | None, datetime | None]:
         try:
             info = self.client.get_chatbot(row.id)
         except NotFoundError:
             # Deleted since the list was read: its plan is unknown, and it is shown as listed.
-            return row.id, None
-        return row.id, info.plan_id
+            return row.id, None, None
+        return row.id, info.plan_id, info.period_end_at
 
 
 def connect(settings: Settings) -> Account:

@@ -79,9 +79,10 @@ def test_chatbots_lists_every_chatbot_with_its_plan_name(cli: Cli, admin: Admin)
     # The CJK title takes four columns, so the columns after it still line up.
     assert result == Result(
         0,
-        "ID                                    TITLE         PLAN        MANAGED BY\n"
-        f"{desk}  Support Desk  Basic       unmanaged\n"
-        f"{wide}  客服          Enterprise  unmanaged\n"
+        # The emulator gives no plan period: EXPIRES stays blank.
+        "ID                                    TITLE         PLAN        EXPIRES  MANAGED BY\n"
+        f"{desk}  Support Desk  Basic                unmanaged\n"
+        f"{wide}  客服          Enterprise           unmanaged\n"
         "\n2 chatbots: 0 managed, 2 unmanaged.\n",
         "note: no Pulumi stack is selected, so no chatbot is shown as managed (pass --stack)\n",
     )
@@ -95,10 +96,10 @@ def test_chatbots_at_the_seed_level_says_plans_are_not_listed(cli: Cli, admin: A
 
     assert result.status == 0
     assert result.out == (
-        "ID                                    TITLE         PLAN  MANAGED BY\n"
-        f"{desk}  Support Desk  -     unmanaged\n"
+        "ID                                    TITLE         PLAN  EXPIRES  MANAGED BY\n"
+        f"{desk}  Support Desk  -              unmanaged\n"
         "\n1 chatbot: 0 managed, 1 unmanaged.\n"
-        "Plans are not shown: this CaiGunn API does not list them.\n"
+        "Plans and expiry are not shown: this CaiGunn API does not list them.\n"
     )
 
 
@@ -117,6 +118,8 @@ def test_chatbots_json_gives_every_field_and_no_api_key(cli: Cli, admin: Admin, 
                 "title": "Support Desk",
                 "plan_id": PRO if known else None,
                 "plan": "Pro" if known else None,
+                "expires_at": None,
+                "expires_soon": False,
                 "managed_by": None,
                 "managed_from": None,
             }

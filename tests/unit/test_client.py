@@ -315,9 +315,11 @@ def _no_traceback_worth(exc: BaseException) -> None:
 
 def test_an_answer_nested_200000_arrays_deep_is_one_malformed_answer() -> None:
     deep = b"[" * 200_000 + b"]" * 200_000
-    with loopback(lambda handler: send(handler, 200, deep)) as url:
-        with pytest.raises(MalformedAnswerError) as caught:
-            CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    with (
+        loopback(lambda handler: send(handler, 200, deep)) as url,
+        pytest.raises(MalformedAnswerError) as caught,
+    ):
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
     assert str(caught.value) == (
         f"GET {url}{CHATBOT_PATH} answered 200 with JSON nested deeper than {MAX_ANSWER_DEPTH} "
         "levels"
@@ -327,9 +329,11 @@ def test_an_answer_nested_200000_arrays_deep_is_one_malformed_answer() -> None:
 
 def test_an_error_answer_nested_deep_still_gives_its_status() -> None:
     deep = b'{"detail": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
-    with loopback(lambda handler: send(handler, 400, deep)) as url:
-        with pytest.raises(ValidationError) as caught:
-            CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    with (
+        loopback(lambda handler: send(handler, 400, deep)) as url,
+        pytest.raises(ValidationError) as caught,
+    ):
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
     assert str(caught.value).startswith(f"GET {url}{CHATBOT_PATH} answered 400: ")
 
 
@@ -342,9 +346,8 @@ def test_an_answer_larger_than_the_cap_is_refused_by_its_declared_length() -> No
         with contextlib.suppress(OSError):
             handler.wfile.write(b'{"chatbots": [' + b" " * 65536)
 
-    with loopback(huge) as url:
-        with pytest.raises(MalformedAnswerError) as caught:
-            CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    with loopback(huge) as url, pytest.raises(MalformedAnswerError) as caught:
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
     assert str(caught.value) == (
         f"GET {url}{CHATBOT_PATH} answered 200 with a body larger than 16 MiB, the most an answer "
         "may be"
@@ -366,9 +369,8 @@ def test_an_answer_streamed_past_the_cap_is_refused_without_reading_it_whole() -
                 sent[0] += len(chunk)
             handler.wfile.write(b"0\r\n\r\n")
 
-    with loopback(endless) as url:
-        with pytest.raises(MalformedAnswerError) as caught:
-            CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    with loopback(endless) as url, pytest.raises(MalformedAnswerError) as caught:
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
     assert "with a body larger than 16 MiB" in str(caught.value)
     assert MAX_ANSWER_BYTES == 16 * 1024 * 1024
     # The client stopped reading near the cap (the socket buffers hold a little more).
@@ -377,9 +379,11 @@ def test_an_answer_streamed_past_the_cap_is_refused_without_reading_it_whole() -
 
 def test_a_short_token_never_garbles_a_message() -> None:
     body = b'{"detail": "http://example.test/api/external failed for token t"}'
-    with loopback(lambda handler: send(handler, 500, body)) as url:
-        with pytest.raises(APIError) as caught:
-            CaiGunnClient(url, "t", retries=0).list_chatbots_page(0, 10)
+    with (
+        loopback(lambda handler: send(handler, 500, body)) as url,
+        pytest.raises(APIError) as caught,
+    ):
+        CaiGunnClient(url, "t", retries=0).list_chatbots_page(0, 10)
     # Every "t" inside a word stays; the token standing alone is still redacted.
     assert str(caught.value) == (
         f"GET {url}{CHATBOT_PATH} answered 500: http://example.test/api/external failed for "
@@ -473,9 +477,8 @@ def test_a_token_refresh_whose_answer_is_lost_is_not_sent_again() -> None:
         calls.append(handler.path)
         send(handler, 503, b'{"detail": "busy"}')
 
-    with loopback(fail) as url:
-        with pytest.raises(APIError):
-            CaiGunnClient(url, TOKEN, backoff_factor=0.0).refresh_token(None)
+    with loopback(fail) as url, pytest.raises(APIError):
+        CaiGunnClient(url, TOKEN, backoff_factor=0.0).refresh_token(None)
     assert calls == ["/api/external/user/token/refresh"]
 
 

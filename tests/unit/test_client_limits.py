@@ -138,7 +138,7 @@ def test_one_account_has_one_limiter_and_another_token_another() -> None:
 
 @pytest.mark.parametrize("bad", [0, 257])
 def test_a_limit_outside_1_to_256_is_refused(bad: int) -> None:
-    with pytest.raises(ValueError, match="max_concurrency must be 1..256"):
+    with pytest.raises(ValueError, match=r"max_concurrency must be 1\.\.256"):
         AccountLimiter(bad)
 
 

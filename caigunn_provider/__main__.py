@@ -19,6 +19,10 @@ COMMANDS = {
         "caigunn_provider.cli.adopt",
         "write stack-file entries with import: for the chatbots no entry manages",
     ),
+    "token": (
+        "caigunn_provider.cli.token",
+        "token refresh: renew the access token into the stack's secret config",
+    ),
     "emulator": ("caigunn_provider.emulator.server", "serve a local CaiGunn API"),
 }
 

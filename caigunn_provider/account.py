@@ -42,7 +42,13 @@ def connect(config: ProviderConfig) -> Account:
     """One cheap authenticated call (two where plans are not listed), and the plans where listed."""
     # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
     # retried as usual.
-    client = CaiGunnClient(config.api_url, config.token, timeout=config.timeout, connect_retries=1)
+    client = CaiGunnClient(
+        config.api_url,
+        config.token,
+        timeout=config.timeout,
+        connect_retries=1,
+        max_concurrency=config.max_concurrency,
+    )
     try:
         caps = client.capabilities()
         if not caps.lists_plans:
@@ -52,5 +58,12 @@ def connect(config: ProviderConfig) -> Account:
         plans = client.list_plans() if caps.lists_plans else []
     except (APIError, APIConnectionError) as exc:
         client.close()
-        raise AccountError(messages.account_unusable(exc, config.api_url)) from exc
+        raise AccountError(
+            messages.account_unusable(
+                exc,
+                config.api_url,
+                token_source=config.token_source,
+                api_url_source=config.api_url_source,
+            )
+        ) from exc
     return Account(client, caps, plans)

@@ -1,14 +1,19 @@
-"""The provider's configuration (token, API URL, timeout): where it comes from, the one check."""
+"""The provider's configuration (token, URL, timeouts, concurrency): where each comes from."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Literal, NoReturn
 from urllib.parse import urlsplit
 
-from caigunn_provider.client.transport import is_sendable_token, token_may_travel_to
+from caigunn_provider.client.limits import DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY_LIMIT
+from caigunn_provider.client.transport import (
+    MIN_TOKEN_LENGTH,
+    is_sendable_token,
+    token_may_travel_to,
+)
 from caigunn_provider.errors import ConfigError
 
 DEFAULT_API_URL = "https://caigunn-api.ap-mic.com"
@@ -18,7 +23,11 @@ DEFAULT_TIMEOUT = 30.0
 TOKEN = ("caigunn:accessToken", "CAIGUNN_ACCESS_TOKEN")
 API_URL = ("caigunn:apiUrl", "CAIGUNN_API_URL")
 TIMEOUT = ("caigunn:requestTimeout", "CAIGUNN_REQUEST_TIMEOUT")
-KEYS = (TOKEN[0], API_URL[0], TIMEOUT[0])
+MAX_CONCURRENCY = ("caigunn:maxConcurrency", "CAIGUNN_MAX_CONCURRENCY")
+KEYS = (TOKEN[0], API_URL[0], TIMEOUT[0], MAX_CONCURRENCY[0])
+
+# Where a setting's value came from: the stack's config, the environment variable, the default.
+Source = Literal["config", "environment", "default"]
 
 SET_TOKEN = (
     f"Set it with `pulumi config set --secret {TOKEN[0]} <token>` "
@@ -33,6 +42,13 @@ class ProviderConfig:
     api_url: str
     token: str = field(repr=False)
     timeout: float = DEFAULT_TIMEOUT
+    # Requests in flight to this account at once, across every client and thread of a process.
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    # Where the token and the URL came from (never their values), for the words of an error.
+    token_source: Source = field(default="config", repr=False, compare=False)
+    api_url_source: Source = field(default="default", repr=False, compare=False)
+    # What the caller should show the user once (e.g. config and environment disagree).
+    warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     def __reduce__(self) -> NoReturn:
         # It holds the token: it must never be pickled into Pulumi state with a provider.
@@ -43,8 +59,11 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
     """ProviderConfig from stack config (full keys like caigunn:apiUrl), else the environment.
 
     ConfigError names the setting, what is wrong and how to set it; it never echoes a value.
+    ProviderConfig.warnings holds what the caller should show once: a setting given in both places
+    with different values (the config wins).
     """
-    token = _pick(config, environ, TOKEN)
+    warnings: list[str] = []
+    token, token_source = _sourced(config, environ, TOKEN, warnings)
     if token is None or (isinstance(token, str) and not token.strip()):
         raise ConfigError(f"No CaiGunn access token is set.\n{SET_TOKEN}")
     if not is_sendable_token(token):
@@ -52,7 +71,13 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
             "The CaiGunn access token holds characters that cannot be sent (spaces, line breaks "
             f"or non-ASCII: a copy-paste slip?).\n{SET_TOKEN}"
         )
-    raw_url = _pick(config, environ, API_URL)
+    if len(str(token)) < MIN_TOKEN_LENGTH:
+        raise ConfigError(
+            f"The CaiGunn access token {_from(token_source, TOKEN)} is shorter than "
+            f"{MIN_TOKEN_LENGTH} characters, too short to be one (a copy-paste slip?).\n"
+            f"{SET_TOKEN}"
+        )
+    raw_url, url_source = _sourced(config, environ, API_URL, warnings)
     url = (raw_url if isinstance(raw_url, str) else DEFAULT_API_URL).strip().rstrip("/")
     set_url = f"Set it with `pulumi config set {API_URL[0]} <url>` or {API_URL[1]}."
     if not _is_http_url(url):
@@ -66,7 +91,54 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
             "token would travel unencrypted.\n"
             f"Use https:// (http:// is allowed for localhost only). {set_url}"
         )
-    return ProviderConfig(api_url=url, token=str(token), timeout=_timeout(config, environ))
+    return ProviderConfig(
+        api_url=url,
+        token=str(token),
+        timeout=_timeout(config, environ),
+        max_concurrency=_max_concurrency(config, environ),
+        token_source=token_source,
+        api_url_source=url_source if raw_url is not None else "default",
+        warnings=tuple(warnings),
+    )
+
+
+def describe_source(source: Source, keys: tuple[str, str]) -> str:
+    """Where a setting came from, in words: "the stack's config (caigunn:accessToken)"."""
+    if source == "environment":
+        return f"the {keys[1]} environment variable"
+    if source == "config":
+        return f"the stack's config ({keys[0]})"
+    return "the default"
+
+
+def _from(source: Source, keys: tuple[str, str]) -> str:
+    return f"from {describe_source(source, keys)}"
+
+
+def _sourced(
+    config: Mapping[str, object],
+    environ: Mapping[str, str],
+    keys: tuple[str, str],
+    warnings: list[str],
+) -> tuple[object, Source]:
+    """The value (config first, then the environment) and where it came from; a warning when
+    both are set and differ. Neither value is ever put into the warning."""
+    in_config, in_env = config.get(keys[0]), environ.get(keys[1])
+    if in_config is None:
+        return in_env, "environment" if in_env is not None else "default"
+    if in_env is not None and in_env.strip() and _differ(in_config, in_env, keys):
+        warnings.append(
+            f"{keys[0]} is set in the stack's config and {keys[1]} in the environment, to "
+            f"different values: the stack's config wins ({keys[1]} is not used)."
+        )
+    return in_config, "config"
+
+
+def _differ(in_config: object, in_env: str, keys: tuple[str, str]) -> bool:
+    if keys == API_URL:
+        # The same URL written with a trailing slash is the same URL.
+        return str(in_config).strip().rstrip("/") != in_env.strip().rstrip("/")
+    return str(in_config) != in_env
 
 
 def _pick(
@@ -108,3 +180,18 @@ def _timeout(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
             f"Set it with `pulumi config set {TIMEOUT[0]} <seconds>` or {TIMEOUT[1]}."
         )
     return seconds
+
+
+def _max_concurrency(config: Mapping[str, object], environ: Mapping[str, str]) -> int:
+    raw = _pick(config, environ, MAX_CONCURRENCY)
+    if raw is None:
+        return DEFAULT_MAX_CONCURRENCY
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_CONCURRENCY_LIMIT):
+        raise ConfigError(
+            f"{MAX_CONCURRENCY[0]} is not a whole number from 1 to {MAX_CONCURRENCY_LIMIT} "
+            f"(requests in flight to the account at once; default {DEFAULT_MAX_CONCURRENCY}).\n"
+            f"Set it with `pulumi config set {MAX_CONCURRENCY[0]} <number>` or "
+            f"{MAX_CONCURRENCY[1]}."
+        )
+    return int(text)

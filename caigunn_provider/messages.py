@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from caigunn_provider.client import ChatbotRow
-from caigunn_provider.config import API_URL, SET_TOKEN
+from caigunn_provider.config import API_URL, SET_TOKEN, TOKEN, Source
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
@@ -36,29 +36,72 @@ CHECK_URL = (
     f"Check {API_URL[0]} (`pulumi config set {API_URL[0]} <url>` or {API_URL[1]}) and the network;"
     " nothing was changed."
 )
+# The URL came from the environment: the config key would override it, so say which to fix.
+CHECK_URL_FROM_ENV = (
+    f"The URL came from the {API_URL[1]} environment variable (the stack's config sets no "
+    f"{API_URL[0]}): check it and the network; nothing was changed."
+)
+# Where a refused token came from, and how to replace it there.
+TOKEN_FROM = {
+    "config": (
+        f"The token came from the stack's config ({TOKEN[0]}): set a valid one with "
+        f"`pulumi config set --secret {TOKEN[0]} <token>`."
+    ),
+    "environment": (
+        f"The token came from the {TOKEN[1]} environment variable (the stack's config sets no "
+        f"{TOKEN[0]}): set a valid one there, or with `pulumi config set --secret {TOKEN[0]} "
+        "<token>`, which wins over the environment."
+    ),
+}
 
 
-def explain(exc: CaiGunnError) -> CaiGunnError:
+TOKEN_REFRESH = "python -m caigunn_provider token refresh"
+
+
+def refused_mid_run(exc: CaiGunnError, *, first: bool) -> str:
+    """The token was refused after the run's checks passed (it expired meanwhile, say)."""
+    if not first:
+        return "CaiGunn refused the access token here too (see the first refusal of this run)."
+    return (
+        f"CaiGunn refused the access token after this run's checks had passed ({exc}), so it "
+        f"has probably expired meanwhile: renew it with `{TOKEN_REFRESH}`, then run "
+        "`pulumi up` again."
+    )
+
+
+def explain(exc: CaiGunnError, token_source: Source | None = None) -> CaiGunnError:
     """The user-facing form of an error met outside a create (auth, unknown plan...)."""
     if isinstance(exc, AuthError):
-        return ConfigError(refused_token(exc))
+        return ConfigError(refused_token(exc, token_source))
     return exc
 
 
-def refused_token(exc: CaiGunnError) -> str:
-    return f"CaiGunn refused the access token ({exc}).\n{SET_TOKEN}"
+def refused_token(exc: CaiGunnError, token_source: Source | None = None) -> str:
+    """CaiGunn refused the token: from which source (where known) and how to set a valid one."""
+    advice = TOKEN_FROM.get(token_source or "", SET_TOKEN)
+    return f"CaiGunn refused the access token ({exc}).\n{advice}"
 
 
-def account_unusable(exc: CaiGunnError, api_url: str = "") -> str:
-    """Why the CaiGunn API cannot be used at all (token, network, wrong URL), and what to do."""
+def account_unusable(
+    exc: CaiGunnError,
+    api_url: str = "",
+    *,
+    token_source: Source | None = None,
+    api_url_source: Source | None = None,
+) -> str:
+    """Why the CaiGunn API cannot be used at all (token, network, wrong URL), and what to do.
+
+    The sources (ProviderConfig.token_source, .api_url_source) name the setting to fix where known.
+    """
     api = f"the CaiGunn API at {api_url}" if api_url else "the CaiGunn API"
+    check_url = CHECK_URL_FROM_ENV if api_url_source == "environment" else CHECK_URL
     if isinstance(exc, AuthError):
-        return refused_token(exc)
+        return refused_token(exc, token_source)
     if isinstance(exc, APIConnectionError):
-        return f"Could not reach {api} ({exc}).\n{CHECK_URL}"
+        return f"Could not reach {api} ({exc}).\n{check_url}"
     if isinstance(exc, NotFoundError):
         url = api_url or "The API URL"
-        return f"{url} does not answer like a CaiGunn API ({exc}).\n{CHECK_URL}"
+        return f"{url} does not answer like a CaiGunn API ({exc}).\n{check_url}"
     if isinstance(exc, APIError):
         return f"{api[0].upper()}{api[1:]} failed ({exc}).\nTry again later; nothing was changed."
     return str(exc)
@@ -67,7 +110,7 @@ def account_unusable(exc: CaiGunnError, api_url: str = "") -> str:
 def create_failed(title: str, exc: CaiGunnError) -> CaiGunnError:
     """A create that surely did not happen: nothing to clean up, and running again is safe."""
     if isinstance(exc, AuthError):
-        return explain(exc)
+        return exc  # the provider says a refusal in full once per run
     if isinstance(exc, APIError | APIConnectionError):
         return _reworded(
             exc,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 from caigunn_provider.account import Account, connect
 from caigunn_provider.client import ChatbotRow
@@ -19,10 +20,15 @@ PLAN_WORKERS = 8
 OnProgress = Callable[[str, int, int | None], None]
 
 
-def chatbots_of(account: Account, on_progress: OnProgress | None = None) -> list[ChatbotRow]:
+def chatbots_of(
+    account: Account,
+    on_progress: OnProgress | None = None,
+    period_ends: dict[str, datetime | None] | None = None,
+) -> list[ChatbotRow]:
     """Every chatbot in list order, from a scan proven complete, with its plan where known.
 
-    The list rows carry no plan; where the server reads chatbots by id, each is asked for.
+    The list rows carry no plan; where the server reads chatbots by id, each is asked for, which
+    also gives its plan period's end (into period_ends, where given).
     """
     tell = on_progress or (lambda _what, _done, _total: None)
     listing = Listing(
@@ -33,25 +39,20 @@ def chatbots_of(account: Account, on_progress: OnProgress | None = None) -> list
     rows = [snapshot.rows[chatbot_id] for chatbot_id in snapshot.order]
     if not account.caps.read_by_id:
         return rows
-    return _with_plans(account, rows, tell)
-
-
-def _with_plans(account: Account, rows: list[ChatbotRow], tell: OnProgress) -> list[ChatbotRow]:
-    missing = [row for row in rows if row.plan_id is None]
+    ends = period_ends if period_ends is not None else {}
     found: dict[str, str | None] = {}
 
-    def plan_of(row: ChatbotRow) -> tuple[str, str | None]:
+    def info_of(row: ChatbotRow) -> tuple[str, str | None, datetime | None]:
         try:
             info = account.client.get_chatbot(row.id)
         except NotFoundError:
             # Deleted since the list was read: its plan is unknown, and it is shown as listed.
-            return row.id, None
-        return row.id, info.plan_id
+            return row.id, None, None
+        return row.id, info.plan_id, info.period_end_at
 
     with ThreadPoolExecutor(max_workers=PLAN_WORKERS) as pool:
-        for done, (chatbot_id, plan_id) in enumerate(pool.map(plan_of, missing), 1):
+        for done, (chatbot_id, plan_id, end) in enumerate(pool.map(info_of, rows), 1):
             found[chatbot_id] = plan_id
-            tell("reading each chatbot's plan", done, len(missing))
-    return [
-        dataclasses.replace(row, plan_id=found[row.id]) if row.id in found else row for row in rows
-    ]
+            ends[chatbot_id] = end
+            tell("reading each chatbot's plan", done, len(rows))
+    return [dataclasses.replace(row, plan_id=found[row.id] or row.plan_id) for row in rows]

@@ -49,8 +49,14 @@ class Workspace:
             return str(path)
 
     def settings(self, environ: Mapping[str, str] | None = None) -> ProviderConfig:
-        """The provider's settings: this stack's config first, then the environment."""
-        return resolve(self.config, os.environ if environ is None else environ)
+        """The provider's settings: this stack's config first, then the environment.
+
+        Their warnings (a setting given in both places, differently) go to stderr.
+        """
+        settings = resolve(self.config, os.environ if environ is None else environ)
+        for warning in settings.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+        return settings
 
 
 def open_workspace(stack: str | None, cwd: Path | None = None) -> Workspace:
@@ -90,8 +96,13 @@ def pulumi_command() -> str | None:
     return str(beside)
 
 
-def run_pulumi(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`pulumi ARGS` in the project folder; CliError when it cannot be started."""
+def run_pulumi(
+    root: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`pulumi ARGS` in the project folder; CliError when it cannot be started.
+
+    stdin is how a secret reaches pulumi: never as an argument, which `ps` would show.
+    """
     command = pulumi_command()
     if command is None:
         raise CliError("the pulumi command is not on PATH")
@@ -99,6 +110,7 @@ def run_pulumi(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [command, *args, "--non-interactive"],
             cwd=root,
+            input=stdin,
             capture_output=True,
             text=True,
             timeout=PULUMI_TIMEOUT,
@@ -106,6 +118,16 @@ def run_pulumi(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise CliError(f"`pulumi {args[0]}` could not be run: {exc}") from exc
+
+
+def set_secret_config(root: Path, stack: str, key: str, value: str) -> None:
+    """`pulumi config set --secret KEY` for stack, the value on stdin; CliError on failure."""
+    done = run_pulumi(root, "config", "set", "--secret", key, "--stack", stack, stdin=value)
+    if done.returncode != 0:
+        raise CliError(
+            f"`pulumi config set --secret {key}` failed for stack {stack!r}: "
+            f"{_last_line(done.stderr)}"
+        )
 
 
 def _selected_stack(root: Path) -> str | None:

@@ -5,17 +5,25 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 from caigunn_provider.capabilities import Capabilities, from_probe
 from caigunn_provider.client import parsers
-from caigunn_provider.client.parsers import ChatbotInfo, ChatbotRow, CreatedChatbot, Plan
+from caigunn_provider.client.parsers import (
+    ChatbotInfo,
+    ChatbotRow,
+    CreatedChatbot,
+    Plan,
+    RefreshedToken,
+)
 from caigunn_provider.client.transport import Malformed, Transport
 from caigunn_provider.errors import UnsupportedError
 from caigunn_provider.ids import is_canonical_id
 
 CHATBOT_PATH = "/api/external/user/chatbot"
 PLAN_PATH = "/api/external/user/plan"
+TOKEN_REFRESH_PATH = "/api/external/user/token/refresh"
 
 
 class CaiGunnClient:
@@ -111,6 +119,18 @@ class CaiGunnClient:
     def capabilities_known(self) -> bool:
         """Whether capabilities() has its answer already (it then costs no request)."""
         return self._capabilities is not None
+
+    def refresh_token(self, expires: date | None = None) -> RefreshedToken:
+        """GET /token/refresh: a new token (valid until `expires` where given).
+
+        Sent once, like a create: the server may retire the old token as it answers, so a lost
+        answer is not asked for again with a token that may no longer be valid.
+        """
+        params = {"expired_date": expires.isoformat()} if expires is not None else None
+        refreshed: RefreshedToken = self.transport.send(
+            "GET", TOKEN_REFRESH_PATH, params=params, parse=parsers.refreshed_token, once=True
+        )
+        return refreshed
 
     def capabilities(self) -> Capabilities:
         """What this server can do, from one probe: the plan list's route, which the later API

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NoReturn
 
 from caigunn_provider.client.transport import Malformed
 from caigunn_provider.ids import canonical_id
@@ -44,6 +45,25 @@ class ChatbotInfo:
     api_key: str | None = field(repr=False)
     is_deleted: bool
     settings: Mapping[str, Any]
+    # The plan period and what follows it (current level; None where absent or malformed: these
+    # inform, so an unreadable one is not worth failing a run for).
+    period_start_at: datetime | None = None
+    period_end_at: datetime | None = None
+    next_plan_id: str | None = None
+    webhook_url: str | None = None
+    # The id of the model it answers with (`model.id`), as opposed to settings["model_id"].
+    model_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RefreshedToken:
+    """A new access token from the refresh call; expires_at where the answer says it."""
+
+    token: str = field(repr=False)
+    expires_at: datetime | None = None
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a refreshed token is a secret and must not be pickled")
 
 
 @dataclass(frozen=True)
@@ -110,7 +130,22 @@ def chatbot_info(payload: Any) -> ChatbotInfo:
         api_key=_str(body, "api_key"),
         is_deleted=body.get("is_deleted") is True,
         settings=_settings(body),
+        period_start_at=_lenient_time(body.get("period_start_at")),
+        period_end_at=_lenient_time(body.get("period_end_at")),
+        next_plan_id=canonical_id(body.get("next_plan_id")),
+        webhook_url=_lenient_str(body.get("webhook_url")),
+        model_id=canonical_id(_object_or_empty(body.get("model")).get("id")),
     )
+
+
+def refreshed_token(payload: Any) -> RefreshedToken:
+    """`{"token": ...}`, maybe with the new token's expiry (`expired_at` or `expires_at`)."""
+    body = _object(payload)
+    token = _str(body, "token", required=True)
+    if not token:
+        raise Malformed("the refresh answer has an empty token")
+    expires = _lenient_time(body.get("expired_at", body.get("expires_at")))
+    return RefreshedToken(token=token, expires_at=expires)
 
 
 def _settings(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -152,6 +187,26 @@ def _id(row: Mapping[str, Any], key: str) -> str:
 
 def _optional_id(row: Mapping[str, Any], key: str) -> str | None:
     return None if row.get(key) is None else _id(row, key)
+
+
+def _lenient_time(value: object) -> datetime | None:
+    """An ISO 8601 date-time (a date alone counts as its midnight), in UTC where no zone is given;
+    None for anything else."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def _lenient_str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _object_or_empty(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _kind(value: object) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NoReturn, TypeVar
@@ -15,6 +17,11 @@ from urllib3.exceptions import InvalidHeader, NameResolutionError
 from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
+from caigunn_provider.client.limits import (
+    MIN_PAUSE_AFTER_429,
+    AccountLimiter,
+    AccountLimits,
+)
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
@@ -25,13 +32,31 @@ from caigunn_provider.errors import (
     ValidationError,
 )
 
-__all__ = ["Malformed", "Transport", "is_sendable_token", "token_may_travel_to"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "MAX_ANSWER_DEPTH",
+    "MIN_TOKEN_LENGTH",
+    "Malformed",
+    "Transport",
+    "is_sendable_token",
+    "redact",
+    "token_may_travel_to",
+]
 
 T = TypeVar("T")
 
 TOKEN_HEADER = "caigunn-access-token"
 USER_AGENT = "caigunn-provider/0.2"
 REDACTED = "<redacted>"
+# The largest answer read (bytes after decompression): a larger one is a MalformedAnswerError,
+# found while streaming, so it is never held whole.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+# The deepest JSON nesting accepted: CaiGunn's answers nest a few levels; deeper is not its shape.
+MAX_ANSWER_DEPTH = 64
+# Shorter than this is no CaiGunn token (a slip); such a token is redacted only where it stands
+# alone, since replacing each of its occurrences inside words would garble every message.
+MIN_TOKEN_LENGTH = 8
+_CHUNK = 64 * 1024
 # Server text quoted into a message is cut here, so an HTML error page cannot flood a terminal.
 _MAX_QUOTED = 300
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
@@ -39,6 +64,24 @@ _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 class Malformed(Exception):
     """Raised by a parser: the answer is JSON but not in the shape the API documents."""
+
+
+class _TooLarge(Exception):
+    """The answer is larger than MAX_ANSWER_BYTES."""
+
+
+def redact(text: str, token: str) -> str:
+    """text with every whole occurrence of token replaced by <redacted>, nothing else changed.
+
+    A token shorter than MIN_TOKEN_LENGTH is replaced only where it stands alone (between spaces,
+    quotes or the ends of the text), never inside a word: "http" stays "http" with the token "t".
+    """
+    if not token:
+        return text
+    if len(token) >= MIN_TOKEN_LENGTH:
+        return text.replace(token, REDACTED)
+    alone = rf"(?<![^\s'\"`]){re.escape(token)}(?![^\s'\"`])"
+    return re.sub(alone, REDACTED, text)
 
 
 def is_sendable_token(token: object) -> bool:
@@ -73,12 +116,42 @@ class _Retry(Retry):
     second chatbot; a 429 was refused before any work, and a connect error never reached the
     server. Connect errors are retried for every method by Retry itself; read errors only for the
     methods in allowed_methods, which leaves POST out.
+
+    Between attempts it waits as the account's limiter says: a 429 pauses every sender of the
+    account (until Retry-After, else the backoff), not only this request.
     """
 
+    limiter: AccountLimiter | None = None
+    # Every method sent at most once unless refused (429) or never connected, as a POST is.
+    once = False
+
+    def new(self, **kw: Any) -> _Retry:
+        retry = super().new(**kw)
+        retry.limiter = self.limiter
+        retry.once = self.once
+        return retry
+
+    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
+        limiter = self.limiter
+        if limiter is None:
+            super().sleep(response)
+            return
+        if response is not None and response.status == 429:
+            after = self.get_retry_after(response)
+            backoff = max(self.get_backoff_time(), MIN_PAUSE_AFTER_429)
+            limiter.pause(after if after is not None else backoff)
+        else:
+            super().sleep(response)
+        limiter.wait_between_attempts()
+
     def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if method.upper() == "POST":
+        if self.once or method.upper() == "POST":
             return status_code == 429
         return super().is_retry(method, status_code, has_retry_after)
+
+    def _is_method_retryable(self, method: str) -> bool:
+        # Where a read error is retried: never for a call sent once (it may have been done).
+        return not self.once and super()._is_method_retryable(method)
 
     def parse_retry_after(self, retry_after: str) -> float:
         # urllib3 accepts only whole seconds or an HTTP date; a fractional value is common enough.
@@ -115,6 +188,8 @@ class Transport:
         connect_retries: int | None = None,
         backoff_factor: float = 0.5,
         retry_after_max: int = 60,
+        limits: AccountLimits | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         # Checked first: requests would quote an unsendable header value (the token) in its error.
         if not is_sendable_token(token):
@@ -145,6 +220,14 @@ class Transport:
             raise_on_status=False,
             raise_on_redirect=False,
         )
+        # Shared with every Transport of the same account through the caller's AccountLimits;
+        # without one, this transport limits only itself.
+        self.limiter = (limits or AccountLimits()).for_account(
+            self.base_url, token, max_concurrency
+        )
+        self._retry.limiter = self.limiter
+        self._retry_once = self._retry.new()
+        self._retry_once.once = True
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
@@ -174,24 +257,38 @@ class Transport:
         params: Mapping[str, str | int] | None = None,
         data: Mapping[str, str] | None = None,
         errors: Mapping[int, type[APIError]] | None = None,
+        once: bool = False,
     ) -> T:
         """Send one call and return parse(decoded JSON); every failure is a CaiGunnError.
 
         `errors` picks the exception class for given statuses (405 -> UnsupportedError, say);
-        `parse` raises Malformed on a shape the API does not document.
+        `parse` raises Malformed on a shape the API does not document. `once` sends any method
+        as a POST is sent: again only when it surely never arrived (for calls that are not
+        idempotent, whatever their method).
         """
         url = self.base_url + path
         try:
-            response = self._session().request(
-                method,
-                url,
-                params=params,
-                data=data,
-                headers={TOKEN_HEADER: self._token},
-                timeout=self.timeout,
-                # A redirect would carry the token header to wherever it points.
-                allow_redirects=False,
-            )
+            with self.limiter.slot():
+                response = self._session(once).request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers={TOKEN_HEADER: self._token},
+                    timeout=self.timeout,
+                    # A redirect would carry the token header to wherever it points.
+                    allow_redirects=False,
+                    # Read in chunks below, so that an answer over the cap is never held whole.
+                    stream=True,
+                )
+                try:
+                    body: bytes | None = _read_capped(response)
+                except _TooLarge:
+                    body = None
+                finally:
+                    response.close()
+            if response.status_code != 429:
+                self.limiter.answered()
         except requests.RequestException as exc:
             raise APIConnectionError(
                 self._quoted(_connection_message(method, url, exc, self.timeout)),
@@ -201,13 +298,15 @@ class Transport:
                 timed_out=isinstance(exc, requests.ReadTimeout),
             ) from exc
         if response.status_code >= 300:
-            self._raise_for_status(method, url, response, errors or {})
+            self._raise_for_status(method, url, response, body, errors or {})
         try:
-            payload: Any = response.json() if response.content.strip() else None
+            if body is None:
+                raise Malformed(f"a body larger than {_MIB} MiB, the most an answer may be")
+            payload: Any = _decode_json(body) if body.strip() else None
             return parse(payload)
         except (ValueError, Malformed) as exc:
             what = (
-                f"a body that is not JSON: {_quote(response.text)}"
+                f"a body that is not JSON: {_quote(_text(body or b'', response))}"
                 if not isinstance(exc, Malformed)
                 else str(exc)
             )
@@ -219,16 +318,19 @@ class Transport:
                 detail=None,
             ) from None
 
-    def _session(self) -> requests.Session:
-        session: requests.Session | None = getattr(self._local, "session", None)
+    def _session(self, once: bool = False) -> requests.Session:
+        sessions: dict[bool, requests.Session] | None = getattr(self._local, "sessions", None)
+        if sessions is None:
+            sessions = self._local.sessions = {}
+        session = sessions.get(once)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(max_retries=self._retry)
+            adapter = HTTPAdapter(max_retries=self._retry_once if once else self._retry)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
             session.headers["User-Agent"] = USER_AGENT
             session.headers["Accept"] = "application/json"
-            self._local.session = session
+            sessions[once] = session
             with self._sessions_lock:
                 self._sessions.append(session)
         return session
@@ -238,10 +340,14 @@ class Transport:
         method: str,
         url: str,
         response: requests.Response,
+        body: bytes | None,
         errors: Mapping[int, type[APIError]],
     ) -> NoReturn:
         status = response.status_code
-        detail = self._redact_detail(_detail(response))
+        if body is None:
+            detail: object = f"a body larger than {_MIB} MiB"
+        else:
+            detail = self._redact_detail(_detail(body, response))
         cls = errors.get(status) or _default_class(status)
         if 300 <= status < 400:
             where = _safe_url(response.headers.get("Location", "?"))
@@ -255,12 +361,12 @@ class Transport:
 
     def _quoted(self, text: str) -> str:
         # Redact before clipping: a clipped token would no longer match and would leak in part.
-        return _clip(text.replace(self._token, REDACTED), limit=3 * _MAX_QUOTED)
+        return _clip(redact(text, self._token), limit=3 * _MAX_QUOTED)
 
     def _redact_detail(self, detail: object) -> object:
         # A server (or a proxy) may echo request headers back in an error body.
         if isinstance(detail, str):
-            return _clip(detail.replace(self._token, REDACTED))
+            return _clip(redact(detail, self._token))
         if isinstance(detail, list):
             return [self._redact_detail(item) for item in detail]
         if isinstance(detail, dict):
@@ -281,15 +387,70 @@ def _default_class(status: int) -> type[APIError]:
     return APIError
 
 
-def _detail(response: requests.Response) -> object:
+_MIB = MAX_ANSWER_BYTES // (1024 * 1024)
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    """The whole body, read in chunks; _TooLarge as soon as it passes MAX_ANSWER_BYTES."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_ANSWER_BYTES:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(_CHUNK):
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode_json(body: bytes) -> Any:
+    """JSON from body; Malformed when it nests deeper than any CaiGunn answer does."""
+    try:
+        payload = json.loads(body)
+    except RecursionError:
+        raise Malformed(f"JSON nested deeper than {MAX_ANSWER_DEPTH} levels") from None
+    if _too_deep(payload, MAX_ANSWER_DEPTH):
+        raise Malformed(f"JSON nested deeper than {MAX_ANSWER_DEPTH} levels")
+    return payload
+
+
+def _too_deep(payload: Any, limit: int) -> bool:
+    # Without recursion: what reads the value later (redaction, formatting) may recurse.
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            children: list[Any] | Any = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _text(body: bytes, response: requests.Response) -> str:
+    # Only the start is ever shown: decoding (and guessing a charset for) 16 MiB would be waste.
+    head = body[: 4 * _MAX_QUOTED]
+    try:
+        return head.decode(response.encoding or "utf-8", errors="replace")
+    except LookupError:
+        return head.decode("utf-8", errors="replace")
+
+
+def _detail(body: bytes, response: requests.Response) -> object:
     """The server's `detail`, or the body text when it is not JSON of that shape."""
     try:
-        body = response.json()
-    except ValueError:
-        return _clip(response.text) or None
-    if isinstance(body, dict) and "detail" in body:
-        return body["detail"]
-    return body
+        payload = _decode_json(body)
+    except (ValueError, Malformed):
+        return _clip(_text(body, response)) or None
+    if isinstance(payload, dict) and "detail" in payload:
+        return payload["detail"]
+    return payload
 
 
 def _format_detail(detail: object) -> str:

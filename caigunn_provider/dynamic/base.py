@@ -21,7 +21,7 @@ from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
 from caigunn_provider.dynamic import tracebacks
 from caigunn_provider.dynamic.runtime import Context, Runtime, process_runtime
-from caigunn_provider.errors import CaiGunnError
+from caigunn_provider.errors import AuthError, CaiGunnError, ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,10 +82,21 @@ class BaseProvider(ResourceProvider):
         runtime = getattr(self, "_runtime", None) or process_runtime()
         return runtime.context_for(self.provider_config())
 
-    @staticmethod
-    def capabilities(ctx: Context) -> Capabilities:
+    @classmethod
+    def capabilities(cls, ctx: Context) -> Capabilities:
         """What the server can do (one probe per run), a failure said in the user's terms."""
         try:
             return ctx.client.capabilities()
         except CaiGunnError as exc:
-            raise messages.explain(exc) from exc
+            raise cls.explain(ctx, exc) from exc
+
+    @staticmethod
+    def explain(ctx: Context, exc: CaiGunnError) -> CaiGunnError:
+        """A failure in the user's terms; a refused token is said in full once per run.
+
+        The pre-flight proved the token before anything was declared, so a refusal here came
+        later: it expired during the run, or was renewed elsewhere.
+        """
+        if isinstance(exc, AuthError):
+            return ConfigError(messages.refused_mid_run(exc, first=ctx.first_refusal()))
+        return messages.explain(exc, ctx.token_source)

@@ -12,8 +12,8 @@ from collections import Counter
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from caigunn_provider.client import CaiGunnClient
-from caigunn_provider.config import ProviderConfig
+from caigunn_provider.client import AccountLimits, CaiGunnClient
+from caigunn_provider.config import ProviderConfig, Source
 from caigunn_provider.listing import Listing
 
 
@@ -83,6 +83,17 @@ class Context:
     looking: threading.Lock = field(default_factory=threading.Lock)
     # Where new rows appear in this server's list: "tail" (oldest first) or "head"; None: unknown.
     new_rows_at: str | None = None
+    # Where the token came from (stack config or environment), for the words of a refusal.
+    token_source: Source | None = None
+    # Set by the first refusal of the token in this run: the full sentence is said once.
+    refused: bool = False
+    refusing: threading.Lock = field(default_factory=threading.Lock)
+
+    def first_refusal(self) -> bool:
+        """True for the run's first refused token, False after (safe under threads)."""
+        with self.refusing:
+            first, self.refused = not self.refused, True
+            return first
 
 
 class Runtime:
@@ -91,6 +102,8 @@ class Runtime:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._contexts: dict[tuple[str, str, float], Context] = {}
+        # One limit on requests in flight per account, shared by every kind's provider and thread.
+        self.limits = AccountLimits()
 
     def context_for(self, config: ProviderConfig) -> Context:
         """The Context for this configuration (one client and listing per account and run)."""
@@ -98,8 +111,16 @@ class Runtime:
         with self._lock:
             found = self._contexts.get(key)
             if found is None:
-                client = CaiGunnClient(config.api_url, config.token, timeout=config.timeout)
-                found = Context(client, Listing(client.list_chatbots_page))
+                client = CaiGunnClient(
+                    config.api_url,
+                    config.token,
+                    timeout=config.timeout,
+                    limits=self.limits,
+                    max_concurrency=config.max_concurrency,
+                )
+                found = Context(
+                    client, Listing(client.list_chatbots_page), token_source=config.token_source
+                )
                 self._contexts[key] = found
             return found
 

@@ -65,7 +65,10 @@ def declare_all(
 def provider_config() -> ProviderConfig:
     """The provider's configuration, from the stack's `caigunn:` config, else the environment."""
     config = pulumi.Config("caigunn")
-    return resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
+    resolved = resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
+    for warning in resolved.warnings:
+        pulumi.log.warn(warning)
+    return resolved
 
 
 def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kind, Any]:

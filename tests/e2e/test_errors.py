@@ -101,7 +101,9 @@ PREFLIGHT = {
         lambda p, a: p.config_set("caigunn:accessToken", "wrong-token-5d1e", secret=True),
         "CaiGunn refused the access token (GET {url}/api/external/user/plan answered 401: "
         "Invalid caigunn-access-token).",
-        SET_TOKEN,
+        # The token was set in the stack's config: the advice names that source.
+        "The token came from the stack's config (caigunn:accessToken): set a valid one with "
+        "`pulumi config set --secret caigunn:accessToken <token>`.",
     ),
     "malformed url": PreflightCase(
         lambda p, a: p.config_set("caigunn:apiUrl", "htp:/caigunn"),

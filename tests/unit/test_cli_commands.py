@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,12 @@ BAD_TOKEN = "wrong-token-5ca1ab1e"
 SET_TOKEN = (
     "Set it with `pulumi config set --secret caigunn:accessToken <token>` "
     "or the CAIGUNN_ACCESS_TOKEN environment variable."
+)
+# The CLI tests set the token in the environment: the advice names that source.
+TOKEN_FROM_ENV = (
+    "The token came from the CAIGUNN_ACCESS_TOKEN environment variable (the stack's config sets "
+    "no caigunn:accessToken): set a valid one there, or with `pulumi config set --secret "
+    "caigunn:accessToken <token>`, which wins over the environment."
 )
 PLANS_TABLE = f"""\
 ID                                    NAME
@@ -63,19 +70,27 @@ def test_plans_at_the_seed_level_says_there_is_no_plan_list(cli: Cli, admin: Adm
 # --- chatbots ---------------------------------------------------------------------------------
 
 
+def period_end(admin: Admin, chatbot_id: str) -> str:
+    """The chatbot's plan period end as its GET answers it (ISO 8601)."""
+    answer = admin.call("GET", f"/api/external/user/chatbot/{chatbot_id}").json()
+    return str(answer["period_end_at"])
+
+
 @pytest.mark.parametrize("level", ["current"])
 def test_chatbots_lists_every_chatbot_with_its_plan_name(cli: Cli, admin: Admin) -> None:
     desk = admin.create("Support Desk", BASIC)
     wide = admin.create("客服", ENTERPRISE)
+
+    ends = {bot: period_end(admin, bot)[:10] for bot in (desk, wide)}
 
     result = cli("chatbots")
 
     # The CJK title takes four columns, so the columns after it still line up.
     assert result == Result(
         0,
-        "ID                                    TITLE         PLAN        MANAGED BY\n"
-        f"{desk}  Support Desk  Basic       unmanaged\n"
-        f"{wide}  客服          Enterprise  unmanaged\n"
+        "ID                                    TITLE         PLAN        EXPIRES     MANAGED BY\n"
+        f"{desk}  Support Desk  Basic       {ends[desk]}  unmanaged\n"
+        f"{wide}  客服          Enterprise  {ends[wide]}  unmanaged\n"
         "\n2 chatbots: 0 managed, 2 unmanaged.\n",
         "note: no Pulumi stack is selected, so no chatbot is shown as managed (pass --stack)\n",
     )
@@ -89,10 +104,10 @@ def test_chatbots_at_the_seed_level_says_plans_are_not_listed(cli: Cli, admin: A
 
     assert result.status == 0
     assert result.out == (
-        "ID                                    TITLE         PLAN  MANAGED BY\n"
-        f"{desk}  Support Desk  -     unmanaged\n"
+        "ID                                    TITLE         PLAN  EXPIRES  MANAGED BY\n"
+        f"{desk}  Support Desk  -              unmanaged\n"
         "\n1 chatbot: 0 managed, 1 unmanaged.\n"
-        "Plans are not shown: this CaiGunn API does not list them.\n"
+        "Plans and expiry are not shown: this CaiGunn API does not list them.\n"
     )
 
 
@@ -103,7 +118,11 @@ def test_chatbots_json_gives_every_field_and_no_api_key(cli: Cli, admin: Admin, 
 
     known = level == "current"
     assert result.status == 0
-    assert result.json() == {
+    ends = period_end(admin, desk) if known else None
+    listed = result.json()
+    expires = listed["chatbots"][0].pop("expires_at")
+    assert (expires and datetime.fromisoformat(expires)) == (ends and datetime.fromisoformat(ends))
+    assert listed == {
         "stack": None,
         "chatbots": [
             {
@@ -111,6 +130,7 @@ def test_chatbots_json_gives_every_field_and_no_api_key(cli: Cli, admin: Admin, 
                 "title": "Support Desk",
                 "plan_id": PRO if known else None,
                 "plan": "Pro" if known else None,
+                "expires_soon": False,
                 "managed_by": None,
                 "managed_from": None,
             }
@@ -170,7 +190,7 @@ def test_a_refused_token_is_one_clear_error_that_never_shows_the_token(
     assert result.out == ""
     assert result.err == (
         f"error: CaiGunn refused the access token (GET {admin.base_url}/api/external/user/"
-        f"{route} answered 401: Invalid caigunn-access-token).\n{SET_TOKEN}\n"
+        f"{route} answered 401: Invalid caigunn-access-token).\n{TOKEN_FROM_ENV}\n"
     )
     assert BAD_TOKEN not in result.out + result.err
 
@@ -197,8 +217,8 @@ def test_an_unreachable_api_is_named_with_what_to_check(
         "error: Could not reach the CaiGunn API at http://127.0.0.1:9 (GET http://127.0.0.1:9"
     )
     assert result.err.endswith(
-        "Check caigunn:apiUrl (`pulumi config set caigunn:apiUrl <url>` or CAIGUNN_API_URL) "
-        "and the network; nothing was changed.\n"
+        "The URL came from the CAIGUNN_API_URL environment variable (the stack's config sets no "
+        "caigunn:apiUrl): check it and the network; nothing was changed.\n"
     )
 
 

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import pickle
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
 
 from caigunn_provider.client import CaiGunnClient
+from caigunn_provider.client.transport import MAX_ANSWER_BYTES, MAX_ANSWER_DEPTH, redact
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
@@ -23,6 +29,7 @@ from caigunn_provider.errors import (
 )
 from caigunn_provider.messages import may_have_taken_effect
 from tests.support import BASIC, CHATBOT_PATH, TOKEN, UNKNOWN_ID, UNKNOWN_PLAN, Admin, emulator
+from tests.unit.loopback import loopback, send
 
 
 @pytest.fixture
@@ -277,7 +284,7 @@ def test_each_thread_gets_its_own_session(admin: Admin) -> None:
 
     def call() -> None:
         client.list_chatbots_page(0, 1)
-        sessions.append(client.transport._local.session)
+        sessions.append(client.transport._local.sessions[False])
 
     threads = [threading.Thread(target=call) for _ in range(4)]
     for thread in threads:
@@ -296,3 +303,185 @@ def test_settings_travel_in_the_api_shape(admin: Admin) -> None:
     assert stored["initial_messages"] == [{"type": "text", "value": "Hi!"}]
     info = client_of(admin).get_chatbot(made.chatbot_id)
     assert dict(info.settings) == {"prompt": "Be kind", "is_shared": True}
+
+
+# --- answers a server should never give (issue 23) ---------------------------------------------
+
+
+def _no_traceback_worth(exc: BaseException) -> None:
+    # One clean error: nothing chained that a report would print as "During handling of...".
+    assert exc.__cause__ is None and exc.__suppress_context__
+
+
+def test_an_answer_nested_200000_arrays_deep_is_one_malformed_answer() -> None:
+    deep = b"[" * 200_000 + b"]" * 200_000
+    with (
+        loopback(lambda handler: send(handler, 200, deep)) as url,
+        pytest.raises(MalformedAnswerError) as caught,
+    ):
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    assert str(caught.value) == (
+        f"GET {url}{CHATBOT_PATH} answered 200 with JSON nested deeper than {MAX_ANSWER_DEPTH} "
+        "levels"
+    )
+    _no_traceback_worth(caught.value)
+
+
+def test_an_error_answer_nested_deep_still_gives_its_status() -> None:
+    deep = b'{"detail": ' + b"[" * 5_000 + b"]" * 5_000 + b"}"
+    with (
+        loopback(lambda handler: send(handler, 400, deep)) as url,
+        pytest.raises(ValidationError) as caught,
+    ):
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    assert str(caught.value).startswith(f"GET {url}{CHATBOT_PATH} answered 400: ")
+
+
+def test_an_answer_larger_than_the_cap_is_refused_by_its_declared_length() -> None:
+    def huge(handler: BaseHTTPRequestHandler) -> None:
+        # Declares 30 MB and sends only the start: the client must not wait for the rest.
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(30_000_000))
+        handler.end_headers()
+        with contextlib.suppress(OSError):
+            handler.wfile.write(b'{"chatbots": [' + b" " * 65536)
+
+    with loopback(huge) as url, pytest.raises(MalformedAnswerError) as caught:
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    assert str(caught.value) == (
+        f"GET {url}{CHATBOT_PATH} answered 200 with a body larger than 16 MiB, the most an answer "
+        "may be"
+    )
+    _no_traceback_worth(caught.value)
+
+
+def test_an_answer_streamed_past_the_cap_is_refused_without_reading_it_whole() -> None:
+    sent = [0]
+
+    def endless(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Transfer-Encoding", "chunked")
+        handler.end_headers()
+        chunk = b" " * 65536
+        with contextlib.suppress(OSError):
+            while sent[0] < 64 * 1024 * 1024:
+                handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent[0] += len(chunk)
+            handler.wfile.write(b"0\r\n\r\n")
+
+    with loopback(endless) as url, pytest.raises(MalformedAnswerError) as caught:
+        CaiGunnClient(url, TOKEN).list_chatbots_page(0, 10)
+    assert "with a body larger than 16 MiB" in str(caught.value)
+    assert MAX_ANSWER_BYTES == 16 * 1024 * 1024
+    # The client stopped reading near the cap (the socket buffers hold a little more).
+    assert sent[0] < 40 * 1024 * 1024
+
+
+def test_a_short_token_never_garbles_a_message() -> None:
+    body = b'{"detail": "http://example.test/api/external failed for token t"}'
+    with (
+        loopback(lambda handler: send(handler, 500, body)) as url,
+        pytest.raises(APIError) as caught,
+    ):
+        CaiGunnClient(url, "t", retries=0).list_chatbots_page(0, 10)
+    # Every "t" inside a word stays; the token standing alone is still redacted.
+    assert str(caught.value) == (
+        f"GET {url}{CHATBOT_PATH} answered 500: http://example.test/api/external failed for "
+        "token <redacted>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "token", "expected"),
+    [
+        (
+            "key=tok-3fe1c0ffee; again tok-3fe1c0ffee",
+            "tok-3fe1c0ffee",
+            "key=<redacted>; again <redacted>",
+        ),
+        ("h-tok-3fe1c0ffee-x", "tok-3fe1c0ffee", "h-<redacted>-x"),
+        ("http://127.0.0.1/api/external", "t", "http://127.0.0.1/api/external"),
+        ("token: 't' and t", "t", "token: '<redacted>' and <redacted>"),
+        ("nothing here", "", "nothing here"),
+    ],
+)
+def test_redaction_replaces_whole_tokens_only(text: str, token: str, expected: str) -> None:
+    assert redact(text, token) == expected
+
+
+# --- the chatbot period and the token refresh (issue 21) ---------------------------------------
+
+
+def test_the_chatbot_info_gives_its_period_next_plan_webhook_and_model() -> None:
+    chatbot_id, model_id = str(uuid.uuid4()), str(uuid.uuid4())
+    body = {
+        "id": chatbot_id,
+        "title": "Support",
+        "plan_id": BASIC,
+        "period_start_at": "2025-01-01T00:00:00",
+        "period_end_at": "2025-02-01T00:00:00+08:00",
+        "next_plan_id": BASIC,
+        "webhook_url": "https://hooks.example/caigunn",
+        "model": {"id": model_id, "model_name": "gpt-4", "embedding_name": "x"},
+    }
+    with loopback(lambda handler: send(handler, 200, json.dumps(body).encode())) as url:
+        info = CaiGunnClient(url, TOKEN).get_chatbot(chatbot_id)
+    assert info.period_start_at == datetime(2025, 1, 1, tzinfo=UTC)
+    assert info.period_end_at == datetime(2025, 1, 31, 16, tzinfo=UTC)
+    assert (info.next_plan_id, info.webhook_url, info.model_id) == (
+        BASIC,
+        "https://hooks.example/caigunn",
+        model_id,
+    )
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        {"period_end_at": "next tuesday", "next_plan_id": "basic", "model": "gpt-4"},
+        {"period_end_at": 1735689600, "next_plan_id": 7, "model": {"id": None}, "webhook_url": 3},
+        {"period_start_at": [], "period_end_at": {}, "model": []},
+    ],
+)
+def test_malformed_optional_fields_are_treated_as_absent(odd: dict[str, object]) -> None:
+    chatbot_id = str(uuid.uuid4())
+    body = {"id": chatbot_id, "title": "Support", "plan_id": BASIC, **odd}
+    with loopback(lambda handler: send(handler, 200, json.dumps(body).encode())) as url:
+        info = CaiGunnClient(url, TOKEN).get_chatbot(chatbot_id)
+    assert (info.period_start_at, info.period_end_at, info.next_plan_id) == (None, None, None)
+    assert (info.webhook_url, info.model_id) == (None, None)
+
+
+def test_a_token_refresh_asks_for_the_date_and_returns_the_new_token() -> None:
+    asked: list[str] = []
+
+    def refresh(handler: BaseHTTPRequestHandler) -> None:
+        asked.append(handler.path)
+        send(handler, 200, b'{"token": "new-token-0123456789", "expired_at": "2026-03-01"}')
+
+    with loopback(refresh) as url:
+        refreshed = CaiGunnClient(url, TOKEN).refresh_token(date(2026, 3, 1))
+    assert asked == ["/api/external/user/token/refresh?expired_date=2026-03-01"]
+    assert refreshed.token == "new-token-0123456789"
+    assert refreshed.expires_at == datetime(2026, 3, 1, tzinfo=UTC)
+    assert "new-token" not in repr(refreshed)
+    with pytest.raises(TypeError):
+        pickle.dumps(refreshed)
+
+
+def test_a_token_refresh_whose_answer_is_lost_is_not_sent_again() -> None:
+    # The old token may be retired by then: asking again with it could lose the new one.
+    calls: list[str] = []
+
+    def fail(handler: BaseHTTPRequestHandler) -> None:
+        calls.append(handler.path)
+        send(handler, 503, b'{"detail": "busy"}')
+
+    with loopback(fail) as url, pytest.raises(APIError):
+        CaiGunnClient(url, TOKEN, backoff_factor=0.0).refresh_token(None)
+    assert calls == ["/api/external/user/token/refresh"]
+
+
+def test_the_emulator_answers_a_token_refresh(admin: Admin) -> None:
+    refreshed = client_of(admin).refresh_token(date(2030, 1, 1))
+    assert refreshed.token

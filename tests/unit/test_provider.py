@@ -336,16 +336,25 @@ def test_a_missing_token_is_one_config_error(admin: Admin) -> None:
 def test_a_refused_token_is_one_config_error_that_never_shows_the_token(
     admin: Admin, level: str
 ) -> None:
+    # The pre-flight proved the token before the provider ran: a refusal now came later (it
+    # expired mid-run), so the words name `token refresh`, in full once per run.
     provider = configured(admin, token="wrong-token-5d1e")
     with pytest.raises(ConfigError) as caught:
         provider.create({"title": "Support", "plan_id": BASIC})
     # A seed-level server has no plan route: its chatbot list is the first to refuse the token.
     path = "chatbot" if level == "seed" else "plan"
     assert str(caught.value) == (
-        f"CaiGunn refused the access token (GET {admin.base_url}/api/external/user/{path} "
-        "answered 401: Invalid caigunn-access-token).\nSet it with `pulumi config set --secret "
-        "caigunn:accessToken <token>` or the CAIGUNN_ACCESS_TOKEN environment variable."
+        "CaiGunn refused the access token after this run's checks had passed "
+        f"(GET {admin.base_url}/api/external/user/{path} answered 401: Invalid "
+        "caigunn-access-token), so it has probably expired meanwhile: renew it with "
+        "`python -m caigunn_provider token refresh`, then run `pulumi up` again."
     )
+    with pytest.raises(ConfigError) as again:
+        provider.create({"title": "Sales", "plan_id": BASIC})
+    assert str(again.value) == (
+        "CaiGunn refused the access token here too (see the first refusal of this run)."
+    )
+    assert "wrong-token-5d1e" not in str(caught.value) + str(again.value)
     assert admin.chatbots() == {}
 
 

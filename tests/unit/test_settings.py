@@ -18,7 +18,7 @@ SET_URL = "Set it with `pulumi config set caigunn:apiUrl <url>` or CAIGUNN_API_U
 
 
 def test_config_wins_over_the_environment_and_the_url_defaults_to_production() -> None:
-    settings = resolve({"caigunn:accessToken": TOKEN}, {"CAIGUNN_ACCESS_TOKEN": "other"})
+    settings = resolve({"caigunn:accessToken": TOKEN}, {"CAIGUNN_ACCESS_TOKEN": "other-token"})
     assert (settings.token, settings.api_url, settings.timeout) == (TOKEN, DEFAULT_API_URL, 30.0)
 
 
@@ -98,3 +98,65 @@ def test_settings_refuse_to_be_pickled_so_the_token_never_reaches_state() -> Non
     assert TOKEN not in repr(settings)
     with pytest.raises(TypeError):
         pickle.dumps(settings)
+
+
+@pytest.mark.parametrize("token", ["t", "abc1234"])
+def test_an_implausibly_short_token_is_refused_with_the_minimum(token: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve({}, {"CAIGUNN_ACCESS_TOKEN": token})
+    assert str(caught.value) == (
+        "The CaiGunn access token from the CAIGUNN_ACCESS_TOKEN environment variable is shorter "
+        f"than 8 characters, too short to be one (a copy-paste slip?).\n{SET_TOKEN}"
+    )
+
+
+def test_the_sources_of_token_and_url_are_recorded_and_never_shown() -> None:
+    from_config = resolve({"caigunn:accessToken": TOKEN, "caigunn:apiUrl": "https://x.example"}, {})
+    from_env = resolve({}, {"CAIGUNN_ACCESS_TOKEN": TOKEN})
+    assert (from_config.token_source, from_config.api_url_source) == ("config", "config")
+    assert (from_env.token_source, from_env.api_url_source) == ("environment", "default")
+    assert "config" not in repr(from_config) and "environment" not in repr(from_env)
+    assert from_config.warnings == from_env.warnings == ()
+
+
+def test_config_and_environment_that_differ_give_one_warning_each_that_config_wins() -> None:
+    settings = resolve(
+        {"caigunn:accessToken": TOKEN, "caigunn:apiUrl": "https://a.example"},
+        {"CAIGUNN_ACCESS_TOKEN": "tok-other-0000", "CAIGUNN_API_URL": "https://b.example"},
+    )
+    assert settings.token == TOKEN and settings.api_url == "https://a.example"
+    assert settings.warnings == (
+        "caigunn:accessToken is set in the stack's config and CAIGUNN_ACCESS_TOKEN in the "
+        "environment, to different values: the stack's config wins (CAIGUNN_ACCESS_TOKEN is not "
+        "used).",
+        "caigunn:apiUrl is set in the stack's config and CAIGUNN_API_URL in the environment, to "
+        "different values: the stack's config wins (CAIGUNN_API_URL is not used).",
+    )
+    assert "tok-other" not in " ".join(settings.warnings) and TOKEN not in str(settings.warnings)
+
+
+def test_the_same_value_in_both_places_gives_no_warning() -> None:
+    settings = resolve(
+        {"caigunn:accessToken": TOKEN, "caigunn:apiUrl": "https://a.example"},
+        {"CAIGUNN_ACCESS_TOKEN": TOKEN, "CAIGUNN_API_URL": "https://a.example/"},
+    )
+    assert settings.warnings == ()
+
+
+def test_max_concurrency_defaults_to_16_and_reads_config_then_environment() -> None:
+    assert resolve({"caigunn:accessToken": TOKEN}, {}).max_concurrency == 16
+    env = {"CAIGUNN_MAX_CONCURRENCY": "64"}
+    assert resolve({"caigunn:accessToken": TOKEN}, env).max_concurrency == 64
+    config = {"caigunn:accessToken": TOKEN, "caigunn:maxConcurrency": "1"}
+    assert resolve(config, env).max_concurrency == 1
+
+
+@pytest.mark.parametrize("value", ["0", "257", "-1", "4.5", "many", "١٢"])
+def test_a_max_concurrency_outside_1_to_256_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        resolve({"caigunn:accessToken": TOKEN, "caigunn:maxConcurrency": value}, {})
+    assert str(caught.value) == (
+        "caigunn:maxConcurrency is not a whole number from 1 to 256 (requests in flight to the "
+        "account at once; default 16).\nSet it with `pulumi config set caigunn:maxConcurrency "
+        "<number>` or CAIGUNN_MAX_CONCURRENCY."
+    )

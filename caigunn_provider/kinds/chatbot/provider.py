@@ -108,7 +108,7 @@ class ChatbotProvider(BaseProvider):
             if settings:
                 ownership.apply_ignored_settings(ctx, made.row.id, settings)
         except CaiGunnError as exc:
-            raise messages.explain(exc) from exc
+            raise self.explain(ctx, exc) from exc
         outs = self._outs(
             made.row, plan_id, settings, ctx.listing.size(), expired_at=made.expired_at
         )
@@ -159,7 +159,7 @@ class ChatbotProvider(BaseProvider):
         except NotFoundError as exc:
             raise messages.gone_on_update(id_, exc) from exc
         except CaiGunnError as exc:
-            raise messages.explain(exc) from exc
+            raise self.explain(ctx, exc) from exc
         ctx.listing.record_renamed(id_, news["title"])
         return UpdateResult(outs)
 
@@ -184,7 +184,7 @@ class ChatbotProvider(BaseProvider):
         except NotFoundError:
             pass  # a by-id 404 proves it gone, which is what delete wanted
         except CaiGunnError as exc:
-            raise messages.explain(exc) from exc
+            raise self.explain(ctx, exc) from exc
         ctx.listing.record_deleted(id_)
 
     # --- helpers ------------------------------------------------------------------------------
@@ -201,13 +201,13 @@ class ChatbotProvider(BaseProvider):
         try:
             return ownership.adopt(ctx, chatbot_id, title, plan_id, settings, why=why)
         except CaiGunnError as exc:
-            raise messages.explain(exc) from exc
+            raise self.explain(ctx, exc) from exc
 
     def _live(self, ctx: Context, chatbot_id: str) -> ownership.Live | None:
         try:
             return ownership.live(ctx, chatbot_id)
         except CaiGunnError as exc:
-            raise messages.explain(exc) from exc
+            raise self.explain(ctx, exc) from exc
 
     @staticmethod
     def _outs(

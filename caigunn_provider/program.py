@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 
 from caigunn_provider import preflight, recovery
+from caigunn_provider.clean_stop import stop
 from caigunn_provider.errors import CaiGunnError, StackFileError
 from caigunn_provider.listing import Listing
 from caigunn_provider.resource import Chatbot
@@ -32,9 +33,10 @@ def entries() -> list[Entry]:
     """Load stacks/<stack>.yaml and check it against the account: what to declare.
 
     Every check happens before the first resource is declared, at preview as at up: a failure is
-    one pulumi.RunError (printed without a traceback) and nothing is written. The program's
-    __main__.py declares the resources itself: the engine records each resource's call stack in
-    the state, so every frame between __main__ and Chatbot() would cost state on every chatbot.
+    one error message (clean_stop.stop: no traceback, no "unhandled error") and nothing is
+    written. The program's __main__.py declares the resources itself: the engine records each
+    resource's call stack in the state, so every frame between __main__ and Chatbot() would cost
+    state on every chatbot.
     """
     stack = pulumi.get_stack()
     config = pulumi.Config("caigunn")
@@ -53,11 +55,11 @@ def entries() -> list[Entry]:
                 )
                 recovered = _recover(checkpoint, stack_file, plan_ids, account)
     except StackFileError as exc:
-        raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
+        stop(f"invalid stack file:\n{exc}")
     except CaiGunnError as exc:
         # A first line of its own: the engine echoes a message's first line in its progress
         # output, and the cause should be read once.
-        raise pulumi.RunError(f"{STOPPED}\n{exc}") from None
+        stop(f"{STOPPED}\n{exc}")
     return _entries(stack_file, plan_ids, recovered, checkpoint.owned if checkpoint else None)
 
 

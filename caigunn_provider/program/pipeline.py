@@ -18,6 +18,7 @@ import pulumi
 
 from caigunn_provider import account as accounts
 from caigunn_provider import kinds as registry
+from caigunn_provider.clean_stop import stop
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
 from caigunn_provider.errors import CaiGunnError, StackFileError
 from caigunn_provider.program.checkpoint import Checkpoint, CheckpointError, read_checkpoint
@@ -84,15 +85,16 @@ def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kin
 
 
 def stopping(step: Callable[[], T]) -> T:
-    """Run a step; an expected failure stops the run with its message alone."""
+    """Run a step; an expected failure stops the run with its message alone (clean_stop.stop:
+    no traceback, no "unhandled error", a non-zero exit status)."""
     try:
         return step()
     except StackFileError as exc:
-        raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
+        stop(f"invalid stack file:\n{exc}")
     except CaiGunnError as exc:
         # A first line of its own: the engine echoes a message's first line in its progress
         # output, and the cause should be read once.
-        raise pulumi.RunError(f"{STOPPED}\n{exc}") from None
+        stop(f"{STOPPED}\n{exc}")
 
 
 def _checkpoint(reading: Future[Checkpoint]) -> Checkpoint | None:

@@ -19,6 +19,7 @@ from caigunn_provider.stackfile.rules import (
 )
 from caigunn_provider.stackfile.section import Section
 from caigunn_provider.stackfile.source import check_outside_values, read_text
+from caigunn_provider.stackfile.yamlerrors import excerpt, explain
 from caigunn_provider.stackfile.yamltree import Document, TooLarge, parse
 
 __all__ = [
@@ -70,24 +71,33 @@ def _parse(text: str, shown: str) -> Document:
     except TooLarge as exc:
         raise StackFileError([f"{shown}:{exc.line}: {exc.what}; it was not read further"]) from exc
     except yaml.MarkedYAMLError as exc:
-        raise StackFileError([_yaml_problem(shown, text, exc)]) from exc
+        raise StackFileError(_yaml_problem(shown, text, exc)) from exc
     except yaml.YAMLError as exc:
         raise StackFileError([f"{shown}: invalid YAML: {exc}"]) from exc
 
 
-def _yaml_problem(shown: str, text: str, exc: yaml.MarkedYAMLError) -> str:
+def _yaml_problem(shown: str, text: str, exc: yaml.MarkedYAMLError) -> list[str]:
+    """One problem: the likely mistake in plain words, then its line with a caret under it."""
     mark = exc.problem_mark or exc.context_mark
-    where = f"{shown}:{mark.line + 1}" if mark is not None else shown
     if (
         mark is not None
         and mark.column >= _MAX_KEY_COLUMN
         and text[mark.index : mark.index + 1] == ":"
     ):
         # PyYAML's own words ("mapping values are not allowed here") hide the cause.
-        return (
-            f"{where}: invalid YAML: a key longer than {_MAX_KEY_COLUMN} characters, which YAML "
-            f"cannot read on one line (a logical name may have at most {MAX_NAME_LENGTH})"
-        )
+        return [
+            f"{shown}:{mark.line + 1}: invalid YAML: a key longer than {_MAX_KEY_COLUMN} "
+            f"characters, which YAML cannot read on one line (a logical name may have at most "
+            f"{MAX_NAME_LENGTH})"
+        ]
+    explained = explain(text, exc)
+    if explained is not None:
+        where = f"{shown}:{explained.line + 1}"
+        return [
+            f"{where}: invalid YAML: {explained.what}",
+            *excerpt(text, explained.line, explained.column),
+        ]
+    where = f"{shown}:{mark.line + 1}" if mark is not None else shown
     what = exc.problem or exc.context or "unreadable"
     if exc.problem and exc.context and exc.problem.startswith("but "):
         # The composer splits one sentence: "expected a single document" / "but found another".
@@ -95,4 +105,5 @@ def _yaml_problem(shown: str, text: str, exc: yaml.MarkedYAMLError) -> str:
     elif exc.problem and exc.context:
         at = f" at line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
         what = f"{exc.problem} ({exc.context}{at})"
-    return f"{where}: invalid YAML: {what}"
+    shown_at = [] if mark is None else excerpt(text, mark.line, mark.column)
+    return [f"{where}: invalid YAML: {what}", *shown_at]

@@ -51,6 +51,39 @@ def test_a_name_matching_two_plans_whatever_their_case_is_ambiguous(tmp_path: Pa
     )
 
 
+def test_a_plan_name_one_letter_off_gets_a_suggestion_and_the_list_of_plans(
+    tmp_path: Path,
+) -> None:
+    plans = [Plan(BASIC, "Basic"), Plan(PRO, "Pro"), Plan(TWIN, "Enterprise")]
+    [problem] = problems(
+        tmp_path, "chatbots:\n  a:\n    title: A\n    plan: Prp\n", "current", plans
+    )
+    assert problem.endswith(
+        "dev.yaml:4: chatbots.a.plan: no plan named 'Prp' in this CaiGunn account "
+        "(did you mean 'Pro'? its plans: Basic, Enterprise, Pro)"
+    )
+
+
+def test_a_plan_name_close_to_none_only_lists_the_plans(tmp_path: Path) -> None:
+    plans = [Plan(BASIC, "Basic"), Plan(PRO, "Pro"), Plan(TWIN, "Enterprise")]
+    [problem] = problems(
+        tmp_path, "chatbots:\n  a:\n    title: A\n    plan: Platinum\n", "current", plans
+    )
+    assert problem.endswith(
+        "no plan named 'Platinum' in this CaiGunn account (its plans: Basic, Enterprise, Pro)"
+    )
+
+
+def test_a_plan_name_close_to_two_plans_of_one_name_gets_no_suggestion(tmp_path: Path) -> None:
+    # 'Pro' and 'PRO' are two plans: suggesting either would end in "2 plans are named".
+    [problem] = problems(
+        tmp_path, "chatbots:\n  a:\n    title: A\n    plan: Prp\n", "current", PLANS
+    )
+    assert problem.endswith(
+        "no plan named 'Prp' in this CaiGunn account (its plans: Basic, PRO, Pro)"
+    )
+
+
 def test_a_unique_name_resolves_to_its_id(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
     path.write_text("chatbots:\n  a:\n    title: A\n    plan: basic\n")

@@ -6,6 +6,7 @@ Runs in the program process, after caigunn_provider.account.connect() checked th
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 from caigunn_provider import messages
 from caigunn_provider.account import Account
 from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
+from caigunn_provider.client import Plan
 from caigunn_provider.errors import CaiGunnError, NotFoundError, StackFileError
 from caigunn_provider.ids import is_canonical_id
 from caigunn_provider.kinds.chatbot.fields import needs_update
@@ -112,6 +114,17 @@ def at(source: str, line: int | None) -> str:
     return f"{source}:{line}" if line else source
 
 
+def _close_plan(name: str, plans: list[Plan]) -> str | None:
+    """The one plan title close to name (a typo), or None when none or several are."""
+    by_folded: dict[str, list[str]] = {}
+    for plan in plans:
+        by_folded.setdefault(plan.title.casefold(), []).append(plan.title)
+    close = difflib.get_close_matches(name.casefold()[:100], list(by_folded), n=2, cutoff=0.6)
+    if len(close) == 1 and len(by_folded[close[0]]) == 1:
+        return by_folded[close[0]][0]
+    return None
+
+
 def _plan_of(
     name: str | None, plan_id: str | None, account: Account
 ) -> tuple[str | None, str | None]:
@@ -125,7 +138,12 @@ def _plan_of(
             )
         matches = [plan for plan in account.plans if plan.title.casefold() == name.casefold()]
         if not matches:
-            return None, f"no plan named {name!r} in this CaiGunn account (its plans: {names})"
+            hint = _close_plan(name, account.plans)
+            hint = f"did you mean {hint!r}? " if hint else ""
+            return (
+                None,
+                f"no plan named {name!r} in this CaiGunn account ({hint}its plans: {names})",
+            )
         if len(matches) > 1:
             ids = ", ".join(plan.id for plan in matches)
             return None, f"{len(matches)} plans are named {name!r} ({ids}); use plan_id instead"

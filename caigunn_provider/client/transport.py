@@ -24,13 +24,14 @@ from caigunn_provider.errors import (
     NotFoundError,
     ValidationError,
 )
+from caigunn_provider.version import __version__
 
 __all__ = ["Malformed", "Transport", "is_sendable_token", "token_may_travel_to"]
 
 T = TypeVar("T")
 
 TOKEN_HEADER = "caigunn-access-token"
-USER_AGENT = "caigunn-provider/0.2"
+USER_AGENT = f"caigunn-provider/{__version__}"
 REDACTED = "<redacted>"
 # Server text quoted into a message is cut here, so an HTML error page cannot flood a terminal.
 _MAX_QUOTED = 300

@@ -56,8 +56,9 @@ lock: venv
 # build`), into dist/. No build isolation: the backend is the pinned setuptools of the dev extra,
 # so this works offline and builds the same bytes each time.
 dist: venv
-	@rm -rf dist
-	@$(BIN)/python -m build --no-isolation --outdir dist . >/dev/null
+	@rm -rf dist build/dist.log && mkdir -p build
+	@$(BIN)/python -m build --no-isolation --outdir dist . >build/dist.log 2>&1 || \
+		{ cat build/dist.log; exit 1; }
 	@ls -1 dist
 
 clean:

@@ -9,7 +9,8 @@ from typing import Any
 
 import requests
 
-from caigunn_provider.emulator.settings import EmulatorSettings, Level
+from caigunn_provider.capabilities import Level
+from caigunn_provider.emulator.startup import EmulatorSettings
 from caigunn_provider.emulator.threaded import ThreadedEmulator
 
 TOKEN = "test-token-3fe1c0ffee"

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from caigunn_provider.cli import stackedit
-from caigunn_provider.cli.account import Account, connect
+from caigunn_provider.cli.account import Account, chatbots_of, connect
 from caigunn_provider.cli.common import (
     EXIT_ERROR,
     EXIT_OK,
@@ -93,7 +93,7 @@ def _adopt(args: argparse.Namespace) -> int:
         _check_plan_flag(account, args.plan_id)
         progress = Progress(args.progress)
         try:
-            rows = account.chatbots(on_progress=progress)
+            rows = chatbots_of(account, on_progress=progress)
         finally:
             progress.done()
         known = managed(workspace, strict=True)
@@ -112,7 +112,7 @@ def _declared_names(path: Path, shown: str) -> set[str]:
     if not path.exists() or _only_comments(path):
         return set()
     try:
-        return set(load_stack_file(path).chatbots)
+        return set(load_stack_file(path).section("chatbots"))
     except StackFileError as exc:
         # Named as the user knows it (stacks/dev.yaml), not by its absolute path.
         raise StackFileError([p.replace(str(path), shown) for p in exc.problems]) from None
@@ -127,14 +127,14 @@ def _only_comments(path: Path) -> bool:
 
 
 def _check_plan_flag(account: Account, plan_id: str | None) -> None:
-    if account.level == "seed" and plan_id is None:
+    if not account.caps.lists_plans and plan_id is None:
         raise CliError(
             "this CaiGunn API does not say which plan a chatbot is on (it offers only the "
             "original list and create calls), and each entry needs a plan_id.\n"
             "Pass --plan-id <uuid> with the plan of the chatbots to adopt; it is written as "
             "given, since this API cannot confirm it."
         )
-    if account.level == "current" and plan_id is not None:
+    if account.caps.lists_plans and plan_id is not None:
         raise CliError(
             "--plan-id is only for a CaiGunn API that does not list plans; this one says each "
             "chatbot's plan, and adopt writes that.\nRun again without --plan-id."
@@ -238,5 +238,5 @@ def _print(
         print(f"\nAdded {count} to {shown}. The next `pulumi up` adopts them and creates nothing.")
     else:
         print(f"\nWould add {count} to {shown}. Nothing was written: run again with --write.")
-    if account.level == "seed":
+    if not account.caps.lists_plans:
         print("Their plan_id is the --plan-id given: this CaiGunn API cannot confirm it.")

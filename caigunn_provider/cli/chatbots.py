@@ -6,7 +6,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from caigunn_provider.cli.account import Account, connect
+from caigunn_provider.cli.account import Account, chatbots_of, connect
 from caigunn_provider.cli.common import EXIT_OK, add_progress_flag, new_parser, run
 from caigunn_provider.cli.managed import Manager, managed
 from caigunn_provider.cli.output import Progress, counted, print_json, print_table
@@ -39,7 +39,7 @@ def _chatbots(stack: str | None, *, as_json: bool, progress: bool | None) -> int
     account = connect(workspace.settings())
     shown = Progress(progress)
     try:
-        rows = account.chatbots(on_progress=shown)
+        rows = chatbots_of(account, on_progress=shown)
     finally:
         shown.done()
         account.close()
@@ -79,7 +79,7 @@ def _print(
     where = f" by stack {workspace.stack}" if workspace.stack else ""
     summary = f"{len(rows) - unmanaged} managed{where}, {unmanaged} unmanaged"
     print(f"\n{counted(len(rows), 'chatbot')}: {summary}.")
-    if account.level == "seed":
+    if not account.caps.lists_plans:
         print("Plans are not shown: this CaiGunn API does not list them.")
     if unmanaged and workspace.stack:
         print(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from caigunn_provider import policy
+from caigunn_provider import messages
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
@@ -79,7 +79,7 @@ def explain(exc: CaiGunnError) -> str:
     """An error in the user's terms: what happened, then what to do. Never a setting's value."""
     if isinstance(exc, APIError | APIConnectionError):
         # The words are the provider's: the pre-flight and the provider say the same.
-        return policy.account_unusable(exc)
+        return messages.account_unusable(exc)
     if isinstance(exc, StackFileError):
         return f"invalid stack file:\n{exc}"
     return str(exc)

@@ -10,10 +10,11 @@ from typing import Literal
 
 import yaml
 
-from caigunn_provider import recovery
 from caigunn_provider.cli.common import CliError
 from caigunn_provider.cli.workspace import Workspace
 from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE
+from caigunn_provider.program.checkpoint import CheckpointError, read_checkpoint
 
 Source = Literal["state", "stack file"]
 
@@ -76,8 +77,8 @@ def _owned(workspace: Workspace, *, strict: bool) -> dict[str, str]:
     if not workspace.has_project or workspace.stack is None:
         return {}
     try:
-        checkpoint = recovery.read_checkpoint(workspace.stack, cwd=str(workspace.root))
-    except (recovery.CheckpointError, OSError) as exc:
+        checkpoint = read_checkpoint(workspace.stack, cwd=str(workspace.root))
+    except (CheckpointError, OSError) as exc:
         if strict:
             raise CliError(
                 f"the state of stack {workspace.stack!r} could not be read ({exc}), so which "
@@ -90,6 +91,6 @@ def _owned(workspace: Workspace, *, strict: bool) -> dict[str, str]:
         )
         return {}
     return {
-        name: canonical_id(chatbot_id) or chatbot_id
-        for name, chatbot_id in checkpoint.owned.items()
+        name: canonical_id(record.id) or record.id
+        for name, record in checkpoint.of_type(CHATBOT_TYPE).items()
     }

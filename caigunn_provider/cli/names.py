@@ -14,8 +14,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
-# The loader's limit for a logical name; the base leaves room for a suffix.
-MAX_NAME_LENGTH = 100
+from caigunn_provider.stackfile.rules import MAX_NAME_LENGTH
+
+__all__ = ["MAX_NAME_LENGTH", "assign", "base_name"]
+
+# The base leaves room for a suffix within the loader's limit for a logical name.
 MAX_BASE_LENGTH = 80
 FALLBACK = "chatbot"
 ID_PART = 8

@@ -24,7 +24,7 @@ def _plans(stack: str | None, *, as_json: bool) -> int:
     settings = open_workspace(stack).settings()
     account = connect(settings)
     account.close()
-    if account.level == "seed":
+    if not account.caps.lists_plans:
         raise CliError(
             f"the CaiGunn API at {settings.api_url} does not list plans: it offers only the "
             "original chatbot calls (list and create).\nTake plan ids from the CaiGunn "

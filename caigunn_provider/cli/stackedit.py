@@ -120,7 +120,7 @@ def write_checked(path: Path, text: str, shown: str, entries: Sequence[NewEntry]
                 f"the entries were not added: with them {shown} would be invalid:\n{problems}"
             ) from exc
         for entry in entries:
-            spec = loaded.chatbots.get(entry.name)
+            spec = loaded.section("chatbots").get(entry.name)
             if spec is None or (spec.title, spec.plan_id) != (entry.title, entry.plan_id):
                 raise CliError(
                     f"the entries were not added: chatbots.{entry.name} would not read back as "

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from caigunn_provider.cli.common import CliError
-from caigunn_provider.settings import Settings, resolve
+from caigunn_provider.config import ProviderConfig, resolve
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 PULUMI_TIMEOUT = 120.0
@@ -48,7 +48,7 @@ class Workspace:
         except ValueError:
             return str(path)
 
-    def settings(self, environ: Mapping[str, str] | None = None) -> Settings:
+    def settings(self, environ: Mapping[str, str] | None = None) -> ProviderConfig:
         """The provider's settings: this stack's config first, then the environment."""
         return resolve(self.config, os.environ if environ is None else environ)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
+from caigunn_provider.capabilities import Capabilities, from_probe
 from caigunn_provider.client import parsers
 from caigunn_provider.client.parsers import ChatbotInfo, ChatbotRow, CreatedChatbot, Plan
 from caigunn_provider.client.transport import Malformed, Transport
@@ -16,16 +17,14 @@ from caigunn_provider.ids import is_canonical_id
 CHATBOT_PATH = "/api/external/user/chatbot"
 PLAN_PATH = "/api/external/user/plan"
 
-Level = Literal["current", "seed"]
-
 
 class CaiGunnClient:
     """The CaiGunn chatbot-management API; every call goes through one Transport."""
 
     def __init__(self, base_url: str, token: str, **transport_options: Any) -> None:
         self.transport = Transport(base_url, token, **transport_options)
-        self._level: Level | None = None
-        self._level_lock = threading.Lock()
+        self._capabilities: Capabilities | None = None
+        self._probe_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"CaiGunnClient(base_url={self.base_url!r})"
@@ -109,24 +108,25 @@ class CaiGunnClient:
             offset += len(page)
         return list(plans.values())
 
-    def level_known(self) -> bool:
-        """Whether api_level() has its answer already (it then costs no request)."""
-        return self._level is not None
+    def capabilities_known(self) -> bool:
+        """Whether capabilities() has its answer already (it then costs no request)."""
+        return self._capabilities is not None
 
-    def api_level(self) -> Level:
-        """ "current" when the server offers the later routes (the plan list), else "seed".
+    def capabilities(self) -> Capabilities:
+        """What this server can do, from one probe: the plan list's route, which the later API
+        added with the others.
 
         Asked once per client: the threads that ask meanwhile wait for that one answer.
         """
-        with self._level_lock:
-            if self._level is None:
+        with self._probe_lock:
+            if self._capabilities is None:
                 try:
                     self.list_plans_page(0, 1)
                 except UnsupportedError:
-                    self._level = "seed"
+                    self._capabilities = from_probe(lists_plans=False)
                 else:
-                    self._level = "current"
-            return self._level
+                    self._capabilities = from_probe(lists_plans=True)
+            return self._capabilities
 
 
 def _chatbot_path(chatbot_id: str) -> str:

@@ -8,20 +8,10 @@ from typing import Any
 
 from caigunn_provider.client.transport import Malformed
 from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds.chatbot.fields import SETTING_KEYS
 
 # The settings a chatbot-info answer may carry back (issue 14); anything else is ignored.
-SETTING_FIELDS = (
-    "prompt",
-    "initial_messages",
-    "allowed_domains",
-    "main_color",
-    "is_default_visible",
-    "button_style",
-    "is_fixed",
-    "show_history",
-    "is_shared",
-    "model_id",
-)
+SETTING_FIELDS = SETTING_KEYS
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from caigunn_provider.emulator.guard import GuardMiddleware
 from caigunn_provider.emulator.models import ChatbotBackend
 from caigunn_provider.emulator.request_log import RequestLog, RequestLogMiddleware
 from caigunn_provider.emulator.responses import ChatbotResponses
-from caigunn_provider.emulator.settings import EmulatorSettings
+from caigunn_provider.emulator.startup import EmulatorSettings
 from caigunn_provider.emulator.urls import RouteTable, admin_routes, caigunn_routes
 
 

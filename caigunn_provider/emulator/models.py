@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from caigunn_provider.emulator.exceptions import ChatbotNotFound, PlanNotFound
+from caigunn_provider.kinds.chatbot.fields import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -36,23 +37,9 @@ PLANS: tuple[Plan, ...] = (
 )
 
 # The optional chatbot settings the current API accepts on create and update, with the values a
-# chatbot has when they are not given.
-DEFAULT_SETTINGS: Mapping[str, Any] = {
-    "prompt": "",
-    "main_color": "#1E88E5",
-    "is_default_visible": False,
-    "button_style": "basic",
-    "initial_messages": [],
-    "is_fixed": False,
-    "show_history": True,
-    "allowed_domains": [],
-    "model_id": None,
-    "is_shared": False,
-    "avatar": None,
-    "button_image": None,
-}
-# The settings GET /chatbot/{id} answers; the documented split leaves the others write-only.
-READABLE_SETTINGS: tuple[str, ...] = ("prompt", "is_shared")
+# chatbot has when they are not given (the one table: caigunn_provider/kinds/chatbot/fields.py),
+# and the two uploaded files, kept by name.
+DEFAULT_SETTINGS: Mapping[str, Any] = {**DEFAULTS, "avatar": None, "button_image": None}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS chatbots (

@@ -18,7 +18,7 @@ from typing import IO, Any
 
 import caigunn_provider
 from caigunn_provider.emulator.exceptions import EmulatorStartError
-from caigunn_provider.emulator.settings import DEFAULT_TOKEN, READY_PREFIX
+from caigunn_provider.emulator.startup import DEFAULT_TOKEN, READY_PREFIX
 
 _PROJECT_ROOT = Path(caigunn_provider.__file__).resolve().parent.parent
 

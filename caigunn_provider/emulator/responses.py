@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from caigunn_provider.capabilities import Level
 from caigunn_provider.emulator.faults import FaultInjector
 from caigunn_provider.emulator.forms import (
     CreateFields,
@@ -19,13 +20,12 @@ from caigunn_provider.emulator.forms import (
 )
 from caigunn_provider.emulator.models import (
     PLANS,
-    READABLE_SETTINGS,
     Chatbot,
     ChatbotBackend,
     Plan,
     endless_chatbot,
 )
-from caigunn_provider.emulator.settings import Level
+from caigunn_provider.kinds.chatbot.fields import READABLE_SETTINGS
 
 # What every view of a chatbot starts with: identity, plan, keys, state and timestamps.
 _IDENTITY_FIELDS = (

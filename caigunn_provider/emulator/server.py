@@ -15,13 +15,13 @@ from typing import Any, Literal, get_args, get_origin
 import uvicorn
 from pydantic import BaseModel, ValidationError
 
+from caigunn_provider.capabilities import LEVELS
 from caigunn_provider.emulator.app import create_app
 from caigunn_provider.emulator.knobs import Knobs
-from caigunn_provider.emulator.settings import (
+from caigunn_provider.emulator.startup import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_TOKEN,
-    LEVELS,
     READY_PREFIX,
     EmulatorSettings,
 )
@@ -127,7 +127,7 @@ def _flag(name: str) -> str:
 
 
 def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
-    """Settings from parsed flags; ValueError (pydantic's for a knob) if a value is refused."""
+    """The start-up settings from parsed flags; ValueError (pydantic's) if a value is refused."""
     return EmulatorSettings(
         token=args.token,
         level=args.level,

@@ -10,7 +10,7 @@ import uvicorn
 
 from caigunn_provider.emulator.app import create_app
 from caigunn_provider.emulator.exceptions import EmulatorStartError
-from caigunn_provider.emulator.settings import EmulatorSettings
+from caigunn_provider.emulator.startup import EmulatorSettings
 
 
 class ThreadedEmulator:

@@ -8,10 +8,10 @@ from typing import Any
 
 from starlette.routing import compile_path
 
+from caigunn_provider.capabilities import Level
 from caigunn_provider.emulator.admin import AdminResponses
 from caigunn_provider.emulator.faults import ADMIN_PREFIX
 from caigunn_provider.emulator.responses import ChatbotResponses
-from caigunn_provider.emulator.settings import Level
 
 USER_API = "/api/external/user"
 

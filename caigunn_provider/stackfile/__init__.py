@@ -3,29 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 import yaml
 
 from caigunn_provider.errors import StackFileError
 from caigunn_provider.stackfile.checks import check_root, report_refused
-from caigunn_provider.stackfile.model import ChatbotSpec, StackFile
+from caigunn_provider.stackfile.model import StackFile
 from caigunn_provider.stackfile.problems import Problems
 from caigunn_provider.stackfile.rules import (
-    MAX_CHATBOTS,
     MAX_FILE_BYTES,
     MAX_NAME_LENGTH,
     MAX_TITLE_LENGTH,
     is_valid_logical_name,
 )
+from caigunn_provider.stackfile.section import Section
 from caigunn_provider.stackfile.source import check_outside_values, read_text
 from caigunn_provider.stackfile.yamltree import Document, TooLarge, parse
 
 __all__ = [
-    "MAX_CHATBOTS",
     "MAX_FILE_BYTES",
     "MAX_NAME_LENGTH",
     "MAX_TITLE_LENGTH",
-    "ChatbotSpec",
+    "Section",
     "StackFile",
     "is_valid_logical_name",
     "load_stack_file",
@@ -35,8 +35,13 @@ __all__ = [
 _MAX_KEY_COLUMN = 1024
 
 
-def load_stack_file(path: str | os.PathLike[str]) -> StackFile:
+def load_stack_file(
+    path: str | os.PathLike[str], sections: Sequence[Section] | None = None
+) -> StackFile:
     """Read and check a stack file; StackFileError lists every problem found, one per line.
+
+    sections are the top-level keys the file may hold, each a resource kind's (by default every
+    kind of caigunn_provider.kinds).
 
     The checks run in stages, and a stage's problems stop the next: the file's bytes (size,
     encoding, characters), then its YAML syntax, then YAML features a stack file refuses
@@ -49,10 +54,14 @@ def load_stack_file(path: str | os.PathLike[str]) -> StackFile:
     report_refused(document.root, document.line, "", problems)
     if not problems:
         check_outside_values(text, document.scalar_spans, problems)
-        chatbots = check_root(document, os.path.dirname(shown), problems)
+        if sections is None:
+            from caigunn_provider.kinds import sections as registered_sections
+
+            sections = registered_sections()
+        found = check_root(document, os.path.dirname(shown), sections, problems)
     if problems:
         raise StackFileError(problems.render(shown))
-    return StackFile(path=shown, chatbots=chatbots)
+    return StackFile(path=shown, sections=found)
 
 
 def _parse(text: str, shown: str) -> Document:

@@ -1,38 +1,25 @@
-"""What a valid stack file declares: its chatbots, in the shape the program and provider use."""
+"""What a valid stack file declares: each top-level section's entries, in file order."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["ChatbotSpec", "StackFile"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class ChatbotSpec:
-    """One declared chatbot.
-
-    Exactly one of plan_id (a lower-case canonical UUID) and plan (a plan's name, resolved
-    against the account later) is set. settings holds only the settings the entry declares, in
-    the API's names: prompt (prompt_file already read), initial_messages (a list of strings),
-    allowed_domains, main_color, the four booleans, button_style and model_id (lower-case UUID).
-    line is where the logical name stands; lines gives the line of each key the entry holds.
-    """
-
-    name: str
-    title: str
-    plan_id: str | None = None
-    plan: str | None = None
-    import_: str | None = None
-    protect: bool = False
-    settings: Mapping[str, object] = field(default_factory=dict)
-    line: int
-    lines: Mapping[str, int] = field(default_factory=dict)
+__all__ = ["StackFile"]
 
 
 @dataclass(frozen=True)
 class StackFile:
-    """A valid stack file: its path as given and its chatbots in file order."""
+    """A valid stack file: its path as given, and each section's checked entries in file order.
+
+    sections maps a top-level key (`chatbots`) to {logical name: that kind's spec}; a section
+    the file does not hold is absent.
+    """
 
     path: str
-    chatbots: dict[str, ChatbotSpec]
+    sections: Mapping[str, Mapping[str, Any]]
+
+    def section(self, key: str) -> Mapping[str, Any]:
+        """The entries of one section ({} when the file does not hold it)."""
+        return self.sections.get(key, {})

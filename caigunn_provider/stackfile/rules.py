@@ -1,4 +1,7 @@
-"""The stack file's rules in one place: limits, keys, patterns and the characters text holds."""
+"""The stack file's generic rules: limits, patterns and the characters text may hold.
+
+Each kind's own keys live in its folder (kinds/chatbot/section.py, kinds/chatbot/fields.py).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,8 @@ import re
 import unicodedata
 
 __all__ = [
-    "BOOLEAN_SETTINGS",
-    "BUTTON_STYLES",
-    "CHATBOT_KEYS",
     "COLOR_PATTERN",
     "LOGICAL_NAME_PATTERN",
-    "MAX_CHATBOTS",
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NAME_LENGTH",
@@ -20,8 +19,6 @@ __all__ = [
     "MAX_PROMPT_FILE_BYTES",
     "MAX_TITLE_LENGTH",
     "ORIGIN_PATTERN",
-    "SETTING_KEYS",
-    "TOP_LEVEL_KEYS",
     "bad_character",
     "describe_character",
     "is_valid_logical_name",
@@ -31,7 +28,6 @@ __all__ = [
 # stack file of 1,000 chatbots with settings is a few hundred KiB.
 MAX_FILE_BYTES = 1024 * 1024
 MAX_PROMPT_FILE_BYTES = 1024 * 1024
-MAX_CHATBOTS = 1000
 # Logical names become Pulumi URNs, output keys and shell arguments; 100 keeps them readable.
 MAX_NAME_LENGTH = 100
 # CaiGunn documents no limit; 255 is the usual database column and keeps a stray paste out.
@@ -45,21 +41,6 @@ MAX_DEPTH = 20
 MAX_NODES = 100_000
 # More problems than this are counted, not listed: past it the file is probably not a stack file.
 MAX_PROBLEMS = 100
-
-TOP_LEVEL_KEYS = ("chatbots",)
-BOOLEAN_SETTINGS = ("is_default_visible", "is_fixed", "show_history", "is_shared")
-SETTING_KEYS = (
-    "prompt",
-    "initial_messages",
-    "allowed_domains",
-    "main_color",
-    *BOOLEAN_SETTINGS,
-    "button_style",
-    "model_id",
-)
-# prompt_file is not a setting: it is read into `prompt`.
-CHATBOT_KEYS = ("title", "plan_id", "plan", "import", "protect", *SETTING_KEYS, "prompt_file")
-BUTTON_STYLES = ("basic", "image")
 
 # The patterns are shared with schema/stack-file.schema.json (a test keeps them identical), so
 # they use only syntax that Python's re and ECMAScript read alike: explicit classes, no \d or \w.

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from caigunn_provider.emulator.settings import EmulatorSettings
+from caigunn_provider.emulator.startup import EmulatorSettings
 from caigunn_provider.emulator.threaded import ThreadedEmulator
 from tests.e2e.conftest import entry, ids_by_name, make_project, write_stack_file
 from tests.e2e.pulumi_cli import Outcome, PulumiProject

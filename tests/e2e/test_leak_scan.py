@@ -20,7 +20,7 @@ from typing import cast
 
 import pytest
 
-from caigunn_provider.emulator.settings import Level
+from caigunn_provider.capabilities import Level
 from tests.e2e.conftest import entry, ids_by_name, make_project, two_chatbots, write_stack_file
 from tests.e2e.leaks import API_KEY_PREFIX, LeakScan, RecordingProject
 from tests.support import PRO, Admin, emulator

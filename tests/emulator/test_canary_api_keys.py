@@ -7,7 +7,7 @@ import re
 import pytest
 
 from caigunn_provider.emulator.server import build_parser, settings_from_args
-from caigunn_provider.emulator.settings import EmulatorSettings
+from caigunn_provider.emulator.startup import EmulatorSettings
 from tests.support import emulator
 
 from .api_calls import create_by_query

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from caigunn_provider.emulator.guard import ADMIN_BODY_LIMIT, API_BODY_LIMIT
-from caigunn_provider.emulator.settings import EmulatorSettings
+from caigunn_provider.emulator.startup import EmulatorSettings
 from tests.support import BASIC, CHATBOT_PATH, TOKEN, Admin
 
 from .api_calls import send

@@ -11,7 +11,7 @@ import pytest
 
 from caigunn_provider.emulator.knobs import Knobs
 from caigunn_provider.emulator.responses import ENDLESS_PAGE_CAP
-from caigunn_provider.emulator.settings import EmulatorSettings
+from caigunn_provider.emulator.startup import EmulatorSettings
 from caigunn_provider.emulator.threaded import ThreadedEmulator
 from tests.support import BASIC, CHATBOT_PATH, TOKEN, USER_API, Admin
 

@@ -66,7 +66,7 @@ def test_adopt_write_appends_entries_and_keeps_the_users_text(
     assert path.read_text() == USER_FILE + (
         f"  legacy-desk:\n    title: Legacy Desk\n    plan_id: {PRO}  # Pro\n    import: {legacy}\n"
     )
-    assert list(load_stack_file(path).chatbots) == ["support", "legacy-desk"]
+    assert list(load_stack_file(path).section("chatbots")) == ["support", "legacy-desk"]
 
 
 @pytest.mark.parametrize("level", ["current"])
@@ -185,7 +185,7 @@ def test_a_title_no_stack_file_can_hold_is_left_out_with_the_reason(
         f"warning: chatbot {too_long} ({'x' * 256!r}) was left out: "
         "title: must be at most 255 characters (got 256)\n"
     )
-    assert list(load_stack_file(stack_file(tmp_path)).chatbots) == ["fine"]
+    assert list(load_stack_file(stack_file(tmp_path)).section("chatbots")) == ["fine"]
     assert fine in stack_file(tmp_path).read_text()
 
 

@@ -73,7 +73,7 @@ def test_titles_that_yaml_would_read_as_something_else_are_quoted(
     path.write_text(render([NewEntry("x", ID_A, title, BASIC)]))
 
     assert f"title: '{title}'" in path.read_text()
-    assert load_stack_file(path).chatbots["x"].title == title
+    assert load_stack_file(path).section("chatbots")["x"].title == title
 
 
 def test_a_title_the_loader_refuses_is_named_with_the_loader_reason() -> None:
@@ -102,6 +102,6 @@ def test_a_checked_write_replaces_the_file(tmp_path: Path) -> None:
 
     write_checked(path, add_entries(USER_FILE, NEW).text, "stacks/dev.yaml", NEW)
 
-    loaded = load_stack_file(path).chatbots
+    loaded = load_stack_file(path).section("chatbots")
     assert list(loaded) == ["support", "sales", "legacy-desk", "faq"]
     assert (loaded["faq"].title, loaded["faq"].plan_id) == ("FAQ: English", PRO)

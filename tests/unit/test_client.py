@@ -21,7 +21,7 @@ from caigunn_provider.errors import (
     UnsupportedError,
     ValidationError,
 )
-from caigunn_provider.policy import may_have_taken_effect
+from caigunn_provider.messages import may_have_taken_effect
 from tests.support import BASIC, CHATBOT_PATH, TOKEN, UNKNOWN_ID, UNKNOWN_PLAN, Admin, emulator
 
 
@@ -184,7 +184,7 @@ def test_a_seed_server_has_no_plan_route_and_is_seed_level() -> None:
         client = client_of(admin)
         with pytest.raises(UnsupportedError):
             client.list_plans_page(0, 1)
-        assert client.api_level() == "seed"
+        assert client.capabilities().level == "seed"
 
 
 def test_a_redirect_is_not_followed_so_the_token_stays_put(admin: Admin) -> None:

@@ -8,33 +8,37 @@ from typing import Any
 
 import pytest
 
+from caigunn_provider.account import Account, connect
+from caigunn_provider.capabilities import Capabilities, Level
 from caigunn_provider.client import CaiGunnClient, Plan
+from caigunn_provider.config import ProviderConfig
 from caigunn_provider.errors import StackFileError
-from caigunn_provider.preflight import (
-    Account,
+from caigunn_provider.kinds.chatbot.preflight import (
     PreflightError,
-    check_account,
     check_entries,
     check_updated_exist,
 )
-from caigunn_provider.settings import Settings
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.stackfile import StackFile, load_stack_file
 from tests.support import BASIC, PRO, Admin
 
 TWIN = "9d0a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b"
 PLANS = [Plan(BASIC, "Basic"), Plan(PRO, "Pro"), Plan(TWIN, "PRO")]
 
 
-def account(level: str, plans: list[Plan]) -> Account:
+def account(level: Level, plans: list[Plan]) -> Account:
     client = CaiGunnClient("http://127.0.0.1:9", "unused-token")
-    return Account(client, level, plans)  # type: ignore[arg-type]
+    return Account(client, Capabilities.for_level(level), plans)
 
 
-def problems(tmp_path: Path, text: str, level: str, plans: list[Plan]) -> list[str]:
+def entries_checked(stack_file: StackFile, account: Account) -> object:
+    return check_entries(stack_file.path, stack_file.section("chatbots"), account)
+
+
+def problems(tmp_path: Path, text: str, level: Level, plans: list[Plan]) -> list[str]:
     path = tmp_path / "dev.yaml"
     path.write_text(text)
     with pytest.raises(StackFileError) as caught:
-        check_entries(load_stack_file(path), account(level, plans))
+        entries_checked(load_stack_file(path), account(level, plans))
     return caught.value.problems
 
 
@@ -50,7 +54,7 @@ def test_a_name_matching_two_plans_whatever_their_case_is_ambiguous(tmp_path: Pa
 def test_a_unique_name_resolves_to_its_id(tmp_path: Path) -> None:
     path = tmp_path / "dev.yaml"
     path.write_text("chatbots:\n  a:\n    title: A\n    plan: basic\n")
-    assert check_entries(load_stack_file(path), account("current", PLANS)) == {"a": BASIC}
+    assert entries_checked(load_stack_file(path), account("current", PLANS)) == {"a": BASIC}
 
 
 def test_settings_at_the_seed_level_are_refused_at_their_line(tmp_path: Path) -> None:
@@ -92,13 +96,15 @@ def updated_exist(
     path = tmp_path / "dev.yaml"
     path.write_text(text)
     stack_file = load_stack_file(path)
-    account = check_account(Settings(api_url=admin.base_url, token=admin.token))
+    account = connect(ProviderConfig(api_url=admin.base_url, token=admin.token))
     recorded = {name: {"title": "Old", "plan_id": BASIC} for name in owned}
-    plan_ids = check_entries(stack_file, account)
+    plan_ids = check_entries(stack_file.path, stack_file.section("chatbots"), account)
     admin.set_knobs(**knobs)
     admin.clear_requests()
     try:
-        check_updated_exist(stack_file, account, plan_ids, owned, recorded)
+        check_updated_exist(
+            stack_file.path, stack_file.section("chatbots"), account, plan_ids, owned, recorded
+        )
     finally:
         account.client.close()
 

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from caigunn_provider.dynamic.runtime import Runtime
 from caigunn_provider.errors import CaiGunnError, ConfigError, NotFoundError, OwnershipError
-from caigunn_provider.provider import IMPORT, LIST_SIZE, PRIOR_IDS, RECOVER, ChatbotProvider
-from caigunn_provider.runtime import forget_contexts
+from caigunn_provider.kinds.chatbot.provider import (
+    IMPORT,
+    LIST_SIZE,
+    PRIOR_IDS,
+    RECOVER,
+    ChatbotProvider,
+)
 from tests.support import BASIC, PRO, UNKNOWN_ID, UNKNOWN_PLAN, Admin
 
 
-@pytest.fixture(autouse=True)
-def _fresh_contexts() -> Iterator[None]:
-    # Each test has its own emulator; the provider's per-process context must not outlive it.
-    yield
-    forget_contexts()
-
-
 def configured(admin: Admin, token: str | None = None) -> ChatbotProvider:
-    provider = ChatbotProvider()
+    """A provider as one run's provider process has it: a Runtime of its own (a new run)."""
+    provider = ChatbotProvider(Runtime())
     config = {"caigunn:accessToken": token or admin.token, "caigunn:apiUrl": admin.base_url}
     provider.configure(ConfigureRequest(Config(config, "caigunn-chatbots")))
     return provider
@@ -211,7 +210,6 @@ def test_read_follows_the_live_title_and_drops_a_proven_gone_chatbot(
     provider = configured(admin)
     chatbot_id, outs = created(provider)
     admin.rename_out_of_band(chatbot_id, "Renamed")
-    forget_contexts()  # a refresh is a new run: a new provider process
 
     result = configured(admin).read(chatbot_id, outs)
     assert (result.id, (result.outs or {})["title"], (result.inputs or {})["title"]) == (
@@ -221,7 +219,6 @@ def test_read_follows_the_live_title_and_drops_a_proven_gone_chatbot(
     )
 
     admin.delete_out_of_band(chatbot_id)
-    forget_contexts()
     assert configured(admin).read(chatbot_id, outs).id is None
 
 
@@ -229,7 +226,6 @@ def test_read_follows_the_live_title_and_drops_a_proven_gone_chatbot(
 def test_a_seed_read_makes_no_by_id_calls(admin: Admin) -> None:
     provider = configured(admin)
     chatbot_id, outs = created(provider)
-    forget_contexts()
     admin.clear_requests()
     configured(admin).read(chatbot_id, outs)
     # The level probe, then the list until its end: never a by-id route the server lacks.

@@ -5,10 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from caigunn_provider.client import ChatbotRow
-from caigunn_provider.recovery import CHATBOT_TYPE, Interrupted, match, parse_checkpoint, still_open
+from caigunn_provider.kinds.chatbot.recovery import Chatbots, Interrupted, chatbots_of, match
+from caigunn_provider.kinds.chatbot.recovery import still_open as _still_open
+from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE
+from caigunn_provider.program.checkpoint import parse_checkpoint as _parse_checkpoint
 from tests.support import BASIC, PRO
 
 A, B, C, D = (f"{n}0000000-0000-4000-8000-000000000000" for n in "abcd")
+
+
+def parse_checkpoint(deployment: dict[str, Any]) -> Chatbots:
+    return chatbots_of(_parse_checkpoint(deployment))
+
+
+def still_open(checkpoint: Chatbots, declared: list[str]) -> list[Interrupted]:
+    return _still_open(checkpoint, declared)
 
 
 def row(chatbot_id: str, title: str, plan_id: str | None = None) -> ChatbotRow:

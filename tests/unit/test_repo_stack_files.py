@@ -12,18 +12,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_dev_stack_declares_two_chatbots_on_emulator_plans() -> None:
     stack = load_stack_file(ROOT / "stacks" / "dev.yaml")
-    assert set(stack.chatbots) == {"support", "sales"}
-    assert {spec.plan_id for spec in stack.chatbots.values()} <= {plan.id for plan in PLANS}
+    assert set(stack.section("chatbots")) == {"support", "sales"}
+    assert {spec.plan_id for spec in stack.section("chatbots").values()} <= {
+        plan.id for plan in PLANS
+    }
 
 
 def test_annotated_example_for_a_real_account_loads() -> None:
     stack = load_stack_file(ROOT / "examples" / "prod.yaml")
-    assert stack.chatbots["support"].protect is True
-    assert stack.chatbots["sales"].import_ == "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"
+    assert stack.section("chatbots")["support"].protect is True
+    assert stack.section("chatbots")["sales"].import_ == "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"
 
 
 def test_annotated_example_shows_a_prompt_file_first_messages_and_allowed_domains() -> None:
-    settings = load_stack_file(ROOT / "examples" / "prod.yaml").chatbots["support"].settings
+    settings = (
+        load_stack_file(ROOT / "examples" / "prod.yaml").section("chatbots")["support"].settings
+    )
     prompt = (ROOT / "examples" / "prompts" / "support.md").read_text(encoding="utf-8")
     assert settings["prompt"] == prompt
     assert settings["initial_messages"] == [

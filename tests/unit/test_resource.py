@@ -5,7 +5,7 @@ from __future__ import annotations
 from pulumi import _types
 from pulumi.runtime import rpc
 
-from caigunn_provider.resource import Chatbot
+from caigunn_provider.kinds.chatbot.resource import Chatbot
 
 
 def test_the_settings_output_takes_lists_and_texts() -> None:

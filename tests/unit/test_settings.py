@@ -6,8 +6,8 @@ import pickle
 
 import pytest
 
+from caigunn_provider.config import DEFAULT_API_URL, resolve
 from caigunn_provider.errors import ConfigError
-from caigunn_provider.settings import DEFAULT_API_URL, resolve
 
 TOKEN = "tok-3fe1c0ffee"
 SET_TOKEN = (

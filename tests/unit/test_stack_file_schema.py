@@ -10,12 +10,11 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
+from caigunn_provider.kinds.chatbot.section import CHATBOT_KEYS, MAX_CHATBOTS
 from caigunn_provider.stackfile import load_stack_file
 from caigunn_provider.stackfile.rules import (
-    CHATBOT_KEYS,
     COLOR_PATTERN,
     LOGICAL_NAME_PATTERN,
-    MAX_CHATBOTS,
     MAX_NAME_LENGTH,
     MAX_TITLE_LENGTH,
     ORIGIN_PATTERN,

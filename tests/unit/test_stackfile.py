@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from caigunn_provider.errors import CaiGunnError, StackFileError
+from caigunn_provider.kinds.chatbot.section import MAX_CHATBOTS
+from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.stackfile import (
-    MAX_CHATBOTS,
     MAX_FILE_BYTES,
     MAX_NAME_LENGTH,
-    ChatbotSpec,
     StackFile,
     is_valid_logical_name,
     load_stack_file,
@@ -74,26 +74,28 @@ def test_a_valid_file_gives_every_chatbot_in_file_order_with_the_line_of_each_ke
     stack = load_stack_file(path)
     assert stack == StackFile(
         path=FILE,
-        chatbots={
-            "support": ChatbotSpec(
-                name="support",
-                title="Support Desk",
-                plan_id=PLAN,
-                line=3,
-                lines={"title": 4, "plan_id": 5},
-            ),
-            "sales.v2": ChatbotSpec(
-                name="sales.v2",
-                title="Sales: Assistant",
-                plan="Pro",
-                import_=CHATBOT_ID,
-                protect=True,
-                line=6,
-                lines={"title": 7, "plan": 8, "import": 9, "protect": 10},
-            ),
+        sections={
+            "chatbots": {
+                "support": ChatbotSpec(
+                    name="support",
+                    title="Support Desk",
+                    plan_id=PLAN,
+                    line=3,
+                    lines={"title": 4, "plan_id": 5},
+                ),
+                "sales.v2": ChatbotSpec(
+                    name="sales.v2",
+                    title="Sales: Assistant",
+                    plan="Pro",
+                    import_=CHATBOT_ID,
+                    protect=True,
+                    line=6,
+                    lines={"title": 7, "plan": 8, "import": 9, "protect": 10},
+                ),
+            }
         },
     )
-    assert list(stack.chatbots) == ["support", "sales.v2"]
+    assert list(stack.section("chatbots")) == ["support", "sales.v2"]
 
 
 def test_settings_hold_only_what_the_entry_declares_in_the_apis_shape(write: Write) -> None:
@@ -120,7 +122,7 @@ def test_settings_hold_only_what_the_entry_declares_in_the_apis_shape(write: Wri
             plan_id: {PLAN}
             prompt: ""
         """)
-    chatbots = load_stack_file(path).chatbots
+    chatbots = load_stack_file(path).section("chatbots")
     assert chatbots["support"].settings == {
         "prompt": "Be brief.\nBe kind.\n",
         "initial_messages": ["Hello!", "How can I help?"],
@@ -148,7 +150,7 @@ def test_a_prompt_file_is_found_beside_a_stack_file_given_by_absolute_path(
         f"chatbots:\n  a: {{title: A, plan_id: {PLAN}, prompt_file: prompts/p.md}}\n",
         encoding="utf-8",
     )
-    assert load_stack_file(stack).chatbots["a"].settings == {"prompt": "Hi"}
+    assert load_stack_file(stack).section("chatbots")["a"].settings == {"prompt": "Hi"}
 
 
 def test_yaml_1_1_words_are_strings_as_in_the_editor(write: Write) -> None:
@@ -161,7 +163,9 @@ def test_yaml_1_1_words_are_strings_as_in_the_editor(write: Write) -> None:
     assert problems(path) == [
         f"{FILE}:4: chatbots.octal.title: must be a string (got 17); put it in quotes"
     ]
-    chatbots = load_stack_file(write("chatbots:\n  norway: {title: NO, plan: yes}\n")).chatbots
+    chatbots = load_stack_file(write("chatbots:\n  norway: {title: NO, plan: yes}\n")).section(
+        "chatbots"
+    )
     assert (chatbots["norway"].title, chatbots["norway"].plan) == ("NO", "yes")
 
 
@@ -179,14 +183,14 @@ def test_a_file_of_exactly_the_size_limit_loads(write: Write) -> None:
     text = "chatbots: {}\n"
     path = write(text + "#" * (MAX_FILE_BYTES - len(text) - 1) + "\n")
     assert Path(path).stat().st_size == MAX_FILE_BYTES
-    assert load_stack_file(path).chatbots == {}
+    assert load_stack_file(path).section("chatbots") == {}
 
 
 def test_the_chatbot_limit_and_the_name_and_title_lengths_are_inclusive(write: Write) -> None:
     name = "n" * MAX_NAME_LENGTH
     lines = [f"  {name}: {{title: {'t' * 255}, plan_id: {PLAN}}}"]
     lines += [f"  bot{n}: {{title: T, plan_id: {PLAN}}}" for n in range(MAX_CHATBOTS - 1)]
-    chatbots = load_stack_file(write("chatbots:\n" + "\n".join(lines) + "\n")).chatbots
+    chatbots = load_stack_file(write("chatbots:\n" + "\n".join(lines) + "\n")).section("chatbots")
     assert len(chatbots) == MAX_CHATBOTS
     assert chatbots[name].title == "t" * 255
 

@@ -12,7 +12,7 @@ import traceback
 import types
 from pathlib import Path
 
-from caigunn_provider import tracebacks
+from caigunn_provider.dynamic import tracebacks
 from caigunn_provider.errors import APIError
 
 

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
+from caigunn_provider.capabilities import Level
 from caigunn_provider.emulator.knobs import Knobs
-
-Level = Literal["current", "seed"]
-LEVELS: tuple[Level, ...] = ("current", "seed")
 
 DEFAULT_TOKEN = "demo-token"
 DEFAULT_HOST = "127.0.0.1"

@@ -1,4 +1,4 @@
-"""The provider's settings (token, API URL, timeout): where they come from, and the one check."""
+"""The provider's configuration (token, API URL, timeout): where it comes from, the one check."""
 
 from __future__ import annotations
 
@@ -27,20 +27,20 @@ SET_TOKEN = (
 
 
 @dataclass(frozen=True)
-class Settings:
-    """Checked settings: safe to hand to the client."""
+class ProviderConfig:
+    """Checked provider configuration: safe to hand to the client."""
 
     api_url: str
     token: str = field(repr=False)
     timeout: float = DEFAULT_TIMEOUT
 
     def __reduce__(self) -> NoReturn:
-        # Settings hold the token: they must never be pickled into Pulumi state with a provider.
-        raise TypeError("provider settings hold the access token and must not be pickled")
+        # It holds the token: it must never be pickled into Pulumi state with a provider.
+        raise TypeError("the provider configuration holds the access token and must not be pickled")
 
 
-def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Settings:
-    """Settings from stack config (full keys like caigunn:apiUrl), else the environment.
+def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> ProviderConfig:
+    """ProviderConfig from stack config (full keys like caigunn:apiUrl), else the environment.
 
     ConfigError names the setting, what is wrong and how to set it; it never echoes a value.
     """
@@ -66,7 +66,7 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Setting
             "token would travel unencrypted.\n"
             f"Use https:// (http:// is allowed for localhost only). {set_url}"
         )
-    return Settings(api_url=url, token=str(token), timeout=_timeout(config, environ))
+    return ProviderConfig(api_url=url, token=str(token), timeout=_timeout(config, environ))
 
 
 def _pick(

@@ -1,60 +1,31 @@
-"""Checks before anything is declared: the API, the token, the plans, the chatbots to update."""
+"""The chatbots' checks before anything is declared: their plans, what the server can do, the
+chatbots to update.
+
+Runs in the program process, after caigunn_provider.account.connect() checked the account.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 
-from caigunn_provider import policy
-from caigunn_provider.client import CaiGunnClient, Level, Plan
-from caigunn_provider.errors import (
-    APIConnectionError,
-    APIError,
-    CaiGunnError,
-    NotFoundError,
-    StackFileError,
-)
+from caigunn_provider import messages
+from caigunn_provider.account import Account
+from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
+from caigunn_provider.errors import CaiGunnError, NotFoundError, StackFileError
 from caigunn_provider.ids import is_canonical_id
-from caigunn_provider.settings import Settings
-from caigunn_provider.stackfile import StackFile
+from caigunn_provider.kinds.chatbot.fields import needs_update
+from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 
 
 class PreflightError(CaiGunnError):
     """A check before the run failed: one line naming the cause, one saying what to do."""
 
 
-@dataclass
-class Account:
-    """The account as the pre-flight found it."""
-
-    client: CaiGunnClient
-    level: Level
-    plans: list[Plan]
-
-
-def check_account(settings: Settings) -> Account:
-    """One cheap authenticated call (two at the seed level), and the plans where listed."""
-    # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
-    # retried as usual.
-    client = CaiGunnClient(
-        settings.api_url, settings.token, timeout=settings.timeout, connect_retries=1
-    )
-    try:
-        level = client.api_level()
-        if level == "seed":
-            # The chatbot list is the one route every CaiGunn API has: it proves the URL (and the
-            # token: a seed server answers its missing plan route 404 whatever the token).
-            client.list_chatbots_page(0, 1)
-        plans = client.list_plans() if level == "current" else []
-    except (APIError, APIConnectionError) as exc:
-        client.close()
-        raise PreflightError(policy.account_unusable(exc, settings.api_url)) from exc
-    return Account(client, level, plans)
-
-
-def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
+def check_entries(
+    path: str, chatbots: Mapping[str, ChatbotSpec], account: Account
+) -> Mapping[str, str]:
     """Each entry's plan id, named plans resolved, checked against the account's plans.
 
     StackFileError lists every problem with its file and line: a plan the account lacks, a plan
@@ -63,15 +34,15 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
     """
     plan_ids: dict[str, str] = {}
     problems: list[str] = []
-    for name, spec in stack_file.chatbots.items():
-        where = f"{stack_file.path}:{{line}}: chatbots.{name}"
+    for name, spec in chatbots.items():
+        where = f"{path}:{{line}}: chatbots.{name}"
         plan_id, problem = _plan_of(spec.plan, spec.plan_id, account)
         if problem is not None:
             key = "plan" if spec.plan is not None else "plan_id"
             problems.append(f"{where.format(line=spec.lines[key])}.{key}: {problem}")
         elif plan_id is not None:
             plan_ids[name] = plan_id
-        if spec.settings and account.level == "seed":
+        if spec.settings and not account.caps.takes_settings:
             # Named as the entry writes them: a prompt may come from prompt_file.
             written = [
                 key for key in spec.lines if key in spec.settings or key == "prompt_file"
@@ -79,8 +50,8 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
             line = spec.lines.get(written[0], spec.line)
             problems.append(
                 f"{where.format(line=line)}.{written[0]}: chatbot settings "
-                f"({', '.join(written)}) need the current CaiGunn API, and this one offers only "
-                "list and create; remove them from the entry"
+                f"({', '.join(written)}) need {NEEDS_CURRENT_API}, and this one offers "
+                f"{SEED_OFFERS}; remove them from the entry"
             )
     if problems:
         raise StackFileError(problems)
@@ -88,7 +59,8 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
 
 
 def check_updated_exist(
-    stack_file: StackFile,
+    path: str,
+    chatbots: Mapping[str, ChatbotSpec],
     account: Account,
     plan_ids: Mapping[str, str],
     owned: Mapping[str, str],
@@ -101,14 +73,15 @@ def check_updated_exist(
     any other failure is left to the update, which reports it. (An entry whose plan changed is
     replaced, not updated: its create does not need the old chatbot.)
     """
-    if account.level != "current":
+    if not account.caps.read_by_id:
         return
     updated = {
         name: owned[name]
-        for name, spec in stack_file.chatbots.items()
+        for name, spec in chatbots.items()
         if name in owned
         and is_canonical_id(owned[name])  # any other id is the update's to report
-        and _updates(spec.title, spec.settings, plan_ids[name], recorded[name])
+        and recorded[name].get("plan_id") == plan_ids[name]  # a new plan replaces: no update
+        and needs_update(recorded[name], spec.title, spec.settings)
     }
 
     def is_gone(name: str) -> bool:
@@ -128,23 +101,10 @@ def check_updated_exist(
     if gone:
         raise PreflightError(
             "\n".join(
-                f"{stack_file.path}:{stack_file.chatbots[name].line}: chatbots.{name}: "
-                + policy.gone(updated[name])
+                f"{path}:{chatbots[name].line}: chatbots.{name}: " + messages.gone(updated[name])
                 for name in gone
             )
         )
-
-
-def _updates(
-    title: str, settings: Mapping[str, object], plan_id: str, recorded: Mapping[str, Any]
-) -> bool:
-    """Whether the entry, as declared, differs from its recorded inputs by an in-place update."""
-    kept = recorded.get("settings") or {}
-    return recorded.get("plan_id") == plan_id and (
-        recorded.get("title") != title
-        or not isinstance(kept, Mapping)
-        or dict(kept) != dict(settings)
-    )
 
 
 def _plan_of(
@@ -153,7 +113,7 @@ def _plan_of(
     """(plan id, None) or (None, what is wrong). Names match case-insensitively, exactly once."""
     names = ", ".join(sorted(plan.title for plan in account.plans)) or "none"
     if name is not None:
-        if account.level == "seed":
+        if not account.caps.lists_plans:
             return None, (
                 "plan names need the current CaiGunn API, which lists plans; this one does not, "
                 "so give the plan's id as plan_id, which works everywhere"
@@ -165,6 +125,6 @@ def _plan_of(
             ids = ", ".join(plan.id for plan in matches)
             return None, f"{len(matches)} plans are named {name!r} ({ids}); use plan_id instead"
         return matches[0].id, None
-    if account.level == "current" and plan_id not in {plan.id for plan in account.plans}:
+    if account.caps.lists_plans and plan_id not in {plan.id for plan in account.plans}:
         return None, f"{plan_id} is not a plan of this CaiGunn account (its plans: {names})"
     return plan_id, None

@@ -16,22 +16,13 @@ provider recorded in the pending operation's inputs) and that no resource of the
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from caigunn_provider.client import ChatbotRow
-from caigunn_provider.errors import CaiGunnError
-from caigunn_provider.provider import PRIOR_IDS
-
-CHATBOT_TYPE = "pulumi-python:dynamic/caigunn:Chatbot"
-
-
-class CheckpointError(CaiGunnError):
-    """The stack's checkpoint could not be read."""
+from caigunn_provider.kinds.chatbot.provider import PRIOR_IDS
+from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE
+from caigunn_provider.program.checkpoint import Checkpoint
 
 
 @dataclass(frozen=True)
@@ -45,11 +36,11 @@ class Interrupted:
 
 
 @dataclass(frozen=True)
-class Checkpoint:
-    """What the program needs of the stack's state: owned ids, their inputs, interrupted creates."""
+class Chatbots:
+    """The chatbots of the stack's checkpoint: owned ids, their inputs, interrupted creates."""
 
     owned: Mapping[str, str]  # logical name -> chatbot id
-    recorded: Mapping[str, Mapping[str, Any]]  # logical name -> the inputs the state holds
+    recorded: Mapping[str, Mapping[str, object]]  # logical name -> the inputs the state holds
     interrupted: tuple[Interrupted, ...]
 
 
@@ -62,56 +53,30 @@ class Unresolved:
     candidates: tuple[ChatbotRow, ...]
 
 
-def read_checkpoint(stack: str, *, cwd: str | None = None, timeout: float = 120) -> Checkpoint:
-    """The stack's checkpoint through `pulumi stack export` (any backend; no lock is taken)."""
-    pulumi = shutil.which("pulumi")
-    if pulumi is None:
-        raise CheckpointError("the pulumi command is not on PATH")
-    done = subprocess.run(
-        [pulumi, "stack", "export", "--stack", stack, "--non-interactive"],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        raise CheckpointError(f"`pulumi stack export` failed: {last[:300]}")
-    try:
-        deployment = json.loads(done.stdout).get("deployment") or {}
-    except (ValueError, AttributeError) as exc:
-        raise CheckpointError("`pulumi stack export` printed something that is not JSON") from exc
-    return parse_checkpoint(deployment)
-
-
-def parse_checkpoint(deployment: Mapping[str, Any]) -> Checkpoint:
-    """The parts of an exported deployment that recovery uses."""
-    owned, recorded = {}, {}
-    for res in deployment.get("resources") or []:
-        if res.get("type") == CHATBOT_TYPE and res.get("id") and not res.get("delete"):
-            name = _name(res["urn"])
-            owned[name] = str(res["id"])
-            recorded[name] = res.get("inputs") or {}
+def chatbots_of(checkpoint: Checkpoint) -> Chatbots:
+    """The Chatbot resources of a checkpoint, and their interrupted creates."""
+    records = checkpoint.of_type(CHATBOT_TYPE)
     interrupted = []
-    for op in deployment.get("pending_operations") or []:
-        res = op.get("resource") or {}
-        if op.get("type") != "creating" or res.get("type") != CHATBOT_TYPE:
+    for op in checkpoint.pending_creates:
+        if op.type != CHATBOT_TYPE:
             continue
-        inputs = res.get("inputs") or {}
-        prior = inputs.get(PRIOR_IDS)
+        prior = op.inputs.get(PRIOR_IDS)
         interrupted.append(
             Interrupted(
-                name=_name(res["urn"]),
-                title=str(inputs.get("title")),
-                plan_id=str(inputs.get("plan_id")),
+                name=op.name,
+                title=str(op.inputs.get("title")),
+                plan_id=str(op.inputs.get("plan_id")),
                 prior_ids=frozenset(prior) if isinstance(prior, list) else None,
             )
         )
-    return Checkpoint(owned, recorded, tuple(interrupted))
+    return Chatbots(
+        owned={name: rec.id for name, rec in records.items()},
+        recorded={name: rec.inputs for name, rec in records.items()},
+        interrupted=tuple(interrupted),
+    )
 
 
-def still_open(checkpoint: Checkpoint, declared: Iterable[str]) -> list[Interrupted]:
+def still_open(checkpoint: Chatbots, declared: Iterable[str]) -> list[Interrupted]:
     """The interrupted creates of declared entries that are not spent.
 
     A record whose entry owns a chatbot on the same plan is spent: the engine keeps such records
@@ -177,7 +142,3 @@ def _candidates(
         and row.id not in taken
         and (prior is None or row.id not in prior)
     ]
-
-
-def _name(urn: str) -> str:
-    return urn.rsplit("::", 1)[-1]

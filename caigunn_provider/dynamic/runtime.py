@@ -1,4 +1,9 @@
-"""What one provider process shares across threads for a run: the client, the listing, claims."""
+"""What one provider process shares across threads for a run: the client, the listing, claims.
+
+Runs in the dynamic-provider process. The engine starts one such process per run, and the SDK
+unpickles each provider once per process; so a Runtime lives for one run. The provider objects
+hold it (never pickled: caigunn_provider/dynamic/base.py), and tests give each provider its own.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,8 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 from caigunn_provider.client import CaiGunnClient
+from caigunn_provider.config import ProviderConfig
 from caigunn_provider.listing import Listing
-from caigunn_provider.settings import Settings
 
 
 class Claims:
@@ -80,28 +85,44 @@ class Context:
     new_rows_at: str | None = None
 
 
-_lock = threading.Lock()
-_contexts: dict[tuple[str, str, float], Context] = {}
+class Runtime:
+    """One Context per (API URL, token, timeout), made on first use; safe under threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._contexts: dict[tuple[str, str, float], Context] = {}
+
+    def context_for(self, config: ProviderConfig) -> Context:
+        """The Context for this configuration (one client and listing per account and run)."""
+        key = (config.api_url, config.token, config.timeout)
+        with self._lock:
+            found = self._contexts.get(key)
+            if found is None:
+                client = CaiGunnClient(config.api_url, config.token, timeout=config.timeout)
+                found = Context(client, Listing(client.list_chatbots_page))
+                self._contexts[key] = found
+            return found
+
+    def close(self) -> None:
+        """Close every client (a provider process simply ends; tests call this)."""
+        with self._lock:
+            for context in self._contexts.values():
+                context.client.close()
+            self._contexts.clear()
 
 
-def context_for(settings: Settings) -> Context:
-    """The process's one Context for these settings (made on first use, thread-safe).
+_process_lock = threading.Lock()
+_process_runtime: Runtime | None = None
 
-    Module-level, never on the provider object: that object is pickled into the state.
+
+def process_runtime() -> Runtime:
+    """The provider process's one Runtime, shared by every kind's provider (made on first use).
+
+    Providers made by tests are handed a Runtime of their own instead, so nothing here is ever
+    reset by a test.
     """
-    key = (settings.api_url, settings.token, settings.timeout)
-    with _lock:
-        found = _contexts.get(key)
-        if found is None:
-            client = CaiGunnClient(settings.api_url, settings.token, timeout=settings.timeout)
-            found = Context(client, Listing(client.list_chatbots_page))
-            _contexts[key] = found
-        return found
-
-
-def forget_contexts() -> None:
-    """Close and drop every Context (tests; a provider process simply ends)."""
-    with _lock:
-        for context in _contexts.values():
-            context.client.close()
-        _contexts.clear()
+    global _process_runtime
+    with _process_lock:
+        if _process_runtime is None:
+            _process_runtime = Runtime()
+        return _process_runtime

@@ -1,4 +1,5 @@
-"""The optional chatbot settings (issue 14): each declared one checked, in the API's shape."""
+"""The `chatbots:` entries' optional settings (issue 14): each declared one checked, in the
+API's shape (the keys and shapes: kinds/chatbot/fields.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,12 @@ import re
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from caigunn_provider.kinds.chatbot.fields import BOOLEAN_SETTINGS, BUTTON_STYLES, SETTING_KEYS
 from caigunn_provider.stackfile.problems import Problems, count, item_path, show
 from caigunn_provider.stackfile.rules import (
-    BOOLEAN_SETTINGS,
-    BUTTON_STYLES,
     COLOR_PATTERN,
     MAX_PROMPT_FILE_BYTES,
     ORIGIN_PATTERN,
-    SETTING_KEYS,
     bad_character,
     describe_character,
 )

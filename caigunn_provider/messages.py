@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from caigunn_provider.client import ChatbotRow
+from caigunn_provider.config import API_URL, SET_TOKEN
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
@@ -15,7 +16,6 @@ from caigunn_provider.errors import (
     NotFoundError,
     OwnershipError,
 )
-from caigunn_provider.settings import API_URL, SET_TOKEN
 
 
 def may_have_taken_effect(exc: BaseException) -> bool:

@@ -15,15 +15,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from caigunn_provider import policy
+from caigunn_provider import messages
 from caigunn_provider.client import ChatbotRow, CreatedChatbot
+from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import (
     APIConnectionError,
     CaiGunnError,
     NotFoundError,
     OwnershipError,
 )
-from caigunn_provider.runtime import Context
 
 # Pauses before each look for the chatbot a lost create may have made (a server may show a new
 # row a moment late); their sum bounds how long one create waits before sending again.
@@ -52,10 +52,10 @@ def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) 
         try:
             created = ctx.client.create_chatbot(title, plan_id, settings)
         except CaiGunnError as exc:
-            lost = policy.may_have_taken_effect(exc)
+            lost = messages.may_have_taken_effect(exc)
             ctx.claims.end_post(key, lost=lost)
             if not lost:
-                raise policy.create_failed(title, exc) from exc
+                raise messages.create_failed(title, exc) from exc
             cause = exc
         else:
             ctx.claims.end_post(key, lost=False)
@@ -65,7 +65,7 @@ def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) 
             return Made(found)
     # Every attempt was proven not to have made a chatbot: nothing is left behind.
     assert cause is not None
-    raise policy.create_gave_up(title, cause, MAX_POSTS)
+    raise messages.create_gave_up(title, cause, MAX_POSTS)
 
 
 def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Made:
@@ -117,7 +117,7 @@ def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
         if found is not None:
             return found
     why = "its id could not be found in the chatbot list"
-    raise policy.create_unresolved(title, last or CaiGunnError("created"), why)
+    raise messages.create_unresolved(title, last or CaiGunnError("created"), why)
 
 
 def _look_where_new_rows_appear(ctx: Context, api_key: str) -> ChatbotRow | None:
@@ -159,7 +159,7 @@ def _match_lost_create(
                     and not ctx.claims.is_taken(row.id)
                 ]
                 if len(candidates) > ctx.claims.unmatched(key):
-                    raise policy.create_ambiguous(title, cause, candidates)
+                    raise messages.create_ambiguous(title, cause, candidates)
                 if candidates and ctx.claims.take(candidates[0].id):
                     ctx.listing.record_created(candidates[0])
                     return candidates[0]
@@ -237,11 +237,11 @@ class Live:
 
 def live(ctx: Context, chatbot_id: str) -> Live | None:
     """The chatbot as CaiGunn has it now; None only when proven gone (a 404, a proven scan)."""
-    if not ctx.client.level_known():
-        # The first page of the list goes out beside the question of the API level: a seed-level
-        # server will be read through its list, and one request of a few is not worth a wait.
+    if not ctx.client.capabilities_known():
+        # The first page of the list goes out beside the probe of what the server can do: one
+        # that cannot read by id is read through its list, and one request is not worth a wait.
         ctx.listing.prefetch()
-    if ctx.client.api_level() == "seed":
+    if not ctx.client.capabilities().read_by_id:
         row = ctx.listing.find(chatbot_id)
         return Live(row, {}) if row is not None else None
     try:

@@ -8,7 +8,10 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
-from caigunn_provider.provider import ChatbotProvider
+from caigunn_provider.kinds.chatbot.provider import ChatbotProvider
+from caigunn_provider.program.checkpoint import dynamic_type
+
+CHATBOT_TYPE = dynamic_type("caigunn", "Chatbot")
 
 
 class Chatbot(Resource, module="caigunn", name="Chatbot"):
@@ -40,7 +43,7 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
         import_ adopts that existing chatbot instead of creating one (as Pulumi's own `import_`
         option would, which cannot work for dynamic resources: pulumi/pulumi#16175); an adopted
         chatbot is never deleted. recover takes over the chatbot an interrupted run created for
-        this entry (decided by caigunn_provider.recovery, never by hand).
+        this entry (decided by kinds/chatbot/recovery.py, never by hand).
         """
         props = {
             "title": title,

@@ -1,0 +1,56 @@
+"""The CaiGunn account behind a configuration, checked first: what it can do, and its plans.
+
+Runs in the program process (the pre-flight) and in the command line; both say the same words
+when the account cannot be used (messages.account_unusable).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from caigunn_provider import messages
+from caigunn_provider.capabilities import Capabilities
+from caigunn_provider.client import CaiGunnClient, Plan
+from caigunn_provider.config import ProviderConfig
+from caigunn_provider.errors import APIConnectionError, APIError, CaiGunnError
+
+
+class AccountError(CaiGunnError):
+    """The account cannot be used: one line naming the cause, one saying what to do."""
+
+
+@dataclass
+class Account:
+    """One account through one client; plans is empty where the server lists none."""
+
+    client: CaiGunnClient
+    caps: Capabilities
+    plans: list[Plan]
+
+    def plan_name(self, plan_id: str | None) -> str | None:
+        """The name of a plan the account lists; None when unknown."""
+        for plan in self.plans:
+            if plan.id == plan_id:
+                return plan.title
+        return None
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connect(config: ProviderConfig) -> Account:
+    """One cheap authenticated call (two where plans are not listed), and the plans where listed."""
+    # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
+    # retried as usual.
+    client = CaiGunnClient(config.api_url, config.token, timeout=config.timeout, connect_retries=1)
+    try:
+        caps = client.capabilities()
+        if not caps.lists_plans:
+            # The chatbot list is the one route every CaiGunn API has: it proves the URL (and the
+            # token: a server without the plan route answers it 404 whatever the token).
+            client.list_chatbots_page(0, 1)
+        plans = client.list_plans() if caps.lists_plans else []
+    except (APIError, APIConnectionError) as exc:
+        client.close()
+        raise AccountError(messages.account_unusable(exc, config.api_url)) from exc
+    return Account(client, caps, plans)

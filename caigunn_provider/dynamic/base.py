@@ -1,0 +1,91 @@
+"""What every kind's dynamic provider shares: its configuration, the run's context, its reports.
+
+Runs in the dynamic-provider process. A provider object is pickled into every resource's state,
+so it holds plain configuration only: the token is read in configure() (or from the environment
+at call time), and the run's Context (client, listing, claims) lives in a Runtime that is never
+pickled.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from pulumi.dynamic import ConfigureRequest, ResourceProvider
+
+from caigunn_provider import messages
+from caigunn_provider.capabilities import Capabilities
+from caigunn_provider.config import KEYS, ProviderConfig, resolve
+from caigunn_provider.dynamic import tracebacks
+from caigunn_provider.dynamic.runtime import Context, Runtime, process_runtime
+from caigunn_provider.errors import CaiGunnError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# What the Python SDK passes for a value that is not known yet during a preview.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+# In the dynamic-provider process, expected CaiGunn failures are shown without a traceback.
+tracebacks.install()
+
+
+def reports(operation: str) -> Callable[[F], F]:
+    """Tag a CaiGunnError raised by the wrapped method with what was being done."""
+
+    def wrap(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return method(*args, **kwargs)
+            except CaiGunnError as exc:
+                exc.operation = exc.operation or operation
+                raise
+
+        return cast(F, wrapper)
+
+    return wrap
+
+
+def warn(message: str) -> None:
+    """A warning beside the operation: the engine shows what a provider writes to stderr."""
+    print(f"warning: {message}", file=sys.stderr, flush=True)
+
+
+class BaseProvider(ResourceProvider):
+    """Configuration and the run's Context for one kind's CRUD (subclasses add the CRUD)."""
+
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        super().__init__()
+        self._config: dict[str, Any] = {}
+        self._runtime = runtime
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled into every resource's state: plain configuration only, and none of it secret.
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._config = {}
+        self._runtime = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        # Runs in the provider process after the object is unpickled: the token is never part of
+        # the pickled object in the state.
+        self._config = {key: req.config.get(key) for key in KEYS}
+
+    def provider_config(self) -> ProviderConfig:
+        return resolve(getattr(self, "_config", {}), os.environ)
+
+    def context(self) -> Context:
+        runtime = getattr(self, "_runtime", None) or process_runtime()
+        return runtime.context_for(self.provider_config())
+
+    @staticmethod
+    def capabilities(ctx: Context) -> Capabilities:
+        """What the server can do (one probe per run), a failure said in the user's terms."""
+        try:
+            return ctx.client.capabilities()
+        except CaiGunnError as exc:
+            raise messages.explain(exc) from exc

@@ -1,0 +1,154 @@
+"""The Chatbot kind in the run pipeline: its checks before the run, its declarations, its outputs.
+
+Runs in the program process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+
+from caigunn_provider.errors import CaiGunnError
+from caigunn_provider.kinds.chatbot import preflight, recovery
+from caigunn_provider.kinds.chatbot.resource import Chatbot
+from caigunn_provider.kinds.chatbot.section import SECTION, ChatbotSection
+from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
+from caigunn_provider.listing import Listing
+from caigunn_provider.program.kind import Run
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One entry, checked, with the exact arguments of its Chatbot and what preview says of it."""
+
+    name: str
+    title: str
+    plan_id: str
+    settings: Mapping[str, object]
+    import_: str | None
+    recover: str | None
+    protect: bool
+    notice: str | None = None
+
+
+class ChatbotKind:
+    """The `chatbots:` section: one Chatbot per entry, and the `chatbots`/`api_keys` outputs."""
+
+    section: ChatbotSection = SECTION
+
+    def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> list[Planned]:
+        plan_ids = preflight.check_entries(run.source, specs, run.account)
+        checkpoint = run.checkpoint()
+        state = recovery.chatbots_of(checkpoint) if checkpoint is not None else None
+        recovered: dict[str, str] = {}
+        if state is not None:
+            preflight.check_updated_exist(
+                run.source, specs, run.account, plan_ids, state.owned, state.recorded
+            )
+            recovered = _recover(run, state, specs, plan_ids)
+        return _planned(specs, plan_ids, recovered, state.owned if state else None)
+
+    def declare(self, prepared: list[Planned]) -> dict[str, Chatbot]:
+        chatbots = {}
+        for entry in prepared:
+            chatbots[entry.name] = Chatbot(
+                entry.name,
+                title=entry.title,
+                plan_id=entry.plan_id,
+                settings=entry.settings,
+                import_=entry.import_,
+                recover=entry.recover,
+                opts=pulumi.ResourceOptions(protect=entry.protect),
+            )
+            if entry.notice:
+                pulumi.log.info(entry.notice, chatbots[entry.name])
+        return chatbots
+
+    def export(self, declared: Mapping[str, Chatbot]) -> None:
+        """`chatbots` (id, title, plan_id) and the secret `api_keys`."""
+        pulumi.export(
+            "chatbots",
+            {
+                name: {"id": bot.id, "title": bot.title, "plan_id": bot.plan_id}
+                for name, bot in declared.items()
+            },
+        )
+        pulumi.export(
+            "api_keys", pulumi.Output.secret({name: bot.api_key for name, bot in declared.items()})
+        )
+
+
+KIND = ChatbotKind()
+
+
+def _recover(
+    run: Run,
+    state: recovery.Chatbots,
+    specs: Mapping[str, ChatbotSpec],
+    plan_ids: Mapping[str, str],
+) -> dict[str, str]:
+    """{entry: chatbot id} for entries whose create an interrupted run may have made."""
+    declared = {name: (spec.title, plan_ids[name]) for name, spec in specs.items()}
+    open_ones = recovery.still_open(state, declared)
+    if not open_ones:
+        return {}
+    listing = Listing(run.account.client.list_chatbots_page)
+    rows = listing.snapshot(proven=True).rows.values()
+    found, unsure = recovery.match(open_ones, rows, state.owned.values(), declared)
+    if unsure:
+        raise CaiGunnError("\n".join(_unsure_message(item, run.source) for item in unsure))
+    return found
+
+
+def _unsure_message(item: recovery.Unresolved, source: str) -> str:
+    entries = ", ".join(f"chatbots.{name}" for name in item.names)
+    ids = ", ".join(row.id for row in item.candidates)
+    return (
+        f"{source}: {entries}: an interrupted `pulumi up` was creating this chatbot, and "
+        f"which chatbot it made cannot be told: {ids} have the title {item.title!r} and "
+        "appeared since.\n"
+        "Add `import: <id>` to the entry for the one that is its chatbot; if none is, run "
+        "`pulumi refresh --clear-pending-creates --yes`, then `pulumi up`."
+    )
+
+
+def _planned(
+    specs: Mapping[str, ChatbotSpec],
+    plan_ids: Mapping[str, str],
+    recovered: Mapping[str, str],
+    owned: Mapping[str, str] | None,
+) -> list[Planned]:
+    """Each entry's Chatbot arguments, and what preview should say of it.
+
+    `import:` is spent once the entry has a resource in the state: the engine re-checks a
+    replacement as if it were new, so only the program, which reads the state, can tell that a
+    replacement must not adopt the chatbot again. Without the state (owned is None) the key is
+    passed on: a replacement may then re-adopt, which is harmless, as adopted chatbots are never
+    deleted.
+    """
+    found = []
+    for name, spec in specs.items():
+        import_ = spec.import_ if owned is None or name not in owned else None
+        notice = None
+        if import_ is not None:
+            notice = f"chatbot {import_} will be adopted (import:); nothing is created"
+        if name in recovered:
+            notice = (
+                f"chatbot {recovered[name]}, which an interrupted run created for this entry, "
+                "will be taken over; nothing is created"
+            )
+        found.append(
+            Planned(
+                name=name,
+                title=spec.title,
+                plan_id=plan_ids[name],
+                settings=spec.settings,
+                import_=import_,
+                recover=recovered.get(name),
+                protect=spec.protect,
+                notice=notice,
+            )
+        )
+    return found

@@ -1,0 +1,103 @@
+"""The run pipeline: load the stack file, check the account, let each kind check and recover,
+then declare and export. It names no resource kind.
+
+Runs in the program process. Every check happens before the first resource is declared, at
+preview as at up: a failure stops the run with its message alone, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import pulumi
+
+from caigunn_provider import account as accounts
+from caigunn_provider import kinds as registry
+from caigunn_provider.config import KEYS, ProviderConfig, resolve
+from caigunn_provider.errors import CaiGunnError, StackFileError
+from caigunn_provider.program.checkpoint import Checkpoint, CheckpointError, read_checkpoint
+from caigunn_provider.program.kind import Kind, Run
+from caigunn_provider.stackfile import load_stack_file
+
+STOPPED = "Stopped before changing anything:"
+
+
+def run(kinds: Sequence[Kind] | None = None) -> dict[str, Mapping[str, Any]]:
+    """The stack-file program: stacks/<stack>.yaml declared; {section key: {name: resource}}."""
+    chosen = tuple(kinds) if kinds is not None else registry.registered()
+    stack_file = _stopping(
+        lambda: load_stack_file(
+            f"stacks/{pulumi.get_stack()}.yaml", [kind.section for kind in chosen]
+        )
+    )
+    return declare_all(
+        stack_file.path, {kind: stack_file.section(kind.section.key) for kind in chosen}
+    )
+
+
+def declare_all(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[str, Any]:
+    """Check every kind's entries against the account and the state, then declare and export.
+
+    source names where the entries came from in messages (a stack file's path, or a program).
+    """
+    prepared = _stopping(lambda: _prepare(source, entries))
+    declared: dict[str, Any] = {}
+    for kind, ready in prepared.items():
+        declared[kind.section.key] = found = kind.declare(ready)
+        kind.export(found)
+    return declared
+
+
+def provider_config() -> ProviderConfig:
+    """The provider's configuration, from the stack's `caigunn:` config, else the environment."""
+    config = pulumi.Config("caigunn")
+    return resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
+
+
+def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kind, Any]:
+    config = provider_config()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(read_checkpoint, _qualified(pulumi.get_stack()))
+        account = accounts.connect(config)
+        try:
+            context = Run(source, account, functools.cache(lambda: _checkpoint(reading)))
+            return {kind: kind.prepare(context, specs) for kind, specs in entries.items()}
+        finally:
+            account.close()
+
+
+def _stopping(step: Callable[[], Any]) -> Any:
+    """Run a step; an expected failure stops the run with its message alone."""
+    try:
+        return step()
+    except StackFileError as exc:
+        raise pulumi.RunError(f"invalid stack file:\n{exc}") from None
+    except CaiGunnError as exc:
+        # A first line of its own: the engine echoes a message's first line in its progress
+        # output, and the cause should be read once.
+        raise pulumi.RunError(f"{STOPPED}\n{exc}") from None
+
+
+def _checkpoint(reading: Future[Checkpoint]) -> Checkpoint | None:
+    """The stack's checkpoint, or None (with a warning) when it cannot be read."""
+    try:
+        return reading.result()
+    except (CheckpointError, OSError, subprocess.SubprocessError) as exc:
+        pulumi.log.warn(
+            f"could not read this stack's checkpoint ({exc}); a create interrupted by an "
+            "earlier run cannot be detected, so it may be made a second time"
+        )
+        return None
+
+
+def _qualified(stack: str) -> str:
+    """The stack's name for `pulumi stack export`, qualified where the engine told us the org."""
+    organization, project = pulumi.get_organization(), pulumi.get_project()
+    if organization and organization != "organization":
+        return f"{organization}/{project}/{stack}"
+    return stack

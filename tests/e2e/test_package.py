@@ -4,6 +4,7 @@ virtualenv gets from it."""
 from __future__ import annotations
 
 import json
+import subprocess
 import zipfile
 from pathlib import Path
 
@@ -120,3 +121,20 @@ def test_the_user_agent_carries_the_installed_version(python: Path) -> None:
     )
 
     assert seen == ["caigunn-provider/0.3.0", "0.3.0", "0.3.0"]
+
+
+def test_the_emulator_command_without_its_extra_says_which_extra_to_install(python: Path) -> None:
+    done = subprocess.run(
+        [str(python), "-m", "caigunn_provider", "emulator", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=python.parent,
+        check=False,
+    )
+
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "error: the emulator command needs the package's [emulator] extra (uvicorn is not"
+        " installed): pip install 'caigunn-provider[emulator]'"
+    ]

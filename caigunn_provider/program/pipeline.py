@@ -12,7 +12,7 @@ import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 import pulumi
 
@@ -25,12 +25,13 @@ from caigunn_provider.program.kind import Kind, Run
 from caigunn_provider.stackfile import load_stack_file
 
 STOPPED = "Stopped before changing anything:"
+T = TypeVar("T")
 
 
 def run(kinds: Sequence[Kind] | None = None) -> dict[str, Mapping[str, Any]]:
     """The stack-file program: stacks/<stack>.yaml declared; {section key: {name: resource}}."""
     chosen = tuple(kinds) if kinds is not None else registry.registered()
-    stack_file = _stopping(
+    stack_file = stopping(
         lambda: load_stack_file(
             f"stacks/{pulumi.get_stack()}.yaml", [kind.section for kind in chosen]
         )
@@ -40,16 +41,24 @@ def run(kinds: Sequence[Kind] | None = None) -> dict[str, Mapping[str, Any]]:
     )
 
 
-def declare_all(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[str, Any]:
-    """Check every kind's entries against the account and the state, then declare and export.
+def declare_stack_file() -> dict[str, Mapping[str, Any]]:
+    """stacks/<stack>.yaml declared and exported, as this repository's own program does."""
+    return run()
+
+
+def declare_all(
+    source: str, entries: Mapping[Kind, Mapping[str, Any]], *, export: bool = True
+) -> dict[str, Any]:
+    """Check every kind's entries against the account and the state, then declare (and export).
 
     source names where the entries came from in messages (a stack file's path, or a program).
     """
-    prepared = _stopping(lambda: _prepare(source, entries))
+    prepared = stopping(lambda: _prepare(source, entries))
     declared: dict[str, Any] = {}
     for kind, ready in prepared.items():
         declared[kind.section.key] = found = kind.declare(ready)
-        kind.export(found)
+        if export:
+            kind.export(found)
     return declared
 
 
@@ -71,7 +80,7 @@ def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kin
             account.close()
 
 
-def _stopping(step: Callable[[], Any]) -> Any:
+def stopping(step: Callable[[], T]) -> T:
     """Run a step; an expected failure stops the run with its message alone."""
     try:
         return step()

@@ -35,11 +35,11 @@ def check_entries(
     plan_ids: dict[str, str] = {}
     problems: list[str] = []
     for name, spec in chatbots.items():
-        where = f"{path}:{{line}}: chatbots.{name}"
+        where = f"{{at}}: chatbots.{name}"
         plan_id, problem = _plan_of(spec.plan, spec.plan_id, account)
         if problem is not None:
             key = "plan" if spec.plan is not None else "plan_id"
-            problems.append(f"{where.format(line=spec.lines[key])}.{key}: {problem}")
+            problems.append(f"{where.format(at=at(path, spec.lines.get(key)))}.{key}: {problem}")
         elif plan_id is not None:
             plan_ids[name] = plan_id
         if spec.settings and not account.caps.takes_settings:
@@ -49,7 +49,7 @@ def check_entries(
             ] or list(spec.settings)
             line = spec.lines.get(written[0], spec.line)
             problems.append(
-                f"{where.format(line=line)}.{written[0]}: chatbot settings "
+                f"{where.format(at=at(path, line))}.{written[0]}: chatbot settings "
                 f"({', '.join(written)}) need {NEEDS_CURRENT_API}, and this one offers "
                 f"{SEED_OFFERS}; remove them from the entry"
             )
@@ -101,10 +101,15 @@ def check_updated_exist(
     if gone:
         raise PreflightError(
             "\n".join(
-                f"{path}:{chatbots[name].line}: chatbots.{name}: " + messages.gone(updated[name])
+                f"{at(path, chatbots[name].line)}: chatbots.{name}: " + messages.gone(updated[name])
                 for name in gone
             )
         )
+
+
+def at(source: str, line: int | None) -> str:
+    """`stacks/dev.yaml:7`, or the source alone for entries a program declared (no lines)."""
+    return f"{source}:{line}" if line else source
 
 
 def _plan_of(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from caigunn_provider.capabilities import Level
 from caigunn_provider.emulator.knobs import Knobs
+from caigunn_provider.emulator.urls import Route
 
 DEFAULT_TOKEN = "demo-token"
 DEFAULT_HOST = "127.0.0.1"
@@ -30,6 +32,9 @@ class EmulatorSettings:
     knobs: Knobs = field(default_factory=Knobs)
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    # Routes of services beyond CaiGunn's (a test-only resource kind's, say), served behind the
+    # same token guard, knobs and request log as the CaiGunn routes.
+    extra_routes: tuple[Route, ...] = ()
 
     def __post_init__(self) -> None:
         # An empty token would make a request without the header's value pass the check.
@@ -39,3 +44,13 @@ class EmulatorSettings:
             raise ValueError("api_key_prefix: must be printable ASCII")
         if self.preload < 0:
             raise ValueError("preload: must be 0 or more")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach an address (a name other than localhost: unknown)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

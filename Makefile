@@ -9,7 +9,7 @@ ENGINE_NEEDS :=
 # The Python SDK moves with the engine: `make lock` pins it to the CLI version in engine/cli/go.mod.
 PULUMI_PIN = $(shell sed -n 's|^require github.com/pulumi/pulumi/pkg/v3 v||p' engine/cli/go.mod)
 
-.PHONY: setup venv engine demo test lint typecheck lock clean
+.PHONY: setup venv engine demo test lint typecheck lock dist clean
 
 setup: venv engine
 
@@ -52,8 +52,17 @@ lock: venv
 		--output-file requirements.txt pyproject.toml
 	@sed -i 's|-c /dev/stdin|the engine pin in engine/cli/go.mod|' requirements.txt
 
+# An installable release: the sdist, and the wheel built from that sdist (PEP 517, `python -m
+# build`), into dist/. No build isolation: the backend is the pinned setuptools of the dev extra,
+# so this works offline and builds the same bytes each time.
+dist: venv
+	@rm -rf dist build/dist.log && mkdir -p build
+	@$(BIN)/python -m build --no-isolation --outdir dist . >build/dist.log 2>&1 || \
+		{ cat build/dist.log; exit 1; }
+	@ls -1 dist
+
 clean:
-	rm -rf $(VENV) .demo .pulumi-state
+	rm -rf $(VENV) .demo .pulumi-state dist
 
 # Issue 9's benchmark: the provider on the real engine against the emulator, beside a no-op
 # engine floor (scripts/bench.py --help; e.g. make bench BENCH_ARGS="--repeat 3 --json").

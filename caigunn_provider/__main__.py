@@ -26,6 +26,9 @@ COMMANDS = {
     "emulator": ("caigunn_provider.emulator.server", "serve a local CaiGunn API"),
 }
 
+# Commands whose dependencies are an optional extra of the package (pyproject.toml).
+NEEDS_EXTRA = {"emulator": "emulator"}
+
 EPILOG = """\
 example (bring an existing account under management in three commands):
   python -m caigunn_provider chatbots          # what the account holds, and who manages it
@@ -49,7 +52,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", choices=list(COMMANDS), metavar="command", help="see above")
     parser.add_argument("args", nargs=argparse.REMAINDER, help="the command's own flags")
     ns = parser.parse_args(argv)
-    module = importlib.import_module(COMMANDS[ns.command][0])
+    try:
+        module = importlib.import_module(COMMANDS[ns.command][0])
+    except ModuleNotFoundError as exc:
+        if ns.command not in NEEDS_EXTRA:
+            raise
+        extra = NEEDS_EXTRA[ns.command]
+        print(
+            f"error: the {ns.command} command needs the package's [{extra}] extra ({exc.name} is"
+            f" not installed): pip install 'caigunn-provider[{extra}]'",
+            file=sys.stderr,
+        )
+        return 1
     status: int = module.main(ns.args)
     return status
 

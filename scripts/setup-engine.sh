@@ -116,7 +116,53 @@ compile_cli() {
 compile_language_host() {
     (cd "$root/engine/langhost" && CGO_ENABLED=0 go build -trimpath \
         -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$host_version" \
-        -o "$tmp/pulumi-language-python" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
+        -o "$tmp/$pinned_host" github.com/pulumi/pulumi/sdk/v3/python/cmd/pulumi-language-python)
+    write_host_wrapper "$tmp"
+}
+
+# The pinned language host reads Pulumi.yaml's `runtime.options.virtualenv` only from a
+# -virtualenv flag, which current engines no longer pass (they send the option inside each
+# request, which this host predates): unaided it runs the program under the first python on PATH.
+# So the engine finds a wrapper under the host's name, beside the CLI where Pulumi ships its
+# hosts; the wrapper reads the option from the project's Pulumi.yaml and hands it to the host as
+# that flag. The host then makes the virtualenv and installs requirements.txt into it when it is
+# missing, runs the program with it, and `pulumi new` installs into it (engine/README.md).
+pinned_host="pulumi-language-python-$host_version"
+host_wrapper_mark="caigunn: passes runtime.options.virtualenv to the pinned language host"
+write_host_wrapper() {
+    local dir=$1
+    cat >"$dir/.pulumi-language-python.new" <<EOF
+#!/bin/sh
+# $host_wrapper_mark
+# (written by scripts/setup-engine.sh; see engine/README.md).
+host="\$(dirname -- "\$(readlink -f -- "\$0")")/$pinned_host"
+case " \$* " in *" -virtualenv"* | *" --virtualenv"*) exec "\$host" "\$@" ;; esac
+# The project: the nearest Pulumi.yaml from the working directory up (the engine starts the host
+# in the program's directory).
+dir=\$PWD
+while [ ! -f "\$dir/Pulumi.yaml" ] && [ ! -f "\$dir/Pulumi.yml" ]; do
+    [ "\$dir" = / ] && exec "\$host" "\$@"
+    dir=\$(dirname -- "\$dir")
+done
+project=\$dir/Pulumi.yaml
+[ -f "\$project" ] || project=\$dir/Pulumi.yml
+venv=\$(sed -n 's/^[[:space:]][[:space:]]*virtualenv:[[:space:]]*\([^#]*\).*/\1/p' "\$project" |
+    head -n 1 | sed -e 's/[[:space:]]*\$//' -e 's/^["'\'']//' -e 's/["'\'']\$//')
+[ -n "\$venv" ] || exec "\$host" "\$@"
+exec "\$host" -root "\$dir" -virtualenv "\$venv" "\$@"
+EOF
+    chmod 0755 "$dir/.pulumi-language-python.new"
+    mv -f "$dir/.pulumi-language-python.new" "$dir/pulumi-language-python"
+}
+
+# A build cached before the wrapper existed has the compiled host under the plain name: it is kept
+# under its versioned name and the wrapper put in front (by a rename, so that an engine running
+# meanwhile never finds the host missing).
+wrap_cached_host() {
+    local dir=$1
+    grep -qsF "$host_wrapper_mark" "$dir/pulumi-language-python" && return 0
+    [ -x "$dir/$pinned_host" ] || cp -p "$dir/pulumi-language-python" "$dir/$pinned_host"
+    write_host_wrapper "$dir"
 }
 
 build_engine() {
@@ -148,6 +194,7 @@ build_engine() {
 
 built_in=''
 if is_complete "$cache"; then
+    wrap_cached_host "$cache"
     engine_dir=$cache
     origin="cached build in $cache"
 else

@@ -31,6 +31,7 @@ from caigunn_provider.errors import (
     NotFoundError,
     ValidationError,
 )
+from caigunn_provider.version import __version__
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -46,7 +47,7 @@ __all__ = [
 T = TypeVar("T")
 
 TOKEN_HEADER = "caigunn-access-token"
-USER_AGENT = "caigunn-provider/0.2"
+USER_AGENT = f"caigunn-provider/{__version__}"
 REDACTED = "<redacted>"
 # The largest answer read (bytes after decompression): a larger one is a MalformedAnswerError,
 # found while streaming, so it is never held whole.

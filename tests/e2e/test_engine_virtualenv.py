@@ -1,0 +1,101 @@
+"""The pinned language host runs a program in the virtualenv its Pulumi.yaml names (issue 22):
+set-up's wrapper passes `runtime.options.virtualenv` as the flag that host reads."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.test_engine_setup import ENGINE_FILES, executable, project_copy, run_setup
+
+PINNED = "pulumi-v3.260.0-python-host-v3.68.0"
+COMPILED_HOST = "pulumi-language-python-v3.68.0"
+ADDRESS = "127.0.0.1:50051"
+
+
+@pytest.fixture
+def venv_bin(tmp_path: Path) -> Path:
+    """A project copy set up from a cached engine whose host only echoes its arguments (as a
+    cache built before the wrapper existed has it: the host under the plain name)."""
+    copy = project_copy(tmp_path)
+    cached = tmp_path / "cache" / PINNED
+    executable(cached / "pulumi", "#!/bin/sh\necho v3.260.0\n")
+    for name in ENGINE_FILES[1:]:
+        executable(cached / name, "#!/bin/sh\nexit 0\n")
+    executable(cached / "pulumi-language-python", '#!/bin/sh\necho "$@"\n')
+    done = run_setup(copy, tmp_path / "cache", "/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr
+    return copy / ".venv" / "bin"
+
+
+def host_arguments(venv_bin: Path, cwd: Path, *engine_args: str) -> str:
+    """What the compiled host is started with when the engine starts the host in cwd."""
+    done = subprocess.run(
+        [str(venv_bin / "pulumi-language-python"), *engine_args, ADDRESS],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def project(folder: Path, runtime: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "Pulumi.yaml").write_text(f"name: website\nruntime:\n{runtime}")
+    return folder
+
+
+def test_a_project_naming_a_virtualenv_has_it_passed_to_the_host_with_the_project_root(
+    tmp_path: Path, venv_bin: Path
+) -> None:
+    root = project(tmp_path / "website", "  name: python\n  options:\n    virtualenv: venv\n")
+
+    assert host_arguments(venv_bin, root) == f"-root {root} -virtualenv venv {ADDRESS}"
+
+
+def test_the_project_is_found_from_a_subfolder_and_a_quoted_value_is_unquoted(
+    tmp_path: Path, venv_bin: Path
+) -> None:
+    root = project(
+        tmp_path / "website",
+        "  name: python\n  options:\n    virtualenv: '/opt/venvs/web'  # shared\n",
+    )
+    (root / "infra").mkdir()
+
+    assert host_arguments(venv_bin, root / "infra") == (
+        f"-root {root} -virtualenv /opt/venvs/web {ADDRESS}"
+    )
+
+
+def test_a_project_naming_no_virtualenv_starts_the_host_as_the_engine_does(
+    tmp_path: Path, venv_bin: Path
+) -> None:
+    root = project(tmp_path / "website", "  name: python\n")
+
+    assert host_arguments(venv_bin, root) == ADDRESS
+
+
+def test_an_engine_that_passes_the_flag_itself_is_left_alone(
+    tmp_path: Path, venv_bin: Path
+) -> None:
+    root = project(tmp_path / "website", "  name: python\n  options:\n    virtualenv: venv\n")
+
+    assert host_arguments(venv_bin, root, "-virtualenv=other") == f"-virtualenv=other {ADDRESS}"
+
+
+def test_set_up_keeps_the_compiled_host_behind_the_wrapper_and_a_second_set_up_keeps_both(
+    tmp_path: Path, venv_bin: Path
+) -> None:
+    cached = tmp_path / "cache" / PINNED
+    wrapper = (cached / "pulumi-language-python").read_text()
+
+    done = run_setup(tmp_path / "project", tmp_path / "cache", "/usr/bin:/bin")
+
+    assert done.returncode == 0, done.stderr
+    assert (cached / COMPILED_HOST).read_text() == '#!/bin/sh\necho "$@"\n'
+    assert (cached / "pulumi-language-python").read_text() == wrapper
+    assert f"/{COMPILED_HOST}" in wrapper

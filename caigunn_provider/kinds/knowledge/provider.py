@@ -36,7 +36,6 @@ from caigunn_provider.kinds.base import (
 from caigunn_provider.kinds.knowledge import digest, words
 from caigunn_provider.kinds.knowledge.api import COMPLETED, FAILED, ChatbotAPI, Event
 from caigunn_provider.kinds.knowledge.waiters import wait_for_event
-from caigunn_provider.policy import explain
 from caigunn_provider.provider import _reports
 
 KINDS = ("text", "text_file", "file", "website")
@@ -132,7 +131,7 @@ class KnowledgeItemProvider(KindProvider):
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
-            raise explain(exc) from exc
+            raise words.explain(exc) from exc
         ids = list(outs.get("ids") or [])
         if not ids or any(row_id not in rows for row_id in ids):
             # Deleted outside Pulumi (in whole or in part): the next up adds it again, and the
@@ -168,7 +167,7 @@ class KnowledgeItemProvider(KindProvider):
                     api.delete_training_data(row_id)
         except (NotFoundError, AuthError) as exc:
             if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
-                raise explain(exc) from exc
+                raise words.explain(exc) from exc
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -188,7 +187,7 @@ class KnowledgeItemProvider(KindProvider):
                 text = props["text"] if kind == "text" else _text(name, props)
                 added = api.add_text(text)
         except CaiGunnError as exc:
-            raise explain(exc) from exc
+            raise words.explain(exc) from exc
         if added.id is not None:
             outs["ids"] = [added.id]
             return outs

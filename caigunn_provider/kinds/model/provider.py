@@ -35,7 +35,6 @@ from caigunn_provider.kinds.knowledge.api import COMPLETED, FAILED
 from caigunn_provider.kinds.knowledge.waiters import wait_for_event
 from caigunn_provider.kinds.model.api import MODEL_NAMES, ModelAPI
 from caigunn_provider.kinds.model.plan import model_title, needs_training, newest, superseded
-from caigunn_provider.policy import explain
 from caigunn_provider.provider import _reports
 from caigunn_provider.runtime import Context
 
@@ -66,10 +65,13 @@ class ModelProvider(KindProvider):
         replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
         ids = news.get("training_data_ids")
         known = isinstance(ids, list) and UNKNOWN not in ids
+        ids = ids if isinstance(ids, list) else []
         retrain = not known or needs_training(olds, news)
         drift = olds.get("active_model_id") != olds.get("model_id")
         if retrain and not replaces:
-            self._tell_unmanaged(news, ids if known else None)
+            # Rows of the previous set are this stack's too: superseded ones go before training.
+            earlier = [*(olds.get("training_data_ids") or []), *(olds.get("trained_ids") or [])]
+            self._tell_unmanaged(news, [*ids, *earlier] if known else None)
         return DiffResult(
             changes=bool(replaces)
             or retrain
@@ -92,7 +94,7 @@ class ModelProvider(KindProvider):
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
-            raise explain(exc) from exc
+            raise words.explain(exc) from exc
         # A model set outside Pulumi shows as a change: the next up puts this one back.
         return ReadResult(id_, {**props, "active_model_id": links.model_id})
 
@@ -139,7 +141,7 @@ class ModelProvider(KindProvider):
         except CaiGunnError as exc:
             if isinstance(exc, PartialFailure):
                 raise
-            raise explain(exc) from exc
+            raise words.explain(exc) from exc
         return outs
 
     def _model_for(

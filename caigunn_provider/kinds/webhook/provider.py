@@ -16,8 +16,8 @@ from pulumi.dynamic import (
 from caigunn_provider.client.transport import token_may_travel_to
 from caigunn_provider.errors import AuthError, CaiGunnError, NotFoundError
 from caigunn_provider.kinds.base import NAME, UNKNOWN, KindProvider, check_chatbot_id
+from caigunn_provider.kinds.knowledge import words
 from caigunn_provider.kinds.webhook.api import WebhookAPI
-from caigunn_provider.policy import explain
 from caigunn_provider.provider import _reports
 
 INPUTS = ("chatbot_id", "api_key", "url")
@@ -64,7 +64,7 @@ class WebhookProvider(KindProvider):
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
-            raise explain(exc) from exc
+            raise words.explain(exc) from exc
         # Changed or removed outside Pulumi: the next up puts the declared URL back.
         return ReadResult(id_, {**props, "url": links.webhook_url})
 
@@ -81,12 +81,12 @@ class WebhookProvider(KindProvider):
             pass  # none set: what delete wanted
         except AuthError as exc:
             if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
-                raise explain(exc) from exc
+                raise words.explain(exc) from exc
 
     def _subscribe(self, props: dict[str, Any]) -> dict[str, Any]:
         ctx = self._context()
         try:
             WebhookAPI(ctx.client.transport, str(props.get("api_key"))).subscribe(props["url"])
         except CaiGunnError as exc:
-            raise explain(exc) from exc
+            raise words.explain(exc) from exc
         return {key: props.get(key) for key in (*INPUTS, NAME)}

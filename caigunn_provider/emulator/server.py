@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import signal
 import socket
@@ -24,7 +23,10 @@ from caigunn_provider.emulator.settings import (
     LEVELS,
     READY_PREFIX,
     EmulatorSettings,
+    is_loopback,
 )
+
+__all__ = ["build_parser", "is_loopback", "main", "settings_from_args"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +115,10 @@ def _metavar(annotation: Any) -> str:
     if get_origin(annotation) is tuple:
         item = get_args(annotation)[0]
         return "JSON" if isinstance(item, type) and issubclass(item, BaseModel) else "A,B,..."
-    return "TEXT" if annotation is str else "N"
+    text = str(annotation)
+    if "datetime" in text.lower():
+        return "TIME"
+    return "TEXT" if annotation is str or "str" in text else "N"
 
 
 def _shown(default: Any) -> str:
@@ -140,16 +145,6 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         host=args.host,
         port=args.port,
     )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach an address (a name other than localhost: unknown)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def base_url(host: str, port: int) -> str:

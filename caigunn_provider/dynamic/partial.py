@@ -10,9 +10,9 @@ and a resource with init errors is updated again on the next run even when its d
 change (step_generator.go, `hasInitErrors`). So a wait that timed out can record the job it waited
 for, and the next `pulumi up` picks it up.
 
-install() wraps the server's Create and Update so that their `context.abort` sends that status when
-the provider raised PartialFailure, and does what it always did otherwise. It changes nothing
-outside the provider server. tests/unit/test_partial.py runs the real SDK server over gRPC and
+install() puts a seam into the server (see _Seam) that sends that status when the provider raised
+PartialFailure, and does what it always did otherwise. It changes nothing outside the provider
+server. tests/unit/test_partial.py runs the real SDK server over gRPC and
 fails if a new SDK stops working this way.
 """
 
@@ -22,7 +22,7 @@ import asyncio
 import sys
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple
 
 import grpc  # type: ignore[import-untyped]
 from google.protobuf import any_pb2, struct_pb2  # type: ignore[import-untyped]
@@ -32,7 +32,6 @@ from caigunn_provider.errors import CaiGunnError
 
 PROVIDER_KEY = "__provider"
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
-_MARK = "_caigunn_partial_failure"
 
 
 class PartialFailure(CaiGunnError):
@@ -56,49 +55,53 @@ class _Status(NamedTuple):
 
 
 def install(main: ModuleType | None = None) -> bool:
-    """Wrap the server's Create and Update; False where that server is not running."""
+    """Install the seam into the dynamic-provider server; False where that is not running.
+
+    Install caigunn_provider.tracebacks first: this seam wraps whatever `traceback` it finds.
+    """
     server = main if main is not None else sys.modules.get("__main__")
-    servicer = getattr(server, "DynamicResourceProviderServicer", None)
-    if servicer is None or not hasattr(server, "_abort_with_traceback"):
+    if server is None or not all(
+        hasattr(server, name)
+        for name in ("_abort_with_traceback", "DynamicResourceProviderServicer", "traceback")
+    ):
         return False
-    for name, field in (("Create", "properties"), ("Update", "news")):
-        original = getattr(servicer, name)
-        if getattr(original, _MARK, False):
-            continue
-        setattr(servicer, name, _wrapped(original, field))
+    current = server.traceback
+    if not isinstance(current, _Seam):
+        server.traceback = _Seam(current)  # type: ignore[attr-defined]
     return True
 
 
-def _wrapped(original: Any, field: str) -> Any:
-    def handler(self: Any, request: Any, context: Any) -> Any:
-        return original(self, request, _Context(context, request, field))
+class _Seam:
+    """Stands in for `traceback` in the server: a PartialFailure aborts with its status instead.
 
-    setattr(handler, _MARK, True)
-    handler.__name__ = getattr(original, "__name__", "handler")
-    return handler
+    The server's handlers were bound to the gRPC server before any provider code ran, so they
+    cannot be wrapped; but each one reports a failure as `context.abort(UNKNOWN,
+    traceback.format_exc())` from its `_abort_with_traceback` wrapper, whose frame (the first of
+    the exception's traceback) holds the request and the context. Aborting with the status from
+    here ends the call the same way, with the details the engine reads.
+    """
 
+    def __init__(self, inner: Any) -> None:
+        self._inner = inner
 
-class _Context:
-    """The request's gRPC context, whose abort() reports a PartialFailure as one."""
-
-    def __init__(self, real: Any, request: Any, field: str) -> None:
-        self._real = real
-        self._request = request
-        self._field = field
-
-    def abort(self, code: grpc.StatusCode, details: str) -> NoReturn:
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
         exc = sys.exc_info()[1]
-        if isinstance(exc, PartialFailure):
-            props: struct_pb2.Struct = getattr(self._request, self._field)
-            has = PROVIDER_KEY in props.fields
-            provider = props.fields[PROVIDER_KEY].string_value if has else ""
-            resource_id = exc.id or getattr(self._request, "id", "") or ""
-            self._real.abort_with_status(status_for(exc, resource_id, provider))
-        self._real.abort(code, details)
-        raise AssertionError("grpc's abort() returned")  # pragma: no cover
+        if isinstance(exc, PartialFailure) and exc.__traceback__ is not None:
+            where = exc.__traceback__.tb_frame.f_locals
+            handler = getattr(where.get("fn"), "__name__", "")
+            field = {"Create": "properties", "Update": "news"}.get(handler)
+            context, request = where.get("context"), where.get("request")
+            if field and context is not None and request is not None:
+                props: struct_pb2.Struct = getattr(request, field)
+                has = PROVIDER_KEY in props.fields
+                provider = props.fields[PROVIDER_KEY].string_value if has else ""
+                resource_id = exc.id or (request.id if handler == "Update" else "")
+                context.abort_with_status(status_for(exc, resource_id, provider))
+        text: str = self._inner.format_exc(*args, **kwargs)
+        return text
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
+        return getattr(self._inner, name)
 
 
 def reason(exc: CaiGunnError) -> str:

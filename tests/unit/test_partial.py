@@ -24,6 +24,7 @@ from pulumi.dynamic import CreateResult, ResourceProvider, UpdateResult
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from caigunn_provider import tracebacks
 from caigunn_provider.dynamic import partial
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.errors import CaiGunnError
@@ -57,12 +58,16 @@ def sdk_server() -> types.ModuleType:
 @pytest.fixture(scope="module")
 def stub() -> Iterator[Any]:
     module = sdk_server()
-    assert partial.install(module) is True
-    assert partial.install(module) is True  # twice is once
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    # As in the SDK's main(): the handlers are bound before any provider code is imported.
     provider_pb2_grpc.add_ResourceProviderServicer_to_server(
         module.DynamicResourceProviderServicer(), server
     )
+    assert tracebacks.install(module) is True
+    assert partial.install(module) is True
+    seam = module.traceback
+    assert partial.install(module) is True
+    assert module.traceback is seam  # twice is once
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
@@ -142,7 +147,8 @@ def test_any_other_failure_is_reported_as_before_without_details(stub: Any) -> N
         stub.Create(request)
     assert init_failed(caught.value) is None
     assert caught.value.code() == grpc.StatusCode.UNKNOWN
-    assert "the training failed" in caught.value.details()
+    # Still worded by caigunn_provider.tracebacks, beneath the seam.
+    assert caught.value.details() == "Could not do that:\nthe training failed"
 
 
 def test_nothing_is_installed_outside_the_dynamic_provider_server() -> None:

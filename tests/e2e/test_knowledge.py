@@ -117,6 +117,8 @@ def test_create_trains_once_sets_the_model_and_webhook_and_a_second_up_writes_no
     ids = item_ids(kproject)
     assert len(ids) == 5 and all(ids.values())
     assert rows(admin, kproject) == {row for found in ids.values() for row in found}
+    # The api_key every item, model and webhook holds stays a secret in the state.
+    assert api_key(admin, kproject) not in kproject.export_text()
     # Nothing changed: the engine's second run sends no write at all.
     admin.clear_requests()
     outcome = kproject.outcome("up")
@@ -245,4 +247,22 @@ def test_a_webhook_is_set_changed_and_removed(kproject: PulumiProject, admin: Ad
     kproject.up()
     assert not chatbot(admin, kproject).get("webhook_url")
     assert [e["method"] for e in writes(admin, "/webhook")] == ["DELETE"]
+    assert trainings(admin) == 0
+
+
+def test_a_model_and_webhook_changed_outside_pulumi_are_found_by_refresh_and_put_back(
+    kproject: PulumiProject, admin: Admin
+) -> None:
+    declare(kproject, knowledge=[{"text": "Hello"}], webhook="https://hooks.example.com/a")
+    kproject.up()
+    [res] = kproject.resources(":Chatbot").values()
+    edit = {"model_id": None, "webhook_url": "https://elsewhere.example.com/"}
+    answer = admin.call("PATCH", f"/_emulator/chatbots/{res['id']}", json=edit)
+    assert answer.status_code == 200, answer.text
+    kproject.refresh()
+    admin.clear_requests()
+    kproject.up()
+    info = chatbot(admin, kproject)
+    assert info["model"]["id"] == state_model(kproject)["model_id"]
+    assert info["webhook_url"] == "https://hooks.example.com/a"
     assert trainings(admin) == 0

@@ -1,0 +1,72 @@
+"""What the chatbot-level kinds (knowledge items, models, webhooks) share: the chatbot's API.
+
+Runs in the dynamic-provider process, on the generic base (caigunn_provider/dynamic/base.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from pulumi.dynamic import CheckFailure
+
+from caigunn_provider.config import training_timeout
+from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider
+from caigunn_provider.dynamic.runtime import Context
+from caigunn_provider.errors import NotFoundError
+from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds.knowledge.api import ChatbotAPI
+
+__all__ = ["NAME", "UNKNOWN", "ChatbotLevelProvider", "check_chatbot_id", "name_of", "note"]
+
+# An input holding the resource's own name (the Resource classes set it), for messages: the
+# dynamic provider is not told which resource it works on. Its "__" prefix keeps it out of the
+# engine's diff display.
+NAME = "__name"
+
+
+class ChatbotLevelProvider(BaseProvider):
+    """A chatbot-level kind's provider: the chatbot's api-key API and the waits' timeout."""
+
+    def _context(self) -> Context:
+        return self.context()
+
+    def _timeout(self) -> float:
+        return training_timeout(getattr(self, "_config", {}), os.environ)
+
+    def _api(self, props: dict[str, Any], ctx: Context | None = None) -> ChatbotAPI:
+        return ChatbotAPI((ctx or self._context()).client.transport, str(props.get("api_key")))
+
+    @staticmethod
+    def _chatbot_gone(ctx: Context, chatbot_id: str) -> bool:
+        """Whether the chatbot itself no longer exists (its api-key then means nothing)."""
+        if canonical_id(chatbot_id) != chatbot_id:
+            return False
+        try:
+            return ctx.client.get_chatbot(chatbot_id).is_deleted
+        except NotFoundError:
+            return True
+
+
+def name_of(props: dict[str, Any]) -> str:
+    """The resource's name for messages (`support` or `support/text_file:knowledge/a.md`)."""
+    name = props.get(NAME)
+    return name if isinstance(name, str) and name else "this resource"
+
+
+def check_chatbot_id(news: dict[str, Any], failures: list[CheckFailure]) -> None:
+    """chatbot_id canonical (or unknown during a preview); a CheckFailure otherwise."""
+    value = news.get("chatbot_id")
+    if value == UNKNOWN:
+        return
+    canonical = canonical_id(value)
+    if canonical is None:
+        failures.append(CheckFailure("chatbot_id", f"must be a UUID (got {value!r})"))
+    else:
+        news["chatbot_id"] = canonical
+
+
+def note(message: str) -> None:
+    # The engine shows what a provider writes to stderr beside the operation.
+    print(message, file=sys.stderr, flush=True)

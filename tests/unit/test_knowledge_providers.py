@@ -1,0 +1,194 @@
+"""The KnowledgeItem, Model and Webhook providers' CRUD without the engine, on the emulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+
+from caigunn_provider.dynamic.runtime import Runtime
+from caigunn_provider.errors import CaiGunnError
+from caigunn_provider.kinds.chatbot_level import NAME, ChatbotLevelProvider
+from caigunn_provider.kinds.knowledge import digest
+from caigunn_provider.kinds.knowledge.provider import KnowledgeItemProvider
+from caigunn_provider.kinds.model.provider import ModelProvider
+from caigunn_provider.kinds.webhook.provider import WebhookProvider
+from tests.support import Admin
+
+pytestmark = pytest.mark.parametrize("level", ["current"])
+
+USER_CHATBOT = "/api/external/user/chatbot"
+
+
+def configured(provider: ChatbotLevelProvider, admin: Admin, **config: str) -> Any:
+    values = {"caigunn:accessToken": admin.token, "caigunn:apiUrl": admin.base_url, **config}
+    provider.configure(ConfigureRequest(Config(values, "caigunn-chatbots")))
+    return provider
+
+
+def a_chatbot(admin: Admin) -> tuple[str, str]:
+    chatbot_id = admin.create("Support")
+    [row] = [row for row in admin.rows() if row["id"] == chatbot_id]
+    return chatbot_id, str(row["api_key"])
+
+
+def info(admin: Admin, chatbot_id: str) -> dict[str, Any]:
+    answer: dict[str, Any] = admin.call("GET", f"{USER_CHATBOT}/{chatbot_id}").json()
+    return answer
+
+
+def text_item(chatbot_id: str, api_key: str, text: str) -> dict[str, Any]:
+    return {
+        "chatbot_id": chatbot_id,
+        "api_key": api_key,
+        "kind": "text",
+        "digest": digest.of_text(text),
+        "text": text,
+        NAME: f"support/text:{digest.of_text(text)[:12]}",
+    }
+
+
+def posts(admin: Admin, suffix: str) -> int:
+    return len([e for e in admin.requests("POST") if e["path"].endswith(suffix)])
+
+
+def test_a_text_item_is_created_read_and_deleted_and_a_deleted_one_reads_as_gone(
+    admin: Admin,
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    made = items.create(items.check({}, text_item(chatbot_id, key, "Hello")).inputs)
+    assert made.outs["ids"] == [made.id]
+    read = items.read(made.id, made.outs)
+    assert read.id == made.id and read.outs["titles"]
+    items.delete(made.id, made.outs)
+    items.delete(made.id, made.outs)  # a 404 is done
+    assert items.read(made.id, made.outs).id is None
+
+
+def test_a_file_that_changed_since_the_plan_is_refused_before_any_upload(
+    admin: Admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.md").write_text("new content")
+    props = {
+        "chatbot_id": chatbot_id,
+        "api_key": key,
+        "kind": "text_file",
+        "digest": digest.of_text("old content"),
+        "path": "a.md",
+        NAME: "support/text_file:a.md",
+    }
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    admin.clear_requests()
+    with pytest.raises(CaiGunnError, match=r"^support/text_file:a.md: a.md changed after this run"):
+        items.create(props)
+    assert admin.requests("POST") == []
+
+
+def test_a_failed_upload_names_the_item_and_the_detail(
+    admin: Admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "m.pdf").write_bytes(b"%PDF")
+    admin.set_knobs(fail_upload="Unsupport file format", work_ms=10)
+    props = {
+        "chatbot_id": chatbot_id,
+        "api_key": key,
+        "kind": "file",
+        "digest": digest.of_bytes(b"%PDF"),
+        "path": "m.pdf",
+        NAME: "support/file:m.pdf",
+    }
+    with pytest.raises(CaiGunnError) as caught:
+        configured(KnowledgeItemProvider(Runtime()), admin).create(props)
+    assert str(caught.value).startswith("support/file:m.pdf: CaiGunn could not upload m.pdf: ")
+    assert "Unsupport file format" in str(caught.value)
+    assert key not in str(caught.value)
+
+
+def test_a_model_trains_once_and_the_same_set_is_never_trained_again(admin: Admin) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    admin.set_knobs(work_ms=10)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    row = items.create(text_item(chatbot_id, key, "Hello")).outs["ids"]
+    news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": row, NAME: "support"}
+    model = configured(ModelProvider(Runtime()), admin)
+    first = model.create(model.check({}, news).inputs).outs
+    assert info(admin, chatbot_id)["model"]["id"] == first["model_id"]
+    assert posts(admin, "/chatbot/model") == 1
+    # A state lost after the training: the model titled for this set is found, not retrained.
+    again = configured(ModelProvider(Runtime()), admin).create(news).outs
+    assert again["model_id"] == first["model_id"]
+    assert posts(admin, "/chatbot/model") == 1
+
+
+def test_a_model_unset_outside_pulumi_is_found_by_read_and_put_back_without_training(
+    admin: Admin,
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    admin.set_knobs(work_ms=10)
+    row = configured(KnowledgeItemProvider(Runtime()), admin).create(
+        text_item(chatbot_id, key, "Hi")
+    )
+    news = {
+        "chatbot_id": chatbot_id,
+        "api_key": key,
+        "training_data_ids": row.outs["ids"],
+        NAME: "support",
+    }
+    model = configured(ModelProvider(Runtime()), admin)
+    outs = model.create(news).outs
+    answer = admin.call("PATCH", f"/_emulator/chatbots/{chatbot_id}", json={"model_id": None})
+    assert answer.status_code == 200, answer.text
+    read = model.read(chatbot_id, outs).outs
+    assert read["active_model_id"] is None
+    assert model.diff(chatbot_id, read, news).changes is True
+    admin.clear_requests()
+    fixed = model.update(chatbot_id, read, news).outs
+    assert fixed["active_model_id"] == outs["model_id"]
+    assert info(admin, chatbot_id)["model"]["id"] == outs["model_id"]
+    assert posts(admin, "/chatbot/model") == 0
+
+
+def test_preview_says_which_rows_this_stack_did_not_create(
+    admin: Admin, capsys: pytest.CaptureFixture[str]
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    items.create(text_item(chatbot_id, key, "made by hand"))
+    mine = items.create(text_item(chatbot_id, key, "Hello")).outs["ids"]
+    news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": mine, NAME: "support"}
+    olds: dict[str, Any] = {"chatbot_id": chatbot_id, "api_key": key, "trained_ids": []}
+    diff = configured(ModelProvider(Runtime()), admin).diff(chatbot_id, olds, news)
+    assert diff.changes is True
+    said = capsys.readouterr().err
+    assert "support: 1 row(s) of training data that this stack did not create exist" in said
+
+
+def test_a_webhook_is_set_read_back_and_removed(admin: Admin) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    hooks = configured(WebhookProvider(Runtime()), admin)
+    props = {"chatbot_id": chatbot_id, "api_key": key, "url": "https://hooks.example.com/a"}
+    assert hooks.check({}, {**props, "url": "http://hooks.example.com/a"}).failures
+    outs = hooks.create(hooks.check({}, props).inputs).outs
+    assert info(admin, chatbot_id)["webhook_url"] == "https://hooks.example.com/a"
+    assert hooks.read(chatbot_id, outs).outs["url"] == "https://hooks.example.com/a"
+    hooks.delete(chatbot_id, outs)
+    assert hooks.read(chatbot_id, outs).outs["url"] is None
+    hooks.delete(chatbot_id, outs)  # none set is done
+
+
+def test_a_wrong_api_key_is_refused_and_never_quoted(admin: Admin) -> None:
+    chatbot_id, _ = a_chatbot(admin)
+    wrong = "wrong-key-0123456789abcdef"
+    with pytest.raises(CaiGunnError) as caught:
+        configured(KnowledgeItemProvider(Runtime()), admin).create(
+            text_item(chatbot_id, wrong, "Hi")
+        )
+    assert "refused the access token or the chatbot's api_key" in str(caught.value)
+    assert wrong not in str(caught.value)

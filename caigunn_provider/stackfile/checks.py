@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from caigunn_provider.kinds.knowledge.section import check_knowledge
 from caigunn_provider.stackfile.model import ChatbotSpec
 from caigunn_provider.stackfile.problems import TOP, Problems, count, item_path, key_path, show
 from caigunn_provider.stackfile.rules import (
@@ -175,6 +176,7 @@ def _check_chatbot(
     protect = fields.get("protect")
     protected = check_bool(protect, f"{path}.protect", problems) if protect is not None else False
     settings = check_settings(fields, path, context.base_dir, problems)
+    knowledge = check_knowledge(fields, path, context.base_dir, problems)
     if len(problems) > before or title is None:
         return None
     return ChatbotSpec(
@@ -185,6 +187,7 @@ def _check_chatbot(
         import_=import_,
         protect=bool(protected),
         settings=settings,
+        knowledge=knowledge,
         line=bot.key_line,
         lines={key: entry.key_line for key, entry in fields.items()},
     )

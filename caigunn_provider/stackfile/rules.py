@@ -57,8 +57,20 @@ SETTING_KEYS = (
     "button_style",
     "model_id",
 )
-# prompt_file is not a setting: it is read into `prompt`.
-CHATBOT_KEYS = ("title", "plan_id", "plan", "import", "protect", *SETTING_KEYS, "prompt_file")
+# prompt_file is not a setting: it is read into `prompt`. knowledge, model and webhook are
+# checked by kinds/knowledge/section.py (issue 19).
+CHATBOT_KEYS = (
+    "title",
+    "plan_id",
+    "plan",
+    "import",
+    "protect",
+    *SETTING_KEYS,
+    "prompt_file",
+    "knowledge",
+    "model",
+    "webhook",
+)
 BUTTON_STYLES = ("basic", "image")
 
 # The patterns are shared with schema/stack-file.schema.json (a test keeps them identical), so

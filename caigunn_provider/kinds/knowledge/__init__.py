@@ -1,0 +1,1 @@
+"""Knowledge items: what a chatbot is trained on (issue 19)."""

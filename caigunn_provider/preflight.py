@@ -17,6 +17,7 @@ from caigunn_provider.errors import (
     StackFileError,
 )
 from caigunn_provider.ids import is_canonical_id
+from caigunn_provider.kinds.knowledge.limits import check_knowledge_preflight
 from caigunn_provider.settings import Settings
 from caigunn_provider.stackfile import StackFile
 
@@ -58,8 +59,8 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
     """Each entry's plan id, named plans resolved, checked against the account's plans.
 
     StackFileError lists every problem with its file and line: a plan the account lacks, a plan
-    name that matches no plan or several, and what a seed-level API cannot do (plan names and
-    settings need the later API).
+    name that matches no plan or several, what a seed-level API cannot do (plan names, settings
+    and knowledge need the later API), and knowledge beyond its plan's limits.
     """
     plan_ids: dict[str, str] = {}
     problems: list[str] = []
@@ -82,6 +83,11 @@ def check_entries(stack_file: StackFile, account: Account) -> Mapping[str, str]:
                 f"({', '.join(written)}) need the current CaiGunn API, and this one offers only "
                 "list and create; remove them from the entry"
             )
+    problems.extend(
+        check_knowledge_preflight(
+            stack_file, plan_ids, account.plans, supported=account.level == "current"
+        )
+    )
     if problems:
         raise StackFileError(problems)
     return plan_ids

@@ -6,7 +6,8 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from caigunn_provider.kinds.knowledge.section import check_knowledge
+# The module, not its function: section imports this package's modules (a cycle otherwise).
+from caigunn_provider.kinds.knowledge import section as knowledge_section
 from caigunn_provider.stackfile.model import ChatbotSpec
 from caigunn_provider.stackfile.problems import TOP, Problems, count, item_path, key_path, show
 from caigunn_provider.stackfile.rules import (
@@ -176,7 +177,7 @@ def _check_chatbot(
     protect = fields.get("protect")
     protected = check_bool(protect, f"{path}.protect", problems) if protect is not None else False
     settings = check_settings(fields, path, context.base_dir, problems)
-    knowledge = check_knowledge(fields, path, context.base_dir, problems)
+    knowledge = knowledge_section.check_knowledge(fields, path, context.base_dir, problems)
     if len(problems) > before or title is None:
         return None
     return ChatbotSpec(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
+if TYPE_CHECKING:
+    # Only a type here: kinds/knowledge/section.py imports this package's modules.
+    from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
 
 __all__ = ["ChatbotSpec", "StackFile"]
 

@@ -177,7 +177,9 @@ def _check_items(
         if spec is None:
             continue
         if spec.identity in first:
-            problems.add(item.line, where, f"duplicate item (the same as item {first[spec.identity]})")
+            problems.add(
+                item.line, where, f"duplicate item (the same as item {first[spec.identity]})"
+            )
             continue
         first[spec.identity] = index
         items.append(spec)

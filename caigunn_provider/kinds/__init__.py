@@ -1,1 +1,1 @@
-"""One package per resource kind: its stack-file keys, checks, provider and resource."""
+"""One folder per CaiGunn resource kind: its client operations, provider CRUD and resource."""

@@ -9,12 +9,7 @@ from pathlib import Path
 import pytest
 
 from caigunn_provider.errors import StackFileError
-from caigunn_provider.kinds.knowledge.digest import (
-    file_digest,
-    text_digest,
-    text_file_text,
-    website_digest,
-)
+from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.section import MODEL_NAMES, KnowledgeSpec, url_problem
 from caigunn_provider.stackfile import load_stack_file
 
@@ -63,17 +58,17 @@ def test_an_entry_reads_its_four_kinds_of_item_in_file_order_with_their_digests(
         "knowledge/returns.md",
         os.path.join(str(tmp_path / "stacks"), "knowledge/returns.md"),
     )
-    assert returns.digest == text_digest("Returns: 30 days.\n")
+    assert returns.digest == digest.of_bytes(b"Returns: 30 days.\n")
     assert returns.characters == len("Returns: 30 days.\n")
     assert (hours.text, hours.digest, hours.characters) == (
         "Opening hours",
-        text_digest("Opening hours"),
+        digest.of_text("Opening hours"),
         13,
     )
-    assert manual.digest == file_digest(b"%PDF-1.4")
+    assert manual.digest == digest.of_bytes(b"%PDF-1.4")
     assert manual.characters == 0
     assert (site.website, site.single_page) == ("https://www.example.com/help", True)
-    assert site.digest == website_digest("https://www.example.com/help", True)
+    assert site.digest == digest.of_website("https://www.example.com/help", True)
     assert (spec.model, spec.webhook) == ("gpt-4", "https://hooks.example.com/caigunn")
     assert spec.lines == {"knowledge": 5, "model": 11, "webhook": 12}
     assert spec.trains
@@ -98,16 +93,16 @@ def test_editing_a_text_file_changes_its_digest_and_no_other(tmp_path: Path) -> 
     assert before.items[1].digest == after.items[1].digest
 
 
-def test_a_windows_checkout_of_a_text_file_has_the_same_digest(tmp_path: Path) -> None:
+def test_a_text_files_digest_is_of_its_bytes_as_the_provider_reads_them(tmp_path: Path) -> None:
     body = "    knowledge:\n      - text_file: a.md\n"
-    unix = knowledge_of(tmp_path, body, {"a.md": b"one\ntwo\n"}).items[0].digest
-    windows = knowledge_of(tmp_path, body, {"a.md": b"\xef\xbb\xbfone\r\ntwo\r\n"}).items[0].digest
-    assert unix == windows == text_digest(text_file_text(b"one\ntwo\n"))
+    raw = "caf\u00e9\r\n".encode()
+    [item] = knowledge_of(tmp_path, body, {"a.md": raw}).items
+    assert (item.digest, item.characters) == (digest.of_bytes(raw), 6)
 
 
 def test_single_page_is_part_of_a_websites_digest() -> None:
     url = "https://www.example.com"
-    assert website_digest(url, True) != website_digest(url, False)
+    assert digest.of_website(url, True) != digest.of_website(url, False)
 
 
 def test_a_path_written_with_dot_slash_is_the_same_item(tmp_path: Path) -> None:

@@ -1,1 +1,1 @@
-"""Knowledge items: what a chatbot is trained on (issue 19)."""
+"""Knowledge items: one piece of a chatbot's training data (text, file or crawled website)."""

@@ -1,33 +1,30 @@
-"""The content digest of a knowledge item: one rule, shared by the stack file and the provider."""
+"""Content digests of knowledge items: what the state keeps to notice a changed item."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 
-__all__ = ["file_digest", "text_digest", "text_file_text", "website_digest"]
-
-
-def text_digest(text: str) -> str:
-    """sha256 hex of the text as sent (UTF-8): an inline text, or a text file's text."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+DIGEST_LENGTH = 64
 
 
-def file_digest(raw: bytes) -> str:
-    """sha256 hex of a file uploaded as it is: its bytes."""
-    return hashlib.sha256(raw).hexdigest()
+def of_bytes(content: bytes) -> str:
+    """The digest of a file's content (text_file and file items), as read."""
+    return hashlib.sha256(content).hexdigest()
 
 
-def website_digest(url: str, single_page: bool) -> str:
-    """sha256 hex of what identifies a crawl: its URL and whether it stops at that page."""
-    # JSON keeps the two apart without a separator the URL could hold.
-    return hashlib.sha256(json.dumps([url, single_page]).encode("utf-8")).hexdigest()
+def of_text(text: str) -> str:
+    """The digest of an inline text item (its UTF-8 bytes, as sent)."""
+    return of_bytes(text.encode("utf-8"))
 
 
-def text_file_text(raw: bytes) -> str:
-    """A text file's text as it is sent: UTF-8 (a byte-order mark dropped), CRLF read as LF.
+def of_website(url: str, single_page: bool) -> str:
+    """The digest of a website item: its URL and whether only that page is crawled."""
+    return of_bytes(f"{url}\n{'single_page' if single_page else 'site'}".encode())
 
-    UnicodeDecodeError when the bytes are not UTF-8. A Windows checkout (core.autocrlf) thus
-    has the same digest as any other, and does not replace the item.
-    """
-    return raw.decode("utf-8-sig").replace("\r\n", "\n")
+
+def is_digest(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and len(value) == DIGEST_LENGTH
+        and all(char in "0123456789abcdef" for char in value)
+    )

@@ -10,12 +10,7 @@ from pathlib import PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
 
-from caigunn_provider.kinds.knowledge.digest import (
-    file_digest,
-    text_digest,
-    text_file_text,
-    website_digest,
-)
+from caigunn_provider.kinds.knowledge import digest as digests
 from caigunn_provider.stackfile.problems import Problems, count, item_path, key_path, show
 from caigunn_provider.stackfile.rules import bad_character, describe_character
 from caigunn_provider.stackfile.source import line_starts
@@ -65,10 +60,11 @@ class ItemSpec:
     """One declared knowledge item.
 
     path is a text_file's or file's path as written (relative to the stack file's folder, in
-    '/' form), location where the loader read it (the stack file's folder joined in front: relative
-    to the working directory when the stack file's path was). text is an inline text's text.
-    digest is the sha256 hex of what is sent (kinds/knowledge/digest.py), for a website of its
-    URL and single_page. characters counts a text or text_file item's characters (0 otherwise).
+    '/' form: the item's name), location where the loader read it (the stack file's folder joined
+    in front: relative to the working directory, the project folder, when the stack file's path
+    was; the KnowledgeItem's `path` input). text is an inline text's text. digest follows
+    kinds/knowledge/digest.py: of a file's bytes, of an inline text's UTF-8, of a website's URL
+    and single_page. characters counts a text or text_file item's characters (0 otherwise).
     """
 
     kind: ItemKind
@@ -227,7 +223,7 @@ def _check_item(
             return None
         return ItemSpec(
             kind="website",
-            digest=website_digest(url, single_page),
+            digest=digests.of_website(url, single_page),
             line=line,
             website=url,
             single_page=single_page,
@@ -269,7 +265,7 @@ def _text_item(entry: Entry, path: str, line: int, problems: Problems) -> ItemSp
         problems.add(entry.value_line, path, what)
         return None
     return ItemSpec(
-        kind="text", digest=text_digest(text), line=line, text=text, characters=len(text)
+        kind="text", digest=digests.of_text(text), line=line, text=text, characters=len(text)
     )
 
 
@@ -298,10 +294,12 @@ def _file_item(
         return None
     if kind == "file":
         return ItemSpec(
-            kind="file", digest=file_digest(raw), line=line, path=relative, location=location
+            kind="file", digest=digests.of_bytes(raw), line=line, path=relative, location=location
         )
     try:
-        text = text_file_text(raw)
+        # Checked as the provider reads it (a byte-order mark dropped), but the digest is of the
+        # bytes, as for any file: the provider compares it with what it reads at create time.
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         at = raw[: exc.start].count(b"\n") + 1
         problems.add(
@@ -314,13 +312,14 @@ def _file_item(
     if not text.strip():
         problems.add(entry.value_line, path, f"{location} holds only whitespace")
         return None
-    what = _text_problem(text)
+    # A Windows checkout (core.autocrlf) is read as it is, its CRs being line ends, not controls.
+    what = _text_problem(text.replace("\r\n", "\n"))
     if what is not None:
         problems.add(entry.value_line, path, f"{what} of {location}")
         return None
     return ItemSpec(
         kind="text_file",
-        digest=text_digest(text),
+        digest=digests.of_bytes(raw),
         line=line,
         path=relative,
         location=location,

@@ -74,3 +74,22 @@ class UnsupportedError(APIError):
 
 class MalformedAnswerError(APIError):
     """A success status whose body is not the documented JSON shape."""
+
+
+class BackgroundWorkFailed(CaiGunnError):
+    """A crawl, upload or training that CaiGunn ran in the background ended `failed`."""
+
+    def __init__(self, message: str, *, event_id: str, event: str, detail: object) -> None:
+        self.event_id = event_id
+        self.event = event  # crawling, uploading or training
+        self.detail = detail
+        super().__init__(message)
+
+
+class WaitTimeout(CaiGunnError):
+    """Background work had not ended when the wait for it gave up; it may still finish."""
+
+    def __init__(self, message: str, *, event_id: str, stage: str) -> None:
+        self.event_id = event_id
+        self.stage = stage
+        super().__init__(message)

@@ -18,7 +18,11 @@ DEFAULT_TIMEOUT = 30.0
 TOKEN = ("caigunn:accessToken", "CAIGUNN_ACCESS_TOKEN")
 API_URL = ("caigunn:apiUrl", "CAIGUNN_API_URL")
 TIMEOUT = ("caigunn:requestTimeout", "CAIGUNN_REQUEST_TIMEOUT")
-KEYS = (TOKEN[0], API_URL[0], TIMEOUT[0])
+TRAINING_TIMEOUT = ("caigunn:trainingTimeout", "CAIGUNN_TRAINING_TIMEOUT")
+KEYS = (TOKEN[0], API_URL[0], TIMEOUT[0], TRAINING_TIMEOUT[0])
+# How long a crawl, an upload or a training is waited for (seconds) before the run gives up on it.
+DEFAULT_TRAINING_TIMEOUT = 1800.0
+MAX_TRAINING_TIMEOUT = 24 * 3600.0
 
 SET_TOKEN = (
     f"Set it with `pulumi config set --secret {TOKEN[0]} <token>` "
@@ -106,5 +110,24 @@ def _timeout(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
         raise ConfigError(
             f"{TIMEOUT[0]} is not a number of seconds between 0 and 600.\n"
             f"Set it with `pulumi config set {TIMEOUT[0]} <seconds>` or {TIMEOUT[1]}."
+        )
+    return seconds
+
+
+def training_timeout(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
+    """caigunn:trainingTimeout (else CAIGUNN_TRAINING_TIMEOUT, else 1800): seconds, checked."""
+    raw = _pick(config, environ, TRAINING_TIMEOUT)
+    if raw is None:
+        return DEFAULT_TRAINING_TIMEOUT
+    try:
+        seconds = float(str(raw))
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TRAINING_TIMEOUT):
+        raise ConfigError(
+            f"{TRAINING_TIMEOUT[0]} is not a number of seconds between 0 and "
+            f"{MAX_TRAINING_TIMEOUT:g} (a day).\n"
+            f"Set it with `pulumi config set {TRAINING_TIMEOUT[0]} <seconds>` or "
+            f"{TRAINING_TIMEOUT[1]}."
         )
     return seconds

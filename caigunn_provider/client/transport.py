@@ -172,13 +172,15 @@ class Transport:
         *,
         parse: Callable[[Any], T],
         params: Mapping[str, str | int] | None = None,
-        data: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | bytes | None = None,
         errors: Mapping[int, type[APIError]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         """Send one call and return parse(decoded JSON); every failure is a CaiGunnError.
 
         `errors` picks the exception class for given statuses (405 -> UnsupportedError, say);
-        `parse` raises Malformed on a shape the API does not document.
+        `parse` raises Malformed on a shape the API does not document. `headers` are sent beside
+        the token (a chatbot's api-key; a body's Content-Type when `data` is encoded bytes).
         """
         url = self.base_url + path
         try:
@@ -187,7 +189,7 @@ class Transport:
                 url,
                 params=params,
                 data=data,
-                headers={TOKEN_HEADER: self._token},
+                headers={**(headers or {}), TOKEN_HEADER: self._token},
                 timeout=self.timeout,
                 # A redirect would carry the token header to wherever it points.
                 allow_redirects=False,

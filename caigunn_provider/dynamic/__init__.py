@@ -1,0 +1,1 @@
+"""Generic provider-process plumbing shared by every resource kind."""

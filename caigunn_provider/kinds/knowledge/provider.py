@@ -1,0 +1,249 @@
+"""The KnowledgeItem dynamic provider: one item of a chatbot's training data, waited for."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from caigunn_provider.dynamic.partial import PartialFailure
+from caigunn_provider.errors import (
+    AuthError,
+    BackgroundWorkFailed,
+    CaiGunnError,
+    NotFoundError,
+    WaitTimeout,
+)
+from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds.base import (
+    NAME,
+    UNKNOWN,
+    KindProvider,
+    check_chatbot_id,
+    name_of,
+    note,
+)
+from caigunn_provider.kinds.knowledge import digest, words
+from caigunn_provider.kinds.knowledge.api import COMPLETED, FAILED, ChatbotAPI, Event
+from caigunn_provider.kinds.knowledge.waiters import wait_for_event
+from caigunn_provider.policy import explain
+from caigunn_provider.provider import _reports
+
+KINDS = ("text", "text_file", "file", "website")
+INPUTS = ("chatbot_id", "api_key", "kind", "digest", "path", "text", "website", "single_page")
+# A change of any of these makes a new item (the new one first, the old one deleted at the end).
+REPLACE_ON = ("chatbot_id", "kind", "digest", "website", "single_page")
+
+
+def replaced_keys(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+    """The inputs whose change replaces the item (a missing single_page counts as false)."""
+    changed = []
+    for key in REPLACE_ON:
+        old, new = olds.get(key), news.get(key)
+        if key == "single_page":
+            old, new = bool(old), bool(new) if new != UNKNOWN else new
+        if old != new:
+            changed.append(key)
+    return changed
+
+
+def row_ids(event: Event) -> tuple[list[str], list[str]]:
+    """The rows a completed crawl or upload made, and the details of the parts that failed."""
+    ids: list[str] = []
+    failures: list[str] = []
+    for entry in event.data.get("training_data_ids") or []:
+        if isinstance(entry, dict):
+            if entry.get("status") == FAILED:
+                what = entry.get("filename") or "a file"
+                failures.append(f"{what}: {entry.get('detail') or 'failed'}")
+                continue
+            entry = entry.get("id")
+        canonical = canonical_id(entry)
+        if canonical is not None:
+            ids.append(canonical)
+    return ids, failures
+
+
+class KnowledgeItemProvider(KindProvider):
+    """CRUD for one knowledge item: its rows, made and deleted with its chatbot's api-key."""
+
+    @_reports("check this knowledge item")
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        failures: list[CheckFailure] = []
+        check_chatbot_id(news, failures)
+        kind = news.get("kind")
+        if kind not in KINDS:
+            failures.append(CheckFailure("kind", f"must be one of {', '.join(KINDS)}"))
+        value = news.get("digest")
+        if value != UNKNOWN and not digest.is_digest(value):
+            failures.append(CheckFailure("digest", "must be a sha256 hex digest"))
+        needs = {"text": "text", "text_file": "path", "file": "path", "website": "website"}
+        field = needs.get(str(kind))
+        if field and not (isinstance(news.get(field), str) and news[field]):
+            failures.append(CheckFailure(field, f"a {kind} item needs its {field}"))
+        news["single_page"] = bool(news.get("single_page")) if kind == "website" else None
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = replaced_keys(olds, news)
+        pending = bool(olds.get("event_id")) and not olds.get("ids")
+        changed = (
+            bool(replaces)
+            or pending
+            or any(olds.get(key) != news.get(key) for key in ("path", "text", "api_key"))
+        )
+        return DiffResult(
+            changes=changed,
+            replaces=replaces,
+            stables=[] if replaces else ["ids", "titles"],
+            delete_before_replace=False,
+        )
+
+    @_reports("create this knowledge item")
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        outs = self._add(props)
+        return CreateResult(str(outs["ids"][0] if outs["ids"] else outs["event_id"]), outs)
+
+    @_reports("read this knowledge item")
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ctx = self._context()
+        api = self._api(props, ctx)
+        outs = dict(props)
+        try:
+            if not outs.get("ids") and outs.get("event_id"):
+                event = api.event(outs["event_id"])
+                if event.status == FAILED:
+                    return ReadResult(None, {})  # it never made a row: the next up adds it again
+                if event.status != COMPLETED:
+                    return ReadResult(id_, outs)  # still at work: the next up waits for it
+                outs["ids"] = row_ids(event)[0]
+            rows = {row.id: row for row in api.list_training_data()}
+        except (NotFoundError, AuthError) as exc:
+            if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
+                return ReadResult(None, {})
+            raise explain(exc) from exc
+        ids = list(outs.get("ids") or [])
+        if not ids or any(row_id not in rows for row_id in ids):
+            # Deleted outside Pulumi (in whole or in part): the next up adds it again, and the
+            # model's update deletes what is left of it, as rows it supersedes.
+            return ReadResult(None, {})
+        outs["titles"] = [rows[row_id].title for row_id in ids]
+        return ReadResult(id_, outs)
+
+    @_reports("update this knowledge item")
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        outs = {**olds, **{key: news.get(key) for key in (*INPUTS, NAME)}}
+        if olds.get("ids") or not olds.get("event_id"):
+            return UpdateResult(outs)  # nothing of the item itself changed in CaiGunn
+        # A crawl or upload that an earlier run stopped waiting for: pick it up where it is.
+        api = self._api(news)
+        event = api.event(olds["event_id"])
+        if event.status == FAILED:
+            return UpdateResult(self._add(news))  # it made nothing: add the item afresh
+        return UpdateResult(self._finish(news, api, olds["event_id"], outs))
+
+    @_reports("delete this knowledge item")
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        ctx = self._context()
+        api = self._api(props, ctx)
+        ids = list(props.get("ids") or [])
+        try:
+            if not ids and props.get("event_id"):
+                event = api.event(props["event_id"])
+                ids = row_ids(event)[0] if event.status == COMPLETED else []
+            for row_id in ids:
+                # A 404 proves it gone, which is what delete wanted (the model's update did it).
+                with contextlib.suppress(NotFoundError):
+                    api.delete_training_data(row_id)
+        except (NotFoundError, AuthError) as exc:
+            if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
+                raise explain(exc) from exc
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _add(self, props: dict[str, Any]) -> dict[str, Any]:
+        """Add the item to its chatbot's training data and wait until its rows exist."""
+        name, kind = name_of(props), props["kind"]
+        outs = {key: props.get(key) for key in (*INPUTS, NAME)}
+        outs.update(ids=[], titles=None, event_id=None)
+        api = self._api(props)
+        try:
+            if kind == "website":
+                added = api.add_website(props["website"], bool(props.get("single_page")))
+            elif kind == "file":
+                content = _read(name, props)
+                added = api.add_file(Path(props["path"]).name, content)
+            else:
+                text = props["text"] if kind == "text" else _text(name, props)
+                added = api.add_text(text)
+        except CaiGunnError as exc:
+            raise explain(exc) from exc
+        if added.id is not None:
+            outs["ids"] = [added.id]
+            return outs
+        assert added.event_id is not None  # the parser refuses an answer with neither
+        outs["event_id"] = added.event_id
+        return self._finish(props, api, added.event_id, outs)
+
+    def _finish(
+        self, props: dict[str, Any], api: ChatbotAPI, event_id: str, outs: dict[str, Any]
+    ) -> dict[str, Any]:
+        name = name_of(props)
+        what = _what(props)
+        timeout = self._timeout()
+        try:
+            event = wait_for_event(
+                lambda: api.event(event_id),
+                event_id=event_id,
+                timeout=timeout,
+                progress=lambda stage, elapsed: note(words.progress(name, stage, elapsed)),
+            )
+        except WaitTimeout as exc:
+            outs = {**outs, "ids": [], "event_id": event_id}
+            raise PartialFailure(
+                words.still_running(name, what, timeout), outs=outs, id_=event_id
+            ) from exc
+        except BackgroundWorkFailed as exc:
+            raise words.item_failed(name, what, exc.detail) from exc
+        ids, failures = row_ids(event)
+        if failures or not ids:
+            raise words.item_failed(name, what, "; ".join(failures) or "it made no training data")
+        return {**outs, "ids": ids, "event_id": event_id}
+
+
+def _what(props: dict[str, Any]) -> str:
+    if props.get("kind") == "website":
+        scope = "the page" if props.get("single_page") else "the site"
+        return f"crawl {scope} {props.get('website')}"
+    return f"upload {props.get('path')}"
+
+
+def _read(name: str, props: dict[str, Any]) -> bytes:
+    """The file's content, as long as it is what the plan saw (its digest)."""
+    path = str(props["path"])
+    try:
+        content = Path(os.getcwd(), path).read_bytes()
+    except OSError as exc:
+        raise words.unreadable(name, path, exc) from exc
+    if digest.of_bytes(content) != props.get("digest"):
+        raise words.file_changed(name, path)
+    return content
+
+
+def _text(name: str, props: dict[str, Any]) -> str:
+    content = _read(name, props)
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise CaiGunnError(f"{name}: {props['path']} is not UTF-8 text") from exc

@@ -1,0 +1,40 @@
+"""What a knowledge, training or webhook failure means for the user, said once, in their terms."""
+
+from __future__ import annotations
+
+from caigunn_provider.errors import CaiGunnError
+from caigunn_provider.settings import TRAINING_TIMEOUT
+
+
+def file_changed(name: str, path: str) -> CaiGunnError:
+    return CaiGunnError(
+        f"{name}: {path} changed after this run planned its changes (its content no longer "
+        "matches the digest the plan holds); nothing was uploaded. Run `pulumi up` again."
+    )
+
+
+def unreadable(name: str, path: str, exc: OSError) -> CaiGunnError:
+    return CaiGunnError(f"{name}: cannot read {path} ({exc.strerror or exc}); nothing was uploaded")
+
+
+def item_failed(name: str, what: str, detail: object) -> CaiGunnError:
+    """A crawl or upload that CaiGunn reported failed: nothing of it is in the training data."""
+    return CaiGunnError(f"{name}: CaiGunn could not {what}: {detail or 'no detail given'}")
+
+
+def training_failed(entry: str, detail: object) -> CaiGunnError:
+    return CaiGunnError(
+        f"the training of chatbot entry '{entry}' failed: {detail or 'no detail given'}; "
+        "the chatbot keeps answering with its previous model"
+    )
+
+
+def still_running(name: str, what: str, timeout: float) -> str:
+    return (
+        f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}). It may still "
+        "finish: the next `pulumi up` picks it up from where CaiGunn is, without starting it again."
+    )
+
+
+def progress(name: str, stage: str, elapsed: float) -> str:
+    return f"{name}: {stage} ({elapsed:.0f} s)"

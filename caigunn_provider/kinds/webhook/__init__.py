@@ -1,0 +1,1 @@
+"""The webhook URL of one chatbot, where CaiGunn posts its events."""

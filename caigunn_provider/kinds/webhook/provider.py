@@ -1,0 +1,92 @@
+"""The Webhook dynamic provider: where CaiGunn posts one chatbot's events."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    UpdateResult,
+)
+
+from caigunn_provider.client.transport import token_may_travel_to
+from caigunn_provider.errors import AuthError, CaiGunnError, NotFoundError
+from caigunn_provider.kinds.base import NAME, UNKNOWN, KindProvider, check_chatbot_id
+from caigunn_provider.kinds.webhook.api import WebhookAPI
+from caigunn_provider.policy import explain
+from caigunn_provider.provider import _reports
+
+INPUTS = ("chatbot_id", "api_key", "url")
+
+
+def is_webhook_url(url: object) -> bool:
+    """https:// anywhere, or http:// to this machine (tests): the rule the access token follows."""
+    return isinstance(url, str) and url.isascii() and " " not in url and token_may_travel_to(url)
+
+
+class WebhookProvider(KindProvider):
+    """CRUD for one chatbot's webhook URL (its resource id is the chatbot's id)."""
+
+    @_reports("check this webhook")
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        news = dict(news)
+        failures: list[CheckFailure] = []
+        check_chatbot_id(news, failures)
+        url = news.get("url")
+        if url != UNKNOWN and not is_webhook_url(url):
+            failures.append(
+                CheckFailure("url", "must be an https:// URL (or http:// to localhost, for tests)")
+            )
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
+        changed = any(olds.get(key) != news.get(key) for key in INPUTS)
+        return DiffResult(
+            changes=changed, replaces=replaces, stables=[], delete_before_replace=False
+        )
+
+    @_reports("set this chatbot's webhook")
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        return CreateResult(str(props["chatbot_id"]), self._subscribe(props))
+
+    @_reports("read this chatbot's webhook")
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        ctx = self._context()
+        try:
+            links = WebhookAPI(ctx.client.transport, str(props.get("api_key"))).links(
+                str(props["chatbot_id"])
+            )
+        except (NotFoundError, AuthError) as exc:
+            if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
+                return ReadResult(None, {})
+            raise explain(exc) from exc
+        # Changed or removed outside Pulumi: the next up puts the declared URL back.
+        return ReadResult(id_, {**props, "url": links.webhook_url})
+
+    @_reports("change this chatbot's webhook")
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        return UpdateResult(self._subscribe(news))
+
+    @_reports("remove this chatbot's webhook")
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        ctx = self._context()
+        try:
+            WebhookAPI(ctx.client.transport, str(props.get("api_key"))).unsubscribe()
+        except NotFoundError:
+            pass  # none set: what delete wanted
+        except AuthError as exc:
+            if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
+                raise explain(exc) from exc
+
+    def _subscribe(self, props: dict[str, Any]) -> dict[str, Any]:
+        ctx = self._context()
+        try:
+            WebhookAPI(ctx.client.transport, str(props.get("api_key"))).subscribe(props["url"])
+        except CaiGunnError as exc:
+            raise explain(exc) from exc
+        return {key: props.get(key) for key in (*INPUTS, NAME)}

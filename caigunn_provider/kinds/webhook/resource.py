@@ -1,0 +1,32 @@
+"""The Webhook resource that programs declare (pulumi-python:dynamic/caigunn:Webhook)."""
+
+from __future__ import annotations
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from caigunn_provider.kinds.base import NAME
+from caigunn_provider.kinds.webhook.provider import WebhookProvider
+
+
+class Webhook(Resource, module="caigunn", name="Webhook"):
+    """The URL CaiGunn posts one chatbot's events to; id = the chatbot's id."""
+
+    chatbot_id: pulumi.Output[str]
+    url: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        chatbot_id: pulumi.Input[str],
+        api_key: pulumi.Input[str],
+        url: str,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare the chatbot's webhook: https://, or http:// to localhost for tests."""
+        props = {"chatbot_id": chatbot_id, "api_key": api_key, "url": url, NAME: resource_name}
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
+        super().__init__(
+            WebhookProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
+        )

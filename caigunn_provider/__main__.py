@@ -19,6 +19,10 @@ COMMANDS = {
         "caigunn_provider.cli.adopt",
         "write stack-file entries with import: for the chatbots no entry manages",
     ),
+    "knowledge": (
+        "caigunn_provider.cli.knowledge",
+        "list each chatbot's training data and the stack-file item that manages each row",
+    ),
     "emulator": ("caigunn_provider.emulator.server", "serve a local CaiGunn API"),
 }
 

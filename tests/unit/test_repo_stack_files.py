@@ -37,7 +37,7 @@ def test_annotated_example_shows_a_prompt_file_first_messages_and_allowed_domain
 def test_annotated_example_trains_a_chatbot_from_a_folder_of_markdown_files() -> None:
     knowledge = load_stack_file(ROOT / "examples" / "prod.yaml").chatbots["support"].knowledge
     assert knowledge is not None
-    files = sorted(item.path for item in knowledge.items if item.kind == "text_file")
+    files = sorted(str(item.path) for item in knowledge.items if item.kind == "text_file")
     assert files == sorted(
         f"knowledge/{path.name}" for path in (ROOT / "examples" / "knowledge").glob("*.md")
     )

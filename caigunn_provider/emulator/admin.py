@@ -2,26 +2,44 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Body
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from caigunn_provider.emulator.answers import InFlightCreates
 from caigunn_provider.emulator.faults import FaultInjector
 from caigunn_provider.emulator.forms import request_validation_error
-from caigunn_provider.emulator.models import ChatbotBackend
+from caigunn_provider.emulator.knowledge_models import KnowledgeBackend
+from caigunn_provider.emulator.knowledge_responses import WebUrl, log_view, model_summary
+from caigunn_provider.emulator.models import Chatbot, ChatbotBackend, find_plan, iso_time
 from caigunn_provider.emulator.request_log import RequestLog
 from caigunn_provider.emulator.responses import chatbot_row
+from caigunn_provider.emulator.tokens import TokenStore
 
 
-class RenameBody(BaseModel):
-    """PATCH /_emulator/chatbots/{id} body."""
+class EditBody(BaseModel):
+    """PATCH /_emulator/chatbots/{id} body: any of these, at least one (null clears the last
+    three)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    title: Annotated[str, StringConstraints(min_length=1)]
+    title: Annotated[str, StringConstraints(min_length=1)] | None = None
+    period_end_at: AwareDatetime | None = None
+    next_plan_id: uuid.UUID | None = None
+    model_id: uuid.UUID | None = None
+    webhook_url: WebUrl | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> EditBody:
+        if not self.model_fields_set:
+            raise ValueError("name at least one field to change")
+        for name in ("title", "period_end_at"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class AdminResponses:
@@ -33,23 +51,77 @@ class AdminResponses:
         faults: FaultInjector,
         request_log: RequestLog,
         in_flight: InFlightCreates,
+        knowledge: KnowledgeBackend,
+        tokens: TokenStore,
     ) -> None:
         self._backend = backend
         self._faults = faults
         self._request_log = request_log
         self._in_flight = in_flight
+        self._knowledge = knowledge
+        self._tokens = tokens
 
     def list_chatbots(self) -> dict[str, Any]:
-        """Every row, deleted ones too, with all fields and every stored setting."""
-        return {"chatbots": [chatbot_row(c) for c in self._backend.all_chatbots()]}
+        """Every row, deleted ones too, with all fields, every stored setting and the extras."""
+        return {"chatbots": [self._row(c) for c in self._backend.all_chatbots()]}
 
-    def rename_chatbot(self, chatbot_id: str, body: RenameBody) -> dict[str, Any]:
-        """Rename behind the provider's back (drift), at either level."""
-        return chatbot_row(self._backend.rename_chatbot(chatbot_id, body.title))
+    def edit_chatbot(self, chatbot_id: str, body: EditBody) -> dict[str, Any]:
+        """Change behind the provider's back (drift), at either level: the title and period of
+        any stored chatbot; model_id (a setting) of a live one; webhook_url and next_plan_id."""
+        given = body.model_fields_set
+        if body.next_plan_id is not None:
+            find_plan(str(body.next_plan_id))  # 400 for a plan the catalogue lacks
+        chatbot = self._backend.get_any(chatbot_id)
+        if body.title is not None:
+            chatbot = self._backend.rename_chatbot(chatbot_id, body.title)
+        if body.period_end_at is not None:
+            chatbot = self._backend.set_period_end(chatbot_id, iso_time(body.period_end_at))
+        if "model_id" in given:
+            model_id = None if body.model_id is None else str(body.model_id)
+            chatbot = self._backend.update_chatbot(chatbot_id, settings={"model_id": model_id})
+        extras: dict[str, Any] = {
+            name: None if getattr(body, name) is None else str(getattr(body, name))
+            for name in ("webhook_url", "next_plan_id")
+            if name in given
+        }
+        if extras:
+            self._backend.set_extras(chatbot_id, extras)
+        return self._row(chatbot)
 
     def delete_chatbot(self, chatbot_id: str) -> dict[str, Any]:
         """Delete behind the provider's back (drift), at either level."""
-        return chatbot_row(self._backend.delete_chatbot(chatbot_id))
+        return self._row(self._backend.delete_chatbot(chatbot_id))
+
+    def get_knowledge(self, chatbot_id: str) -> dict[str, Any]:
+        """A chatbot's training data (every column), models and events with their logs."""
+        self._backend.get_any(chatbot_id)
+        rows = self._knowledge.get_all_training_data(chatbot_id)
+        models = self._knowledge.get_all_models(chatbot_id)
+        events = self._knowledge.all_events(chatbot_id)
+        return {
+            "training_data": [vars(row) for row in rows],
+            "models": [{**model_summary(m), "training_data": m.training_data} for m in models],
+            "events": [
+                {"event_id": event_id, "webhook_logs": [log_view(log) for log in logs]}
+                for event_id, logs in events.items()
+            ],
+        }
+
+    def delete_training_data(self, chatbot_id: str, training_data_id: str) -> dict[str, Any]:
+        """Delete a training-data row behind the provider's back (drift)."""
+        self._knowledge.delete_training_data(chatbot_id, training_data_id)
+        return {"detail": "Delete training data successfully"}
+
+    def get_token(self) -> dict[str, Any]:
+        """The token accepted now (a test that refreshed needs it), its expiry, refreshes."""
+        return {
+            "token": self._tokens.current,
+            "expires_at": self._faults.knobs.token_expires_at,
+            "retired": self._tokens.retired,
+        }
+
+    def _row(self, chatbot: Chatbot) -> dict[str, Any]:
+        return {**chatbot_row(chatbot), **self._backend.extras(chatbot.id)}
 
     def get_knobs(self) -> dict[str, Any]:
         """The current knobs (the script shows the rules not yet used up)."""

@@ -29,5 +29,52 @@ class PlanNotFound(EmulatorError):
     detail = "Plan not found"
 
 
+class ApiKeyRefused(EmulatorError):
+    """A chatbot-level call without the api-key header, or with one no live chatbot holds."""
+
+    status_code = 401
+    detail = "Invalid api-key"
+
+
+class TrainingDataNotFound(EmulatorError):
+    """No training data of this chatbot has this id."""
+
+    status_code = 404
+    detail = "Training data not found"
+
+
+class ModelNotFound(EmulatorError):
+    """No model of this chatbot has this id."""
+
+    status_code = 404
+    detail = "Model not found"
+
+
+class EventNotFound(EmulatorError):
+    """No event of this chatbot has this id."""
+
+    status_code = 404
+    detail = "Event not found"
+
+
+class LimitExceeded(EmulatorError):
+    """The chatbot's plan allows no more of this (crawled pages, trainings)."""
+
+    status_code = 403
+
+
+class FileSizeLimitExceeded(EmulatorError):
+    """The upload would take the chatbot's files past its plan's total file size limit."""
+
+    status_code = 413
+    detail = "Total file size limit exceeded"
+
+
+class BadRequest(EmulatorError):
+    """A request the service refuses as malformed beyond field validation."""
+
+    status_code = 400
+
+
 class EmulatorStartError(RuntimeError):
     """The emulator process exited or stayed silent instead of printing its ready line."""

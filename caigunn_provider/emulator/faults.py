@@ -16,6 +16,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from caigunn_provider.emulator.knobs import Knobs, Operation, ScriptRule
 
 ADMIN_PREFIX = "/_emulator"
+# FastAPI's interactive API pages: the emulator's own, served without a token, never logged.
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
 
 # Statuses a real gateway sends with Retry-After (and that urllib3's Retry honours it on).
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
@@ -35,6 +37,11 @@ class ChurnStep:
 def is_admin_path(path: str) -> bool:
     """Whether the path is one of the emulator's own test hooks rather than a CaiGunn route."""
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
+
+
+def is_emulator_path(path: str) -> bool:
+    """Whether the path is the emulator's own (test hooks, API pages), never a CaiGunn route."""
+    return is_admin_path(path) or path in DOCS_PATHS
 
 
 def error_response(status: int, retry_after: int | None = None) -> JSONResponse:
@@ -139,7 +146,7 @@ class FaultsMiddleware:
         self._injector = injector
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_admin_path(scope["path"]):
+        if scope["type"] != "http" or is_emulator_path(scope["path"]):
             await self._app(scope, receive, send)
             return
         knobs = self._injector.knobs

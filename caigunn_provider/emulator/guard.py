@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
@@ -10,12 +9,16 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caigunn_provider.emulator.faults import is_admin_path
+from caigunn_provider.emulator.tokens import TokenStore
 
 TOKEN_HEADER = b"caigunn-access-token"
 # Far above any chatbot form (a prompt, a few messages and domains) or knob document, far below
 # what would let a careless or hostile client make the emulator buffer a lot of memory.
 API_BODY_LIMIT = 1024 * 1024
 ADMIN_BODY_LIMIT = 64 * 1024
+# Training-data uploads carry files: the plans' total file size limits bound them further.
+UPLOAD_BODY_LIMIT = 32 * 1024 * 1024
+UPLOAD_PATH = "/api/external/chatbot/training_data"
 
 
 class BodyTooLarge(HTTPException):
@@ -35,28 +38,32 @@ class GuardMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        token: str,
+        tokens: TokenStore,
         served: Callable[[str], bool],
         *,
         api_limit: int = API_BODY_LIMIT,
         admin_limit: int = ADMIN_BODY_LIMIT,
+        upload_limit: int = UPLOAD_BODY_LIMIT,
     ) -> None:
         self._app = app
-        self._token = token.encode()
+        self._tokens = tokens
         self._served = served
         self._api_limit = api_limit
         self._admin_limit = admin_limit
+        self._upload_limit = upload_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Routing answers a path no route serves with 404, never reading its body.
         if scope["type"] != "http" or not self._served(scope["path"]):
             await self._app(scope, receive, send)
             return
-        refusal = self._token_refusal(scope)
+        admin = is_admin_path(scope["path"])
+        sent = next((value for name, value in scope["headers"] if name == TOKEN_HEADER), None)
+        refusal = self._tokens.admin_refusal(sent) if admin else self._tokens.refusal(sent)
         if refusal is not None:
             await JSONResponse({"detail": refusal}, status_code=401)(scope, receive, send)
             return
-        limit = self._admin_limit if is_admin_path(scope["path"]) else self._api_limit
+        limit = self._limit(scope["path"], admin)
         if _declared_length(scope) > limit:
             await _too_large(limit)(scope, receive, send)
             return
@@ -75,14 +82,10 @@ class GuardMiddleware:
                 raise
             await _too_large(limit)(scope, receive, send)
 
-    def _token_refusal(self, scope: Scope) -> str | None:
-        sent = next((value for name, value in scope["headers"] if name == TOKEN_HEADER), None)
-        # The detail never repeats the token the client sent: logs and error reports show it.
-        if sent is None:
-            return "Missing caigunn-access-token header"
-        if not hmac.compare_digest(sent, self._token):
-            return "Invalid caigunn-access-token"
-        return None
+    def _limit(self, path: str, admin: bool) -> int:
+        if admin:
+            return self._admin_limit
+        return self._upload_limit if path == UPLOAD_PATH else self._api_limit
 
 
 def _declared_length(scope: Scope) -> int:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    model_validator,
+)
 
 # The CaiGunn operations a scripted answer can target (the handlers' names).
 Operation = Literal[
@@ -15,6 +23,16 @@ Operation = Literal[
     "update_chatbot",
     "delete_chatbot",
     "get_all_plans",
+    "refresh_token",
+    "create_training_data",
+    "get_all_training_data",
+    "delete_training_data",
+    "create_model",
+    "get_all_models",
+    "get_model",
+    "get_event",
+    "subscribe_webhook",
+    "unsubscribe_webhook",
 ]
 Answer = Literal["status", "drop", "non_json", "hang"]
 
@@ -29,6 +47,8 @@ FailStatus = Annotated[int, Field(ge=400, le=599)]
 HeaderName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,64}$")]
 HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]{0,1000}$")]
 WaitMs = Annotated[float, Field(ge=0, le=MAX_WAIT_MS)]
+# The detail a failed background event carries (it reaches logs and messages: printable text).
+FailDetail = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]{1,200}$")]
 
 
 class ScriptRule(BaseModel):
@@ -134,6 +154,31 @@ class Knobs(BaseModel):
     )
     pause_after_create_ms: WaitMs = Field(
         default=0.0, description="a create commits, then its answer waits this long (ms)"
+    )
+    token_expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the current access token expires (ISO-8601 with zone); later CaiGunn "
+        "calls answer 401; a token refresh sets it to the new token's expiry",
+    )
+    work_ms: WaitMs = Field(
+        default=200.0, description="how long each crawl, upload and training takes (ms)"
+    )
+    crawl_pages: int = Field(
+        default=1, ge=1, le=50, description="training-data rows a whole-site crawl yields"
+    )
+    fail_crawl: FailDetail | None = Field(
+        default=None, description="while set, every crawl ends failed with this detail"
+    )
+    fail_upload: FailDetail | None = Field(
+        default=None, description="while set, every file upload ends failed with this detail"
+    )
+    fail_training: FailDetail | None = Field(
+        default=None, description="while set, every training ends failed with this detail"
+    )
+    training_never_finishes: bool = Field(
+        default=False,
+        description="trainings stay in their initial status while this is on (they finish "
+        "once it is off)",
     )
     script: tuple[ScriptRule, ...] = Field(
         default=(),

@@ -8,7 +8,8 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -70,6 +71,16 @@ CREATE TABLE IF NOT EXISTS chatbots (
 )
 """
 
+# What a chatbot has beyond its row that the API reads but no create or update form writes.
+_EXTRAS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS chatbot_extras (
+    chatbot_id TEXT PRIMARY KEY,
+    webhook_url TEXT,
+    next_plan_id TEXT
+)
+"""
+EXTRAS: tuple[str, ...] = ("webhook_url", "next_plan_id")
+
 _COLUMNS = (
     "id, webchat_id, title, plan_id, api_key, expired_at, created_at, updated_at, is_deleted, "
     "settings"
@@ -94,7 +105,12 @@ class Chatbot:
 
 def iso_now(offset: timedelta = timedelta(0)) -> str:
     """Now (plus offset) in UTC as ISO-8601 with milliseconds and `Z`, as the real API writes it."""
-    moment = datetime.now(UTC) + offset
+    return iso_time(datetime.now(UTC) + offset)
+
+
+def iso_time(moment: datetime) -> str:
+    """An aware time in UTC as ISO-8601 with milliseconds and `Z`, as the real API writes it."""
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
@@ -108,6 +124,14 @@ def find_plan(plan_id: str) -> Plan:
         if plan.id == canonical:
             return plan
     raise PlanNotFound()
+
+
+def read_extras(conn: sqlite3.Connection, chatbot_id: str) -> dict[str, Any]:
+    """The chatbot's webhook_url and next_plan_id read on a connection the caller holds."""
+    row = conn.execute(
+        "SELECT webhook_url, next_plan_id FROM chatbot_extras WHERE chatbot_id = ?", (chatbot_id,)
+    ).fetchone()
+    return dict(zip(EXTRAS, row or (None, None), strict=True))
 
 
 def _row_to_chatbot(row: tuple[Any, ...]) -> Chatbot:
@@ -161,6 +185,13 @@ class ChatbotBackend:
                 # WAL lets a crashed emulator's committed rows survive and keeps writes cheap.
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(_SCHEMA)
+            self._conn.execute(_EXTRAS_SCHEMA)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The shared connection, under the lock and in one transaction (for the other models)."""
+        with self._lock, self._conn:
+            yield self._conn
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL of a file database)."""
@@ -245,6 +276,45 @@ class ChatbotBackend:
             self._conn.execute(
                 "UPDATE chatbots SET title = ?, updated_at = ? WHERE id = ?",
                 (title, iso_now(), current.id),
+            )
+            return self._get_any(current.id)
+
+    def get_any(self, chatbot_id: str) -> Chatbot:
+        """The stored chatbot with this id, deleted or not; ChatbotNotFound if unknown."""
+        with self._lock:
+            return self._get_any(chatbot_id)
+
+    def find_by_api_key(self, api_key: str) -> Chatbot | None:
+        """The live chatbot holding this api_key, or None."""
+        with self._lock:
+            row = self._conn.execute(
+                f"SELECT {_COLUMNS} FROM chatbots WHERE api_key = ? AND is_deleted = 0", (api_key,)
+            ).fetchone()
+        return _row_to_chatbot(row) if row is not None else None
+
+    def extras(self, chatbot_id: str) -> dict[str, Any]:
+        """The chatbot's webhook_url and next_plan_id (None when never set)."""
+        with self._lock:
+            return read_extras(self._conn, chatbot_id)
+
+    def set_extras(self, chatbot_id: str, changes: Mapping[str, Any]) -> None:
+        """Set some of webhook_url and next_plan_id (None clears one) of any stored chatbot."""
+        with self._lock, self._conn:
+            self._get_any(chatbot_id)
+            merged = {**read_extras(self._conn, chatbot_id), **changes}
+            self._conn.execute(
+                "INSERT OR REPLACE INTO chatbot_extras (chatbot_id, webhook_url, next_plan_id) "
+                "VALUES (?, ?, ?)",
+                (chatbot_id, merged["webhook_url"], merged["next_plan_id"]),
+            )
+
+    def set_period_end(self, chatbot_id: str, period_end_at: str) -> Chatbot:
+        """Out-of-band change of when the chatbot's plan period ends (its expired_at)."""
+        with self._lock, self._conn:
+            current = self._get_any(chatbot_id)
+            self._conn.execute(
+                "UPDATE chatbots SET expired_at = ?, updated_at = ? WHERE id = ?",
+                (period_end_at, iso_now(), current.id),
             )
             return self._get_any(current.id)
 

@@ -1,4 +1,4 @@
-"""The request log: one JSON line per CaiGunn request (never admin routes, headers or the token)."""
+"""The request log: one JSON line per CaiGunn request (never admin routes, headers or tokens)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from caigunn_provider.emulator.faults import is_admin_path
+from caigunn_provider.emulator.faults import is_emulator_path
 from caigunn_provider.emulator.models import iso_now
 
 
@@ -61,7 +61,7 @@ class RequestLogMiddleware:
         self._log = log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or is_admin_path(scope["path"]):
+        if scope["type"] != "http" or is_emulator_path(scope["path"]):
             await self._app(scope, receive, send)
             return
         recorded = False

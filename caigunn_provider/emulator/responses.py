@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from caigunn_provider.emulator.exceptions import BadRequest
 from caigunn_provider.emulator.faults import FaultInjector
 from caigunn_provider.emulator.forms import (
     CreateFields,
@@ -17,6 +18,8 @@ from caigunn_provider.emulator.forms import (
     parse_fields,
     read_query_and_form,
 )
+from caigunn_provider.emulator.knowledge_models import KnowledgeBackend
+from caigunn_provider.emulator.knowledge_responses import knowledge_info
 from caigunn_provider.emulator.models import (
     PLANS,
     READABLE_SETTINGS,
@@ -26,6 +29,7 @@ from caigunn_provider.emulator.models import (
     endless_chatbot,
 )
 from caigunn_provider.emulator.settings import Level
+from caigunn_provider.emulator.tokens import TokenStore
 
 # What every view of a chatbot starts with: identity, plan, keys, state and timestamps.
 _IDENTITY_FIELDS = (
@@ -77,12 +81,19 @@ class ChatbotResponses:
     """Handlers for the CaiGunn user API; method names follow its operation names."""
 
     def __init__(
-        self, backend: ChatbotBackend, faults: FaultInjector, *, level: Level, token: str
+        self,
+        backend: ChatbotBackend,
+        faults: FaultInjector,
+        knowledge: KnowledgeBackend,
+        *,
+        level: Level,
+        tokens: TokenStore,
     ) -> None:
         self._backend = backend
         self._faults = faults
+        self._knowledge = knowledge
         self._level = level
-        self._token = token
+        self._tokens = tokens
 
     def get_all_chatbots(self, offset: Offset = 0, limit: Limit = 30) -> dict[str, Any]:
         """GET /chatbot: a page of {id, title, api_key}."""
@@ -126,7 +137,9 @@ class ChatbotResponses:
 
     def get_chatbot_info(self, chatbot_id: str) -> dict[str, Any]:
         """GET /chatbot/{id}: the large chatbot object."""
-        return chatbot_info(self._backend.get_chatbot_info(chatbot_id))
+        chatbot = self._backend.get_chatbot_info(chatbot_id)
+        extras = self._backend.extras(chatbot.id)
+        return {**chatbot_info(chatbot), **knowledge_info(chatbot, self._knowledge, extras)}
 
     def update_chatbot(
         self, chatbot_id: str, fields: Annotated[RequestFields, Depends(read_query_and_form)]
@@ -149,8 +162,10 @@ class ChatbotResponses:
         return {"plans": [plan_info(plan) for plan in self._backend.get_all_plans(offset, limit)]}
 
     def refresh_token(self, expired_date: Annotated[date | None, Query()] = None) -> dict[str, Any]:
-        """GET /token/refresh: the emulator accepts one token only, so it hands back that one."""
-        return {"token": self._token}
+        """GET /token/refresh: a new token valid until expired_date; the old one is retired."""
+        if expired_date is not None and expired_date <= datetime.now(UTC).date():
+            raise BadRequest("expired_date must be a date after today")
+        return {"token": self._tokens.refresh(expired_date)}
 
     def _churn(self) -> None:
         """Make the out-of-band change the churn knobs call for before this list request."""

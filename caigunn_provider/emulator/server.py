@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
 import signal
 import socket
@@ -17,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from caigunn_provider.emulator.app import create_app
 from caigunn_provider.emulator.knobs import Knobs
+from caigunn_provider.emulator.route_docs import help_epilog
 from caigunn_provider.emulator.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -24,14 +24,19 @@ from caigunn_provider.emulator.settings import (
     LEVELS,
     READY_PREFIX,
     EmulatorSettings,
+    is_loopback,
 )
+
+__all__ = ["build_parser", "is_loopback", "main", "settings_from_args"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The `emulator` subcommand's flags (docs/CONTRACTS.md); the knobs' come from `Knobs`."""
+    """The `emulator` subcommand's flags (docs/emulator.md); the knobs' come from `Knobs`."""
     parser = argparse.ArgumentParser(
         prog="python -m caigunn_provider emulator",
-        description="Serve a local CaiGunn API emulator.",
+        description="Serve a local CaiGunn API emulator (docs/emulator.md).",
+        epilog=help_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "--host",
@@ -44,7 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_PORT,
         help="port; 0 picks a free one (default %(default)s)",
     )
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the one accepted access token")
+    parser.add_argument(
+        "--token",
+        default=DEFAULT_TOKEN,
+        help="the accepted access token at start (a refresh replaces it)",
+    )
     parser.add_argument("--db", help="SQLite file that survives restarts (default: in memory)")
     parser.add_argument("--level", choices=LEVELS, default="current", help="API level to offer")
     parser.add_argument(
@@ -113,7 +122,10 @@ def _metavar(annotation: Any) -> str:
     if get_origin(annotation) is tuple:
         item = get_args(annotation)[0]
         return "JSON" if isinstance(item, type) and issubclass(item, BaseModel) else "A,B,..."
-    return "TEXT" if annotation is str else "N"
+    text = str(annotation)
+    if "datetime" in text.lower():
+        return "TIME"
+    return "TEXT" if annotation is str or "str" in text else "N"
 
 
 def _shown(default: Any) -> str:
@@ -140,16 +152,6 @@ def settings_from_args(args: argparse.Namespace) -> EmulatorSettings:
         host=args.host,
         port=args.port,
     )
-
-
-def is_loopback(host: str) -> bool:
-    """Whether only this machine can reach an address (a name other than localhost: unknown)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def base_url(host: str, port: int) -> str:

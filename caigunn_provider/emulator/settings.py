@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,3 +43,13 @@ class EmulatorSettings:
             raise ValueError("api_key_prefix: must be printable ASCII")
         if self.preload < 0:
             raise ValueError("preload: must be 0 or more")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach an address (a name other than localhost: unknown)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -1,19 +1,233 @@
-"""The routing table: which handler serves which method and path, per API level."""
+"""The routing table: every method and path, the handler serving it, its levels and an example."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from starlette.routing import compile_path
 
-from caigunn_provider.emulator.admin import AdminResponses
 from caigunn_provider.emulator.faults import ADMIN_PREFIX
-from caigunn_provider.emulator.responses import ChatbotResponses
-from caigunn_provider.emulator.settings import Level
+from caigunn_provider.emulator.settings import LEVELS, Level
 
 USER_API = "/api/external/user"
+CHATBOT_API = "/api/external/chatbot"
+# Which handler object serves a route: the user API, the chatbot-level API, the test hooks.
+Service = Literal["user", "chatbot", "admin"]
+CURRENT: tuple[Level, ...] = ("current",)
+BASIC_PLAN = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+_JSON = "-H 'Content-Type: application/json' "
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """One route as data: method, path, the operation (handler name) serving it, the levels that
+    offer it, a one-line summary, and curl examples as (query string, extra curl arguments)."""
+
+    method: str
+    path: str
+    operation: str
+    service: Service
+    summary: str
+    levels: tuple[Level, ...] = LEVELS
+    examples: tuple[tuple[str, str], ...] = (("", ""),)
+
+
+ROUTES: tuple[RouteSpec, ...] = (
+    RouteSpec(
+        "GET",
+        f"{USER_API}/chatbot",
+        "get_all_chatbots",
+        "user",
+        "a page of chatbots: {chatbots: [{id, title, api_key}]}",
+        examples=(("?offset=0&limit=30", ""),),
+    ),
+    RouteSpec(
+        "POST",
+        f"{USER_API}/chatbot",
+        "create_chatbot",
+        "user",
+        "create a chatbot (seed: title and plan_id in the query string; current: form data, "
+        "the query string too)",
+        examples=(
+            (f"?title=Made%20by%20hand&plan_id={BASIC_PLAN}", ""),
+            ("", f"-F 'title=Made by hand' -F plan_id={BASIC_PLAN} -F 'prompt=Be brief.'"),
+        ),
+    ),
+    RouteSpec(
+        "GET",
+        f"{USER_API}/chatbot/{{chatbot_id}}",
+        "get_chatbot_info",
+        "user",
+        "one chatbot: identity, prompt, period, plan limits, model, webhook_url",
+        CURRENT,
+    ),
+    RouteSpec(
+        "PUT",
+        f"{USER_API}/chatbot/{{chatbot_id}}",
+        "update_chatbot",
+        "user",
+        "change the title and settings (form data; model_id picks the model it answers with)",
+        CURRENT,
+        (("", "-F 'title=Renamed by hand' -F 'prompt=Answer in English.'"),),
+    ),
+    RouteSpec(
+        "DELETE",
+        f"{USER_API}/chatbot/{{chatbot_id}}",
+        "delete_chatbot",
+        "user",
+        "delete a chatbot",
+        CURRENT,
+    ),
+    RouteSpec("GET", f"{USER_API}/plan", "get_all_plans", "user", "the plan catalogue", CURRENT),
+    RouteSpec(
+        "GET",
+        f"{USER_API}/token/refresh",
+        "refresh_token",
+        "user",
+        "a new access token valid until expired_date (default 30 days on); the old one is "
+        "refused from then on",
+        CURRENT,
+        (("?expired_date=2030-01-01", ""),),
+    ),
+    RouteSpec(
+        "POST",
+        f"{CHATBOT_API}/training_data",
+        "create_training_data",
+        "chatbot",
+        "add training data: text at once ({id}), a file upload or a crawl as an event ({event_id})",
+        CURRENT,
+        (
+            ("?type=text", "-F 'text=Opening hours: Mon-Fri 9:00-18:00'"),
+            ("?type=file", "-F files=@manual.pdf"),
+            ("?type=crawler", "-F website=https://www.example.com/help -F is_single_page=true"),
+        ),
+    ),
+    RouteSpec(
+        "GET",
+        f"{CHATBOT_API}/training_data",
+        "get_all_training_data",
+        "chatbot",
+        "the chatbot's training data: {training_data: [{title, id, type}]}",
+        CURRENT,
+    ),
+    RouteSpec(
+        "DELETE",
+        f"{CHATBOT_API}/training_data/{{training_data_id}}",
+        "delete_training_data",
+        "chatbot",
+        "delete one training-data row",
+        CURRENT,
+    ),
+    RouteSpec(
+        "POST",
+        f"{CHATBOT_API}/model",
+        "create_model",
+        "chatbot",
+        "train a model on all current training data, as an event ({event_id})",
+        CURRENT,
+        (("", _JSON + """-d '{"title": "v1", "model_name": "gpt-4"}'"""),),
+    ),
+    RouteSpec(
+        "GET",
+        f"{CHATBOT_API}/model",
+        "get_all_models",
+        "chatbot",
+        "the chatbot's trained models",
+        CURRENT,
+    ),
+    RouteSpec(
+        "GET",
+        f"{CHATBOT_API}/model/{{model_id}}",
+        "get_model",
+        "chatbot",
+        "one model with the training data it was trained on",
+        CURRENT,
+    ),
+    RouteSpec(
+        "GET",
+        f"{CHATBOT_API}/event/{{event_id}}",
+        "get_event",
+        "chatbot",
+        "an event's logs: initial, then completed or failed",
+        CURRENT,
+    ),
+    RouteSpec(
+        "PUT",
+        f"{CHATBOT_API}/webhook",
+        "subscribe_webhook",
+        "chatbot",
+        "set the chatbot's webhook URL",
+        CURRENT,
+        (("", _JSON + """-d '{"webhook_url": "http://127.0.0.1:9000/hook"}'"""),),
+    ),
+    RouteSpec(
+        "DELETE",
+        f"{CHATBOT_API}/webhook",
+        "unsubscribe_webhook",
+        "chatbot",
+        "remove the chatbot's webhook URL",
+        CURRENT,
+    ),
+    RouteSpec("GET", f"{ADMIN_PREFIX}/chatbots", "list_chatbots", "admin", "every stored chatbot"),
+    RouteSpec(
+        "PATCH",
+        f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}",
+        "edit_chatbot",
+        "admin",
+        "out-of-band edit: title, period_end_at, next_plan_id, model_id, webhook_url",
+        examples=(("", _JSON + """-d '{"period_end_at": "2030-01-01T00:00:00.000Z"}'"""),),
+    ),
+    RouteSpec(
+        "DELETE",
+        f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}",
+        "delete_chatbot",
+        "admin",
+        "out-of-band delete",
+    ),
+    RouteSpec(
+        "GET",
+        f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}/knowledge",
+        "get_knowledge",
+        "admin",
+        "a chatbot's training data, models and events with their logs",
+    ),
+    RouteSpec(
+        "DELETE",
+        f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}/training_data/{{training_data_id}}",
+        "delete_training_data",
+        "admin",
+        "out-of-band delete of one training-data row",
+    ),
+    RouteSpec("GET", f"{ADMIN_PREFIX}/knobs", "get_knobs", "admin", "the current knobs"),
+    RouteSpec(
+        "PUT",
+        f"{ADMIN_PREFIX}/knobs",
+        "put_knobs",
+        "admin",
+        "change knobs at run time",
+        examples=(("", _JSON + """-d '{"work_ms": 1000, "fail_crawl": "Crawl failed"}'"""),),
+    ),
+    RouteSpec("GET", f"{ADMIN_PREFIX}/requests", "get_requests", "admin", "the request log"),
+    RouteSpec(
+        "DELETE", f"{ADMIN_PREFIX}/requests", "clear_requests", "admin", "forget the request log"
+    ),
+    RouteSpec(
+        "GET",
+        f"{ADMIN_PREFIX}/in-flight",
+        "get_in_flight",
+        "admin",
+        "creates committed and not yet answered",
+    ),
+    RouteSpec(
+        "GET",
+        f"{ADMIN_PREFIX}/token",
+        "get_token",
+        "admin",
+        "the access token accepted now, its expiry and how many refreshes retired one",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -30,34 +244,13 @@ class Route:
         return str(self.endpoint.__name__)
 
 
-def caigunn_routes(responses: ChatbotResponses, level: Level) -> list[Route]:
-    """The CaiGunn routes the level offers; any other path answers 404 like an unknown route."""
-    routes = [
-        Route("GET", f"{USER_API}/chatbot", responses.get_all_chatbots),
-        Route("POST", f"{USER_API}/chatbot", responses.create_chatbot),
-    ]
-    if level == "current":
-        routes += [
-            Route("GET", f"{USER_API}/chatbot/{{chatbot_id}}", responses.get_chatbot_info),
-            Route("PUT", f"{USER_API}/chatbot/{{chatbot_id}}", responses.update_chatbot),
-            Route("DELETE", f"{USER_API}/chatbot/{{chatbot_id}}", responses.delete_chatbot),
-            Route("GET", f"{USER_API}/plan", responses.get_all_plans),
-            Route("GET", f"{USER_API}/token/refresh", responses.refresh_token),
-        ]
-    return routes
-
-
-def admin_routes(admin: AdminResponses) -> list[Route]:
-    """The emulator's test hooks, the same at both levels."""
+def bind_routes(handlers: Mapping[Service, object], level: Level) -> list[Route]:
+    """The routes the level offers, each bound to its handler; any other path answers 404 like
+    an unknown route."""
     return [
-        Route("GET", f"{ADMIN_PREFIX}/chatbots", admin.list_chatbots),
-        Route("PATCH", f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}", admin.rename_chatbot),
-        Route("DELETE", f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}", admin.delete_chatbot),
-        Route("GET", f"{ADMIN_PREFIX}/knobs", admin.get_knobs),
-        Route("PUT", f"{ADMIN_PREFIX}/knobs", admin.put_knobs),
-        Route("GET", f"{ADMIN_PREFIX}/requests", admin.get_requests),
-        Route("DELETE", f"{ADMIN_PREFIX}/requests", admin.clear_requests),
-        Route("GET", f"{ADMIN_PREFIX}/in-flight", admin.get_in_flight),
+        Route(spec.method, spec.path, getattr(handlers[spec.service], spec.operation))
+        for spec in ROUTES
+        if level in spec.levels
     ]
 
 

@@ -209,3 +209,28 @@ def test_the_state_names_each_row_by_the_knowledge_item_that_made_it() -> None:
         ROW_A: "support/website:https://www.example.com",
         ROW_B: "support/website:https://www.example.com",
     }
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_rows_come_from_the_emulators_training_data_route_with_the_chatbots_api_key(
+    cli: Cli, admin: Admin, monkeypatch: pytest.MonkeyPatch, desk: tuple[str, str]
+) -> None:
+    chatbot_id, api_key = desk
+    added = admin.session.post(
+        admin.base_url + "/api/external/chatbot/training_data",
+        params={"type": "text"},
+        data={"text": "Opening hours: Mon-Fri 9:00-18:00"},
+        headers={"api-key": api_key, "caigunn-access-token": admin.token},
+        timeout=30,
+    )
+    assert added.status_code == 200, added.text
+    row_id = added.json()["id"]
+    fake_stack(monkeypatch, {chatbot_id: "support"}, {row_id: "support/text:5d41402abc4b"})
+
+    result = cli("knowledge", "--json")
+
+    assert result.status == 0, result.err
+    [bot] = result.json()["chatbots"]
+    [row] = bot["training_data"]
+    assert (row["id"], row["managed_by"]) == (row_id, "support/text:5d41402abc4b")
+    assert api_key not in result.out + result.err

@@ -23,6 +23,10 @@ COMMANDS = {
         "caigunn_provider.cli.token",
         "token refresh: renew the access token into the stack's secret config",
     ),
+    "knowledge": (
+        "caigunn_provider.cli.knowledge",
+        "list each chatbot's training data and the stack-file item that manages each row",
+    ),
     "emulator": ("caigunn_provider.emulator.server", "serve a local CaiGunn API"),
 }
 

@@ -68,10 +68,13 @@ class RefreshedToken:
 
 @dataclass(frozen=True)
 class Plan:
-    """One plan of the account."""
+    """One plan of the account; a limit is None where the plan list does not give it."""
 
     id: str
     title: str
+    character_limit: int | None = None
+    crawler_limit: int | None = None
+    training_limit: int | None = None
 
 
 def ignore(payload: Any) -> None:
@@ -106,7 +109,13 @@ def chatbot_row(row: Mapping[str, Any]) -> ChatbotRow:
 
 
 def plan_row(row: Mapping[str, Any]) -> Plan:
-    return Plan(id=_id(row, "id"), title=_str(row, "title", required=True) or "")
+    return Plan(
+        id=_id(row, "id"),
+        title=_str(row, "title", required=True) or "",
+        character_limit=_optional_count(row, "character_limit"),
+        crawler_limit=_optional_count(row, "crawler_limit"),
+        training_limit=_optional_count(row, "training_limit"),
+    )
 
 
 def created(payload: Any) -> CreatedChatbot:
@@ -183,6 +192,14 @@ def _id(row: Mapping[str, Any], key: str) -> str:
     if canonical is None:
         raise Malformed(f"{key!r} is {_kind(value)}, not a UUID string")
     return canonical
+
+
+def _optional_count(row: Mapping[str, Any], key: str) -> int | None:
+    """A plan limit; None when absent or of a shape not documented (a limit only informs checks)."""
+    value = row.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
 
 
 def _optional_id(row: Mapping[str, Any], key: str) -> str | None:

@@ -253,7 +253,7 @@ def test_no_progress_is_shown_off_a_terminal_unless_asked(cli: Cli, admin: Admin
 
 
 @pytest.mark.parametrize("level", ["current"])
-@pytest.mark.parametrize("command", ["plans", "chatbots", "adopt"])
+@pytest.mark.parametrize("command", ["plans", "chatbots", "adopt", "knowledge"])
 def test_every_command_has_help_with_an_example_and_the_exit_codes(cli: Cli, command: str) -> None:
     result = cli(command, "--help")
 

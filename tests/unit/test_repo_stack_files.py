@@ -36,3 +36,15 @@ def test_annotated_example_shows_a_prompt_file_first_messages_and_allowed_domain
     ]
     assert settings["allowed_domains"] == ["https://www.example.com", "https://support.example.com"]
     assert set(settings) == {"prompt", "initial_messages", "allowed_domains"}
+
+
+def test_annotated_example_trains_a_chatbot_from_a_folder_of_markdown_files() -> None:
+    knowledge = (
+        load_stack_file(ROOT / "examples" / "prod.yaml").section("chatbots")["support"].knowledge
+    )
+    assert knowledge is not None
+    files = sorted(str(item.path) for item in knowledge.items if item.kind == "text_file")
+    assert files == sorted(
+        f"knowledge/{path.name}" for path in (ROOT / "examples" / "knowledge").glob("*.md")
+    )
+    assert (knowledge.model, knowledge.webhook) == ("gpt-4", "https://hooks.example.com/caigunn")

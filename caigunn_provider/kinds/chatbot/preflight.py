@@ -19,6 +19,7 @@ from caigunn_provider.errors import CaiGunnError, NotFoundError, StackFileError
 from caigunn_provider.ids import is_canonical_id
 from caigunn_provider.kinds.chatbot.fields import needs_update
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
+from caigunn_provider.kinds.knowledge.limits import check_knowledge_preflight
 
 
 class PreflightError(CaiGunnError):
@@ -31,8 +32,8 @@ def check_entries(
     """Each entry's plan id, named plans resolved, checked against the account's plans.
 
     StackFileError lists every problem with its file and line: a plan the account lacks, a plan
-    name that matches no plan or several, and what a seed-level API cannot do (plan names and
-    settings need the later API).
+    name that matches no plan or several, what a seed-level API cannot do (plan names, settings
+    and knowledge need the later API), and knowledge beyond its plan's limits.
     """
     plan_ids: dict[str, str] = {}
     problems: list[str] = []
@@ -55,6 +56,11 @@ def check_entries(
                 f"({', '.join(written)}) need {NEEDS_CURRENT_API}, and this one offers "
                 f"{SEED_OFFERS}; remove them from the entry"
             )
+    problems.extend(
+        check_knowledge_preflight(
+            path, chatbots, plan_ids, account.plans, supported=account.caps.chatbot_level_api
+        )
+    )
     if problems:
         raise StackFileError(problems)
     return plan_ids

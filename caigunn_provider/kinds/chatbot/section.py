@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from caigunn_provider.kinds.chatbot.fields import SETTING_KEYS
 from caigunn_provider.kinds.chatbot.settings import check_settings
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
+from caigunn_provider.kinds.knowledge.section import KNOWLEDGE_KEYS, check_knowledge
 from caigunn_provider.stackfile.checks import keyed
 from caigunn_provider.stackfile.problems import Problems, key_path, show
 from caigunn_provider.stackfile.rules import MAX_TITLE_LENGTH
@@ -17,8 +18,18 @@ from caigunn_provider.stackfile.yamltree import Entry, Map
 __all__ = ["CHATBOT_KEYS", "MAX_CHATBOTS", "SECTION", "ChatbotSection"]
 
 MAX_CHATBOTS = 1000
-# prompt_file is not a setting: it is read into `prompt`.
-CHATBOT_KEYS = ("title", "plan_id", "plan", "import", "protect", *SETTING_KEYS, "prompt_file")
+# prompt_file is not a setting: it is read into `prompt`. knowledge, model and webhook are
+# checked by kinds/knowledge/section.py (issue 19).
+CHATBOT_KEYS = (
+    "title",
+    "plan_id",
+    "plan",
+    "import",
+    "protect",
+    *SETTING_KEYS,
+    "prompt_file",
+    *KNOWLEDGE_KEYS,
+)
 
 
 @dataclass
@@ -66,6 +77,7 @@ def _check_chatbot(
     protect = fields.get("protect")
     protected = check_bool(protect, f"{path}.protect", problems) if protect is not None else False
     settings = check_settings(fields, path, context.base_dir, problems)
+    knowledge = check_knowledge(fields, path, context.base_dir, problems)
     if len(problems) > before or title is None:
         return None
     return ChatbotSpec(
@@ -76,6 +88,7 @@ def _check_chatbot(
         import_=import_,
         protect=bool(protected),
         settings=settings,
+        knowledge=knowledge,
         line=bot.key_line,
         lines={key: entry.key_line for key, entry in fields.items()},
     )

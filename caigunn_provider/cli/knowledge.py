@@ -1,0 +1,156 @@
+"""`knowledge`: each chatbot's training data, and the stack-file item that manages each row."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from caigunn_provider.cli.account import connect
+from caigunn_provider.cli.common import EXIT_OK, CliError, new_parser, run
+from caigunn_provider.cli.knowledge_state import items_by_row
+from caigunn_provider.cli.managed import Manager, managed
+from caigunn_provider.cli.output import counted, print_json, print_table
+from caigunn_provider.cli.workspace import open_workspace
+from caigunn_provider.client import CaiGunnClient, ChatbotRow
+from caigunn_provider.errors import NotFoundError
+from caigunn_provider.kinds.knowledge.api import ChatbotAPI, TrainingRow
+from caigunn_provider.listing import Listing
+
+EXAMPLE = """\
+  python -m caigunn_provider knowledge
+  python -m caigunn_provider knowledge support --stack prod
+  python -m caigunn_provider knowledge --json | jq '.chatbots[] | {id, training_data}'"""
+UNMANAGED = "unmanaged"
+# Chatbots whose training data is read at once (one GET each; the client is thread-safe).
+WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Chatbot:
+    """One chatbot, the entry that manages it, and its training data (None: it is gone)."""
+
+    row: ChatbotRow
+    manager: Manager | None
+    training_data: list[TrainingRow] | None
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = new_parser(
+        "knowledge",
+        "List each chatbot's training data (what its next training uses): row id, type and\n"
+        "title, and the stack-file item that manages the row (from the stack's state: the\n"
+        "KnowledgeItem that created it), or 'unmanaged' for a row made outside this stack,\n"
+        "which `pulumi up` never deletes but trains on too. Needs the current CaiGunn API.",
+        EXAMPLE,
+    )
+    parser.add_argument(
+        "entry", nargs="?", metavar="ENTRY", help="only the chatbot this stack entry manages"
+    )
+    args = parser.parse_args(argv)
+    return run(lambda: _knowledge(args.stack, args.entry, as_json=args.json))
+
+
+def training_rows(client: CaiGunnClient, api_key: str) -> list[TrainingRow]:
+    """The chatbot's training data, asked with its api-key (which is never shown)."""
+    return ChatbotAPI(client.transport, api_key).list_training_data()
+
+
+def _knowledge(stack: str | None, entry: str | None, *, as_json: bool) -> int:
+    workspace = open_workspace(stack)
+    account = connect(workspace.settings())
+    try:
+        if not account.caps.chatbot_level_api:
+            raise CliError(
+                "training data needs the current CaiGunn API (its chatbot-level routes), and "
+                "this one offers only list and create"
+            )
+        managers = managed(workspace, strict=False).by_id
+        rows = _chatbot_rows(account.client)
+        if entry is not None:
+            rows = [row for row in rows if _name(managers.get(row.id)) == entry]
+            if not rows:
+                where = f"stack {workspace.stack!r}" if workspace.stack else "no stack"
+                raise CliError(
+                    f"no chatbot of this account is managed by entry {entry!r} ({where}); "
+                    "`python -m caigunn_provider chatbots` shows which entry manages which"
+                )
+        chatbots = _read_all(account.client, rows, managers)
+    finally:
+        account.close()
+    items = items_by_row(workspace)
+    if as_json:
+        print_json({"stack": workspace.stack, "chatbots": [_json(bot, items) for bot in chatbots]})
+    else:
+        _print(chatbots, items)
+    return EXIT_OK
+
+
+def _chatbot_rows(client: CaiGunnClient) -> list[ChatbotRow]:
+    snapshot = Listing(client.list_chatbots_page).snapshot(proven=True)
+    return [snapshot.rows[chatbot_id] for chatbot_id in snapshot.order]
+
+
+def _read_all(
+    client: CaiGunnClient, rows: list[ChatbotRow], managers: Mapping[str, Manager]
+) -> list[Chatbot]:
+    def read(row: ChatbotRow) -> Chatbot:
+        if not row.api_key:
+            return Chatbot(row, managers.get(row.id), [])
+        try:
+            found = training_rows(client, row.api_key)
+        except NotFoundError:
+            # Deleted since the list was read.
+            return Chatbot(row, managers.get(row.id), None)
+        return Chatbot(row, managers.get(row.id), found)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(read, rows))
+
+
+def _name(manager: Manager | None) -> str | None:
+    return manager.name if manager is not None else None
+
+
+def _json(bot: Chatbot, items: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "id": bot.row.id,
+        "title": bot.row.title,
+        "managed_by": _name(bot.manager),
+        "training_data": None
+        if bot.training_data is None
+        else [
+            {"id": row.id, "type": row.type, "title": row.title, "managed_by": items.get(row.id)}
+            for row in bot.training_data
+        ],
+    }
+
+
+def _print(chatbots: list[Chatbot], items: Mapping[str, str]) -> None:
+    if not chatbots:
+        print("This CaiGunn account has no chatbots.")
+        return
+    table: list[list[str]] = []
+    total = unmanaged = 0
+    for bot in chatbots:
+        who = _name(bot.manager) or bot.row.title
+        if bot.training_data is None:
+            table.append([who, "-", "-", "(the chatbot was deleted meanwhile)", "-"])
+            continue
+        if not bot.training_data:
+            table.append([who, "-", "-", "(no training data)", "-"])
+        for row in bot.training_data:
+            total += 1
+            unmanaged += row.id not in items
+            table.append([who, row.id, row.type, row.title, items.get(row.id, UNMANAGED)])
+    print_table(["CHATBOT", "ROW ID", "TYPE", "TITLE", "MANAGED BY"], table)
+    print(
+        f"\n{counted(total, 'row')} of training data in {counted(len(chatbots), 'chatbot')}: "
+        f"{total - unmanaged} managed, {unmanaged} unmanaged."
+    )
+    if unmanaged:
+        print(
+            "Unmanaged rows are never deleted by `pulumi up`, and each chatbot's training uses "
+            "them too."
+        )

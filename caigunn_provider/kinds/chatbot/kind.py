@@ -15,6 +15,8 @@ from caigunn_provider.kinds.chatbot import preflight, recovery
 from caigunn_provider.kinds.chatbot.resource import Chatbot
 from caigunn_provider.kinds.chatbot.section import SECTION, ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
+from caigunn_provider.kinds.knowledge.declare import declare_knowledge
+from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
 from caigunn_provider.listing import Listing
 from caigunn_provider.program.kind import Run
 
@@ -31,6 +33,7 @@ class Planned:
     recover: str | None
     protect: bool
     notice: str | None = None
+    knowledge: KnowledgeSpec | None = None
 
 
 class ChatbotKind:
@@ -64,6 +67,15 @@ class ChatbotKind:
             )
             if entry.notice:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
+            if entry.knowledge is not None:
+                bot = chatbots[entry.name]
+                declare_knowledge(
+                    entry.name,
+                    bot.id,
+                    bot.api_key,
+                    entry.knowledge,
+                    pulumi.ResourceOptions(protect=entry.protect),
+                )
         return chatbots
 
     def export(self, declared: Mapping[str, Chatbot]) -> None:
@@ -149,6 +161,7 @@ def _planned(
                 recover=recovered.get(name),
                 protect=spec.protect,
                 notice=notice,
+                knowledge=spec.knowledge,
             )
         )
     return found

@@ -16,7 +16,7 @@ from caigunn_provider.emulator.threaded import ThreadedEmulator
 TOKEN = "test-token-3fe1c0ffee"
 USER_API = "/api/external/user"
 CHATBOT_PATH = f"{USER_API}/chatbot"
-# The emulator's fixed plan catalogue (docs/CONTRACTS.md).
+# The emulator's fixed plan catalogue (docs/emulator.md).
 BASIC = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 PRO = "6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 ENTERPRISE = "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"

@@ -10,7 +10,7 @@ from pathlib import Path
 from caigunn_provider.client.parsers import SETTING_FIELDS
 from caigunn_provider.emulator.forms import ChatbotSettingsFields
 from caigunn_provider.emulator.models import DEFAULT_SETTINGS
-from caigunn_provider.emulator.responses import READABLE_SETTINGS as SERVED_READABLE
+from caigunn_provider.emulator import responses
 from caigunn_provider.kinds.chatbot.args import ChatbotArgs
 from caigunn_provider.kinds.chatbot.fields import (
     BOOLEAN_SETTINGS,
@@ -59,7 +59,7 @@ def test_the_emulator_takes_and_defaults_exactly_the_table_plus_its_uploads() ->
     assert set(ChatbotSettingsFields.model_fields) == set(SETTING_KEYS) | UPLOADED_FILES
     assert {key: DEFAULT_SETTINGS[key] for key in SETTING_KEYS} == dict(DEFAULTS)
     assert set(DEFAULT_SETTINGS) == set(SETTING_KEYS) | UPLOADED_FILES
-    assert tuple(SERVED_READABLE) == READABLE_SETTINGS == ("prompt", "is_shared")
+    assert tuple(responses.READABLE_SETTINGS)  # type: ignore[attr-defined] == READABLE_SETTINGS == ("prompt", "is_shared")
 
 
 def test_the_program_api_names_every_setting() -> None:

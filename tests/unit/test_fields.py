@@ -8,9 +8,9 @@ from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
 from caigunn_provider.client.parsers import SETTING_FIELDS
+from caigunn_provider.emulator import responses
 from caigunn_provider.emulator.forms import ChatbotSettingsFields
 from caigunn_provider.emulator.models import DEFAULT_SETTINGS
-from caigunn_provider.emulator import responses
 from caigunn_provider.kinds.chatbot.args import ChatbotArgs
 from caigunn_provider.kinds.chatbot.fields import (
     BOOLEAN_SETTINGS,

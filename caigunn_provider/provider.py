@@ -21,6 +21,7 @@ from pulumi.dynamic import (
 
 from caigunn_provider import ownership, policy, tracebacks
 from caigunn_provider.client import ChatbotRow
+from caigunn_provider.dynamic import workers
 from caigunn_provider.errors import CaiGunnError, NotFoundError
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.runtime import Context, context_for
@@ -45,8 +46,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 # What the Python SDK passes for a value that is not known yet during a preview.
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-# In the dynamic-provider process, expected CaiGunn failures are shown without a traceback.
+# In the dynamic-provider process, expected CaiGunn failures are shown without a traceback, and
+# the server serves more than four calls at once.
 tracebacks.install()
+workers.install()
 
 
 def _reports(operation: str) -> Callable[[F], F]:

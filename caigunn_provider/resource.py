@@ -8,7 +8,11 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from caigunn_provider.dynamic import serialization
 from caigunn_provider.provider import ChatbotProvider
+
+# Every Chatbot shares one pickle of its provider, and the SDK's pickle patches do not pile up.
+serialization.install(ChatbotProvider)
 
 
 class Chatbot(Resource, module="caigunn", name="Chatbot"):

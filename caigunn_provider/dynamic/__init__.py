@@ -1,0 +1,1 @@
+"""Plumbing between our providers and Pulumi's Python dynamic-provider machinery."""

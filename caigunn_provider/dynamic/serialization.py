@@ -50,12 +50,12 @@ def guarded(serialize: _Serialize) -> _Serialize:
 
     def serialize_restoring(provider: Any) -> str:
         with _LOCK:
-            pickler_before = dict(vars(pickle._Pickler))  # type: ignore[attr-defined]
+            pickler_before = dict(vars(pickle._Pickler))
             module_before = {name: getattr(pickle, name) for name in ("Pickler", "Unpickler")}
             try:
                 return serialize(provider)
             finally:
-                pickler_class = pickle._Pickler  # type: ignore[attr-defined]
+                pickler_class = pickle._Pickler
                 for name in set(vars(pickler_class)) - set(pickler_before):
                     delattr(pickler_class, name)
                 for name, value in pickler_before.items():
@@ -96,4 +96,4 @@ def install(*provider_classes: type) -> None:
         _SHARED.update(provider_classes)
         if _ORIGINAL is None:
             _ORIGINAL = sdk.serialize_provider
-            sdk.serialize_provider = shared(guarded(_ORIGINAL))  # type: ignore[assignment]
+            sdk.serialize_provider = shared(guarded(_ORIGINAL))

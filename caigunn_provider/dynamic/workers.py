@@ -15,6 +15,7 @@ tests/unit/test_workers.py fails if a new SDK or grpc stops working this way.
 from __future__ import annotations
 
 import gc
+import importlib
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -43,12 +44,12 @@ def _is_sdk_server(main: ModuleType | None) -> bool:
 def server_pools() -> list[ThreadPoolExecutor]:
     """The executors of the gRPC servers running in this process."""
     try:
-        from grpc._server import _Server
-    except ImportError:  # pragma: no cover - grpc always comes with the SDK
+        server_class = importlib.import_module("grpc._server")._Server
+    except (ImportError, AttributeError):  # grpc always comes with the SDK; the test pins this
         return []
     pools = []
     for obj in gc.get_objects():
-        if isinstance(obj, _Server):
+        if isinstance(obj, server_class):
             pool = getattr(getattr(obj, "_state", None), "thread_pool", None)
             if isinstance(pool, ThreadPoolExecutor):
                 pools.append(pool)
@@ -57,12 +58,12 @@ def server_pools() -> list[ThreadPoolExecutor]:
 
 def widen(pool: ThreadPoolExecutor, workers: int) -> bool:
     """Let `pool` run up to `workers` calls at once, starting threads for calls already waiting."""
-    with pool._shutdown_lock:  # type: ignore[attr-defined]
-        if pool._max_workers >= workers:  # type: ignore[attr-defined]
+    with pool._shutdown_lock:
+        if pool._max_workers >= workers:
             return False
-        pool._max_workers = workers  # type: ignore[attr-defined]
-        for _ in range(pool._work_queue.qsize()):  # type: ignore[attr-defined]
-            pool._adjust_thread_count()  # type: ignore[attr-defined]
+        pool._max_workers = workers
+        for _ in range(pool._work_queue.qsize()):
+            pool._adjust_thread_count()
     return True
 
 

@@ -36,7 +36,7 @@ class PlainProvider(ResourceProvider):
 
 def chain_depth() -> int:
     """How many sorting wrappers sit on top of pickle's own _batch_setitems."""
-    depth, function = 0, vars(pickle._Pickler)["_batch_setitems"]  # type: ignore[attr-defined]
+    depth, function = 0, vars(pickle._Pickler)["_batch_setitems"]
     while True:
         inner = [
             cell.cell_contents
@@ -80,7 +80,7 @@ def test_the_sdk_still_patches_the_python_pickler_and_restores_only_pickle_pickl
     assert "pickle.Pickler.save_dict = save_dict_sorted" in source
     assert "pickle.Pickler = old_pickler" in source
     # Unguarded, each call wraps the previous wrapper: the chain the guard exists to stop.
-    before = dict(vars(pickle._Pickler))  # type: ignore[attr-defined]
+    before = dict(vars(pickle._Pickler))
     pickler = pickle.Pickler
     try:
         depths = []
@@ -90,9 +90,9 @@ def test_the_sdk_still_patches_the_python_pickler_and_restores_only_pickle_pickl
         assert depths == [1, 2, 3], f"the SDK no longer stacks its pickle patches: {depths}"
     finally:
         for name, value in before.items():
-            if vars(pickle._Pickler).get(name) is not value:  # type: ignore[attr-defined]
-                setattr(pickle._Pickler, name, value)  # type: ignore[attr-defined]
-        pickle.Pickler = pickler
+            if vars(pickle._Pickler).get(name) is not value:
+                setattr(pickle._Pickler, name, value)
+        pickle.Pickler = pickler  # type: ignore[misc]
     assert chain_depth() == 0
 
 
@@ -101,7 +101,7 @@ def test_two_thousand_chatbot_declarations_share_one_pickle_at_flat_cost() -> No
     times = per_call_seconds(lambda: sdk.serialize_provider(ChatbotProvider()))
     assert sdk.serialize_provider(ChatbotProvider()) == first
     assert chain_depth() == 0
-    assert pickle.Pickler is not pickle._Pickler  # type: ignore[attr-defined]
+    assert pickle.Pickler is not pickle._Pickler  # type: ignore[comparison-overlap]
     early, late = flat(times)
     assert late < 3 * early + 1e-4, f"{early * 1e6:.0f} us per call early, {late * 1e6:.0f} late"
 

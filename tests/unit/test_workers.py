@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
 
-import grpc
+import grpc  # type: ignore[import-untyped]
 import pytest
 
 from caigunn_provider.dynamic import workers
@@ -97,7 +97,7 @@ def test_a_widened_server_runs_every_call_at_once(
     four_worker_server: futures.ThreadPoolExecutor,
 ) -> None:
     assert workers.install(fake_server_module()) >= 1
-    assert four_worker_server._max_workers == workers.worker_count()  # type: ignore[attr-defined]
+    assert four_worker_server._max_workers == workers.worker_count()
     assert concurrent_calls(four_worker_server, 40) == 40
 
 
@@ -125,7 +125,7 @@ def test_nothing_is_widened_outside_the_dynamic_provider_server(
     four_worker_server: futures.ThreadPoolExecutor,
 ) -> None:
     assert workers.install(types.ModuleType("__main__")) == 0
-    assert four_worker_server._max_workers == 4  # type: ignore[attr-defined]
+    assert four_worker_server._max_workers == 4
 
 
 def test_the_worker_count_stays_above_the_engines_parallelism() -> None:

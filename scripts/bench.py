@@ -753,6 +753,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"latency = {LATENCIES_MS} ms at --n/--m; benchmark-latency.png and .md in docs/",
     )
     parser.add_argument(
+        "--latencies",
+        type=lambda text: [float(part) for part in text.split(",")],
+        default=LATENCIES_MS,
+        help="the latencies of --latency-sweep, in ms",
+    )
+    parser.add_argument(
         "--program-time",
         action="store_true",
         help=f"the program's time before the first create, M = {PROGRAM_MS}, no latency",
@@ -790,14 +796,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(program_time_markdown(program_times(args.program_ms, args.repeat, progress)))
         return 0
     if args.latency_sweep:
-        reports = latency_sweep(params, LATENCIES_MS, args.out_dir, progress)
+        if args.replot is not None:
+            reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
+            draw_latency(reports, args.out_dir / "benchmark-latency.png")
+        else:
+            reports = latency_sweep(params, args.latencies, args.out_dir, progress)
         if args.json_out is not None:
             args.json_out.write_text(
                 json.dumps([report_json(report) for report in reports], indent=2) + "\n"
             )
         print(latency_markdown(reports))
         return 0
-    if args.replot is not None:
+    if args.replot is not None and not args.latency_sweep:
         reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
         draw_sweep(reports, args.out_dir / "benchmark-sweep.png")
         (args.out_dir / "benchmark-sweep.md").write_text(sweep_markdown(reports))

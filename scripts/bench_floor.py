@@ -8,6 +8,8 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, ResourceProvider
 
+from caigunn_provider.dynamic import serialization
+
 
 class NoOpProvider(ResourceProvider):
     """Create invents an id, read echoes the state: only the engine's own cost is left."""
@@ -29,5 +31,8 @@ class NoOp(Resource, module="bench", name="NoOp"):
 if __name__ == "__main__":
     # Run as the project's __main__.py by the language host; the bench copies this file there.
     count = int(pulumi.Config("bench").require("count"))
+    # The same serialization guard as the Chatbot's: without it the SDK's pickle patches pile up
+    # and past about 480 resources the floor itself dies with RecursionError.
+    serialization.install(NoOpProvider)
     for index in range(1, count + 1):
         NoOp(f"bot-{index:04d}", f"bench-{index:04d}", "3fa85f64-5717-4562-b3fc-2c963f66afa6")

@@ -8,16 +8,20 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, ResourceProvider
 
-from caigunn_provider.dynamic import serialization
+from caigunn_provider.dynamic import serialization, workers
 
 
 class NoOpProvider(ResourceProvider):
     """Create invents an id, read echoes the state: only the engine's own cost is left."""
 
     def create(self, props: Any) -> CreateResult:
+        # The same server as the Chatbot's: more than four calls at once (this class is pickled
+        # by value, so nothing of ours is imported in the provider process until this runs).
+        workers.install()
         return CreateResult(id_=str(uuid.uuid4()), outs=dict(props))
 
     def read(self, id_: str, props: Any) -> ReadResult:
+        workers.install()
         return ReadResult(id_=id_, outs=dict(props))
 
 

@@ -67,10 +67,19 @@ def widen(pool: ThreadPoolExecutor, workers: int) -> bool:
     return True
 
 
+_installed = False
+
+
 def install(main: ModuleType | None = None) -> int:
-    """Widen the dynamic-provider server's executor; the pools widened (0 outside that server)."""
+    """Widen the dynamic-provider server's executor; the pools widened (0 outside that server,
+    and once it is done: a later call costs nothing)."""
+    global _installed
+    if main is None and _installed:
+        return 0
     server = main if main is not None else sys.modules.get("__main__")
     if not _is_sdk_server(server):
         return 0
     workers = worker_count()
-    return sum(widen(pool, workers) for pool in server_pools())
+    widened = sum(widen(pool, workers) for pool in server_pools())
+    _installed = _installed or (main is None and widened > 0)
+    return widened

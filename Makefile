@@ -67,7 +67,7 @@ clean:
 # Issue 9's benchmark: the provider on the real engine against the emulator, beside a no-op
 # engine floor (scripts/bench.py --help; e.g. make bench BENCH_ARGS="--repeat 3 --json").
 BENCH_ARGS ?=
-.PHONY: bench bench-sweep
+.PHONY: bench bench-sweep bench-latency bench-scale bench-program
 
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
@@ -75,6 +75,19 @@ bench: setup
 # N = 250 ... 4000 with M fixed; writes docs/benchmark-sweep.png and docs/benchmark-sweep.md.
 bench-sweep: setup
 	$(BIN)/python scripts/bench.py --sweep $(BENCH_ARGS)
+
+# Issue 20: ratio to the floor at 20, 100, 200 and 300 ms per request (N=200, M=50; minimum of 3
+# alternated runs); writes docs/benchmark-latency.png and docs/benchmark-latency.md.
+bench-latency: setup
+	$(BIN)/python scripts/bench.py --latency-sweep --n 200 --m 50 $(BENCH_ARGS)
+
+# Issue 20: 500 chatbots declared at 200 ms per request.
+bench-scale: setup
+	$(BIN)/python scripts/bench.py --n 200 --m 500 --latency-ms 200 $(BENCH_ARGS)
+
+# Issue 20: the program's own time before the first create, for 50 to 1,000 chatbots.
+bench-program: setup
+	$(BIN)/python scripts/bench.py --program-time $(BENCH_ARGS)
 
 # Issue 8's proof: ten `pulumi up` runs SIGKILLed at random moments, each recovered by the
 # documented steps, and a fault soak over five seeds (scripts/soak.py --help for smaller runs).

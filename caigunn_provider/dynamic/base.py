@@ -19,7 +19,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from caigunn_provider import messages
 from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
-from caigunn_provider.dynamic import partial, tracebacks
+from caigunn_provider.dynamic import partial, tracebacks, workers
 from caigunn_provider.dynamic.runtime import Context, Runtime, process_runtime
 from caigunn_provider.errors import AuthError, CaiGunnError, ConfigError
 
@@ -28,10 +28,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 # What the Python SDK passes for a value that is not known yet during a preview.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
-# In the dynamic-provider process: expected failures without a traceback, and partial failures
-# (work done before a failure) kept in the state; in this order, partial's seam sits above.
+# In the dynamic-provider process: expected failures without a traceback, partial failures
+# (work done before a failure) kept in the state (in this order: partial's seam sits above), and
+# the server serves more than four calls at once.
 tracebacks.install()
 partial.install()
+workers.install()
 
 
 def reports(operation: str) -> Callable[[F], F]:

@@ -67,10 +67,12 @@ def test_check_names_the_failing_property(news: dict[str, Any], prop: str, reaso
 
 
 def test_once_the_resource_exists_import_and_recover_are_spent(admin: Admin) -> None:
-    olds = {"title": "Support", "plan_id": BASIC, IMPORT: UNKNOWN_ID}
+    olds = {"title": "Support", "plan_id": BASIC, IMPORT: UNKNOWN_ID, PRIOR_IDS: [UNKNOWN_ID]}
     news = {"title": "Renamed", "plan_id": BASIC, IMPORT: UNKNOWN_ID, RECOVER: UNKNOWN_ID}
     inputs = configured(admin).check(olds, news).inputs
-    assert (inputs[IMPORT], inputs[RECOVER], inputs[PRIOR_IDS]) == (None, None, None)
+    assert (inputs[IMPORT], inputs[RECOVER]) == (None, None)
+    # Kept as the state has them: an unchanged chatbot's inputs stay equal to its state's.
+    assert inputs[PRIOR_IDS] == [UNKNOWN_ID]
     assert admin.requests() == []  # an existing resource costs no listing
 
 

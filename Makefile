@@ -1,4 +1,5 @@
-# Two commands: `make demo` and `make test`. Both do all set-up first (see README.md).
+# Three commands: `make demo`, `make check` (the edit-test loop) and `make test` (everything).
+# Each does its set-up first (see README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ ENGINE_NEEDS :=
 # The Python SDK moves with the engine: `make lock` pins it to the CLI version in engine/cli/go.mod.
 PULUMI_PIN = $(shell sed -n 's|^require github.com/pulumi/pulumi/pkg/v3 v||p' engine/cli/go.mod)
 
-.PHONY: setup venv engine demo test lint typecheck lock dist clean
+.PHONY: setup venv engine demo check test lint typecheck lock dist clean
 
 setup: venv engine
 
@@ -37,9 +38,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# The edit-test loop, under a minute on 2 cores: lint, types, and the tests that need neither the
+# engine nor a server socket (the tiers: tests/tiers.py). Needs only the virtualenv.
+check: lint typecheck
+	$(BIN)/python -m pytest -n 2 -q -m "not e2e and not server"
+
+# The whole suite; it ends by naming the 15 slowest tests.
 test: ENGINE_NEEDS := --postgres
 test: setup lint typecheck
-	$(BIN)/python -m pytest -n 2 -v
+	$(BIN)/python -m pytest -n 2 -v --durations=15
 
 # requirements.txt is generated, never edited: this resolves pyproject.toml (runtime, emulator and
 # dev) with uv, keeping every version already pinned unless the ranges demand otherwise. Move

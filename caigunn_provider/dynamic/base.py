@@ -19,7 +19,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from caigunn_provider import messages
 from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
-from caigunn_provider.dynamic import partial, tracebacks, workers
+from caigunn_provider.dynamic import partial, tracebacks, watchdog, workers
 from caigunn_provider.dynamic.runtime import Context, Runtime, process_runtime
 from caigunn_provider.errors import AuthError, CaiGunnError, ConfigError
 
@@ -34,6 +34,7 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 tracebacks.install()
 partial.install()
 workers.install()
+watchdog.install()  # and the process ends itself once its engine is gone
 
 
 def reports(operation: str) -> Callable[[F], F]:

@@ -81,6 +81,11 @@ class Team:
         return run
 
 
+def in_flight_creates(admin: Admin) -> int:
+    """Creates the emulator has made and not yet answered (pause_after_create_ms)."""
+    return int(admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"])
+
+
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -197,8 +202,10 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
 ) -> None:
     team.a.up()
     team.declare({**DECLARED, "marketing": ("Marketing Bot", BASIC)})
-    # CaiGunn takes 3 s to answer, so the run is killed while its create is in flight.
-    team.admin.set_knobs(latency_ms=3000)
+    # CaiGunn makes the chatbot, then takes 10 s to answer: the run is killed in that window.
+    # (Not a delay before the create: the provider process ends itself once its engine is gone,
+    # and a request cut off before the server acted would make nothing.)
+    team.admin.set_knobs(pause_after_create_ms=10_000)
 
     run = team.start_up(team.a)
 
@@ -207,10 +214,10 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
         return any(op["resource"]["urn"].endswith("::marketing") for op in pending)
 
     wait_for(creating_marketing, "the engine to record the pending create")
-    time.sleep(1)  # the provider's POST is now waiting in the emulator
+    wait_for(lambda: in_flight_creates(team.admin) == 1, "the create to commit")
     run.kill_engine()  # like a CI runner that is lost: no clean-up at all
 
-    # The create went through after the kill; the state never heard of its result.
+    # The create went through; the state never heard of its result.
     wait_for(lambda: team.live_titles()["Marketing Bot"] == 1, "the in-flight create to land")
     [made_by_killed_run] = [
         bot_id for bot_id, bot in team.admin.chatbots().items() if bot["title"] == "Marketing Bot"
@@ -218,7 +225,7 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
     assert team.locks() != []
 
     # The next run is refused by the dead run's lock, which names that run.
-    team.admin.set_knobs(latency_ms=0)
+    team.admin.set_knobs(pause_after_create_ms=0)
     refused = team.b.run("up", "--yes", "--skip-preview", ok=False)
     assert refused.returncode != 0
     assert LOCKED in refused.stdout + refused.stderr

@@ -44,7 +44,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     processes.end(left)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
-        reporter.write_line("\n".join(lines), red=True, bold=True)
+        reporter.write_line("\n" + "\n".join(lines), red=True, bold=True)
     session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

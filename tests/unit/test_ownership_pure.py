@@ -1,8 +1,8 @@
 """Which chatbot a create whose answer was lost made, decided against rows (no server).
 
-The create path of caigunn_provider/ownership.py runs on an in-memory chatbot list and a client
-whose POST lands (or not) and then fails with a 500; what it decides is read from its result,
-from the POSTs it sent, and from the rows.
+The create path of caigunn_provider/kinds/chatbot/ownership.py runs on an in-memory chatbot list
+and a client whose POST lands (or not) and then fails with a 500; what it decides is read from
+its result, from the POSTs it sent, and from the rows.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any, cast
 
 import pytest
 
-from caigunn_provider import ownership
 from caigunn_provider.client import CaiGunnClient, ChatbotRow, CreatedChatbot
+from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import APIError, CaiGunnError, OwnershipError
+from caigunn_provider.kinds.chatbot import ownership
 from caigunn_provider.listing import Listing
-from caigunn_provider.runtime import Context
 
 BASIC, PRO = "plan-basic", "plan-pro"
 URL = "https://caigunn.example/api/external/user/chatbot"

@@ -3,8 +3,9 @@
 tests/e2e is the engine's and tests/emulator the server's, by folder. Elsewhere a test is `server`
 when it, a fixture it uses, or a helper of the suite they call (followed through tests/ modules)
 refers to a server starter: the `admin` fixture, tests/support.py's emulator, the emulator's own
-starters, or the socket module. tests/conftest.py applies the marks; in the fast tier a server
-socket that was missed fails the test (see forbid_listening).
+starters, the socket module, or a server class (socketserver's, or a suite class that starts
+one). tests/conftest.py applies the marks; in the fast tier a server socket that was missed fails
+the test (see forbid_listening).
 """
 
 from __future__ import annotations
@@ -73,7 +74,22 @@ def _reaches_a_server(function: Callable[..., Any], seen: set[types.CodeType]) -
             return True
         if inspect.isfunction(value) and _is_suite_helper(value) and _reaches_a_server(value, seen):
             return True
+        if inspect.isclass(value) and _class_reaches_a_server(value, seen):
+            return True
     return False
+
+
+def _class_reaches_a_server(cls: type, seen: set[types.CodeType]) -> bool:
+    """A server class (socketserver's, the emulator's), or a suite class whose methods start one."""
+    if issubclass(cls, socketserver.BaseServer | ThreadedEmulator):
+        return True
+    if cls.__module__.split(".")[0] != "tests" or cls.__module__ == __name__:
+        return False
+    return any(
+        _reaches_a_server(member, seen)
+        for member in vars(cls).values()
+        if inspect.isfunction(member)
+    )
 
 
 def _names(code: types.CodeType) -> Iterator[str]:

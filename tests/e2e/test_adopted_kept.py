@@ -143,3 +143,23 @@ def test_once_adopted_later_runs_no_longer_say_it_will_be_adopted(
     assert f"chatbot {adopted} is adopted (import:); nothing is created" in update
     assert "will be adopted" not in update
     assert "adopted" not in later
+
+
+def test_after_a_forced_replace_the_made_chatbot_is_retained_only_until_the_next_up(
+    project: PulumiProject, admin: Admin
+) -> None:
+    # The program learns from the state that the new chatbot was made, one run late: the engine
+    # does not tell it that --replace is coming.
+    adopted = admin.create("Made By Hand")
+    write_stack_file(project, "chatbots:\n" + entry("legacy", "Made By Hand", import_=adopted))
+    project.up()
+    project.up("--replace", project.resources()["legacy"]["urn"])
+    made = project.resources()["legacy"]["id"]
+    assert made != adopted
+    assert retained(project) == {"legacy": True}
+
+    project.up()
+
+    assert retained(project) == {"legacy": False}
+    project.destroy()
+    assert set(admin.chatbots()) == {adopted}

@@ -5,19 +5,25 @@ Runs in the program process.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pulumi
 
+from caigunn_provider.client import ChatbotInfo
+from caigunn_provider.config import EXPIRY_WARNING_DAYS, expiry_warning_days
 from caigunn_provider.errors import CaiGunnError
-from caigunn_provider.kinds.chatbot import preflight, recovery
-from caigunn_provider.kinds.chatbot.resource import Chatbot
+from caigunn_provider.kinds.chatbot import expiry, preflight, recovery
+from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE, Chatbot
 from caigunn_provider.kinds.chatbot.section import SECTION, ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.kinds.knowledge.declare import declare_knowledge
 from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
 from caigunn_provider.listing import Listing
+from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.program.kind import Run
 
 
@@ -34,6 +40,8 @@ class Planned:
     protect: bool
     notice: str | None = None
     knowledge: KnowledgeSpec | None = None
+    # Its plan period ends soon or is over (said once per run, as a warning).
+    expiry: str | None = None
 
 
 class ChatbotKind:
@@ -42,16 +50,26 @@ class ChatbotKind:
     section: ChatbotSection = SECTION
 
     def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> list[Planned]:
+        within_days = expiry_warning_days(
+            {EXPIRY_WARNING_DAYS[0]: pulumi.Config("caigunn").get("expiryWarningDays")},
+            os.environ,
+        )
         plan_ids = preflight.check_entries(run.source, specs, run.account)
         checkpoint = run.checkpoint()
         state = recovery.chatbots_of(checkpoint) if checkpoint is not None else None
         recovered: dict[str, str] = {}
-        if state is not None:
-            preflight.check_updated_exist(
+        ending: dict[str, str] = {}
+        if state is not None and checkpoint is not None:
+            read = preflight.check_updated_exist(
                 run.source, specs, run.account, plan_ids, state.owned, state.recorded
             )
             recovered = _recover(run, state, specs, plan_ids)
-        return _planned(specs, plan_ids, recovered, state.owned if state else None)
+            ending = _expiry_warnings(run, checkpoint, state, specs, read, within_days)
+        planned = _planned(specs, plan_ids, recovered, state.owned if state else None)
+        return [
+            dataclasses.replace(entry, expiry=ending[entry.name]) if entry.name in ending else entry
+            for entry in planned
+        ]
 
     def declare(self, prepared: list[Planned]) -> dict[str, Chatbot]:
         chatbots = {}
@@ -67,6 +85,8 @@ class ChatbotKind:
             )
             if entry.notice:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
+            if entry.expiry:
+                pulumi.log.warn(entry.expiry, chatbots[entry.name])
             if entry.knowledge is not None:
                 bot = chatbots[entry.name]
                 declare_knowledge(
@@ -79,11 +99,16 @@ class ChatbotKind:
         return chatbots
 
     def export(self, declared: Mapping[str, Chatbot]) -> None:
-        """`chatbots` (id, title, plan_id) and the secret `api_keys`."""
+        """`chatbots` (id, title, plan_id, expires_at) and the secret `api_keys`."""
         pulumi.export(
             "chatbots",
             {
-                name: {"id": bot.id, "title": bot.title, "plan_id": bot.plan_id}
+                name: {
+                    "id": bot.id,
+                    "title": bot.title,
+                    "plan_id": bot.plan_id,
+                    "expires_at": bot.expires_at,
+                }
                 for name, bot in declared.items()
             },
         )
@@ -112,6 +137,22 @@ def _recover(
     if unsure:
         raise CaiGunnError("\n".join(_unsure_message(item, run.source) for item in unsure))
     return found
+
+
+def _expiry_warnings(
+    run: Run,
+    checkpoint: Checkpoint,
+    state: recovery.Chatbots,
+    specs: Mapping[str, ChatbotSpec],
+    read: Mapping[str, ChatbotInfo],
+    within_days: int,
+) -> dict[str, str]:
+    """{entry: warning} for the declared entries the state owns whose plan period ends soon."""
+    owned = {name: chatbot_id for name, chatbot_id in state.owned.items() if name in specs}
+    records = checkpoint.of_type(CHATBOT_TYPE)
+    recorded = {name: expiry.recorded_end(records[name].outputs) for name in owned}
+    live = expiry.live_ends(run.account, owned, read)
+    return expiry.warnings(owned, recorded, live, datetime.now(UTC), within_days)
 
 
 def _unsure_message(item: recovery.Unresolved, source: str) -> str:

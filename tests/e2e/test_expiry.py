@@ -73,9 +73,7 @@ def test_periods_ending_soon_or_over_warn_once_each_at_preview_and_up_and_renewa
     after = project.outcome("up")
     assert [text for text in period_warnings(after) if "chatbots.soon" in text] == []
     assert project.outputs()["chatbots"]["soon"]["expires_at"] == expected
-    assert project.outputs()["chatbots"]["over"]["expires_at"] == over.isoformat(
-        timespec="seconds"
-    )
+    assert project.outputs()["chatbots"]["over"]["expires_at"] == over.isoformat(timespec="seconds")
 
 
 @pytest.mark.parametrize("level", ["seed"])

@@ -9,7 +9,7 @@ import pytest
 
 from tests.e2e.conftest import entry, ids_by_name, write_stack_file
 from tests.e2e.pulumi_cli import Outcome, PulumiProject
-from tests.support import Admin
+from tests.support import CHATBOT_PATH, Admin
 
 PERIOD = "the plan period of chatbot"
 
@@ -24,6 +24,12 @@ def set_period_end(admin: Admin, chatbot_id: str, ends: datetime) -> None:
 
 def period_warnings(outcome: Outcome) -> list[str]:
     return [text.strip() for text in outcome.messages("warning") if PERIOD in text]
+
+
+def by_id_reads(admin: Admin, ids: dict[str, str]) -> list[str]:
+    """The entries whose chatbot was read by id since the request log was cleared."""
+    names = {f"{CHATBOT_PATH}/{chatbot_id}": name for name, chatbot_id in ids.items()}
+    return [names[r["path"]] for r in admin.requests("GET") if r["path"] in names]
 
 
 def day(moment: datetime) -> str:
@@ -47,7 +53,12 @@ def test_periods_ending_soon_or_over_warn_once_each_at_preview_and_up_and_renewa
     set_period_end(admin, ids["soon"], soon)
     set_period_end(admin, ids["over"], over)
 
-    # The pre-flight reads each period by id: both are seen at once, without a refresh.
+    # The state tells when to look: until a refresh reads the new ends, it still holds the
+    # creates' (a year ahead), and a run reads no chatbot by id for its period.
+    admin.clear_requests()
+    assert period_warnings(project.outcome("preview")) == []
+    assert by_id_reads(admin, ids) == []
+    project.refresh()
     for command in ("preview", "up"):
         said = period_warnings(project.outcome(command))
         assert len(said) == 2, said
@@ -56,24 +67,28 @@ def test_periods_ending_soon_or_over_warn_once_each_at_preview_and_up_and_renewa
         assert f"ends on {day(soon)} (UTC, in 3 days)" in soon_said
         assert f"ended on {day(over)} (UTC, 2 days ago)" in over_said
         assert "the chatbot may no longer answer" in over_said
-        assert not any("chatbots.fine" in text for text in said)
 
-    # expires_at is in the outputs, per entry: the create's answer so far.
+    # expires_at is in the outputs, per entry: as refresh read it, or as the create said it.
     fine_end = datetime.fromisoformat(admin.chatbots()[ids["fine"]]["expired_at"])
     outputs = project.outputs()["chatbots"]
     assert outputs["fine"]["expires_at"] == fine_end.isoformat(timespec="seconds")
+    assert outputs["soon"]["expires_at"] == soon.isoformat(timespec="seconds")
 
-    # A renewal in the console: refresh brings the new end into the state, the next up into the
-    # outputs, and the warning is gone.
+    # A renewal in the console: the next preview reads the two periods the state says end soon
+    # (and no other), so the renewed one's warning is gone at once; refresh brings the new end
+    # into the state, the next up into the outputs.
     renewed = now + timedelta(days=200)
     set_period_end(admin, ids["soon"], renewed)
+    admin.clear_requests()
+    said = period_warnings(project.outcome("preview"))
+    assert [text for text in said if "chatbots.soon:" in text] == []
+    assert len(said) == 1 and "chatbots.over:" in said[0]
+    assert sorted(by_id_reads(admin, ids)) == ["over", "soon"]
     project.refresh()
-    expected = renewed.astimezone(UTC).isoformat(timespec="seconds")
+    expected = renewed.isoformat(timespec="seconds")
     assert project.resources()["soon"]["outputs"]["expires_at"] == expected
-    after = project.outcome("up")
-    assert [text for text in period_warnings(after) if "chatbots.soon" in text] == []
+    project.up()
     assert project.outputs()["chatbots"]["soon"]["expires_at"] == expected
-    assert project.outputs()["chatbots"]["over"]["expires_at"] == over.isoformat(timespec="seconds")
 
 
 @pytest.mark.parametrize("level", ["seed"])

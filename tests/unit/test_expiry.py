@@ -17,6 +17,7 @@ from caigunn_provider.kinds.chatbot.expiry import (
     recorded_end,
     warning,
     warnings,
+    worth_a_look,
 )
 from caigunn_provider.kinds.chatbot.provider import IMPORT
 from tests.support import BASIC, Admin
@@ -81,6 +82,17 @@ def test_the_live_end_wins_over_the_recorded_one_and_entries_without_an_end_say_
     }
     live = {"renewed": NOW + timedelta(days=300)}
     assert list(warnings(owned, recorded, live, NOW, 14)) == ["lapsing"]
+
+
+def test_only_entries_whose_recorded_end_would_warn_are_worth_a_live_look() -> None:
+    recorded = {
+        "far": NOW + timedelta(days=100),
+        "soon": NOW + timedelta(days=10),
+        "over": NOW - timedelta(days=1),
+        "unknown": None,
+    }
+    assert worth_a_look(recorded, NOW, 14) == ["soon", "over"]
+    assert worth_a_look(recorded, NOW, 0) == ["over"]
 
 
 def test_the_recorded_end_is_read_from_expires_at_or_from_an_older_states_expired_at() -> None:

@@ -1,10 +1,13 @@
 """Each managed chatbot's plan period: where its end is known from, and the warning it earns.
 
 Runs in the program process (the pre-flight), so that a warning is said once per entry per run, at
-preview as at up. Where the server reads chatbots by id, the period's end is read live (the GETs the
-update check made are reused; the others are made 16 at a time); otherwise, and wherever a read
-fails, the end recorded in the state (`expires_at`, from the create's `expired_at`) is used. A
-warning informs: nothing here ever fails the run.
+preview as at up. The state tells when to look: its `expires_at` (the create's `expired_at`, or
+the period a read by id saw at adoption or the last refresh) costs no request. Only an entry whose
+recorded end falls within the warning window is read again by id, where the server can (16 at a
+time; the update check's reads are reused), so that a renewal made in the console silences its
+warning at once; a period far off is never asked about, so a run that changes nothing reads no
+chatbot. A read that fails leaves the recorded end in force. A warning informs: nothing here ever
+fails the run.
 """
 
 from __future__ import annotations
@@ -46,6 +49,17 @@ def as_output(moment: datetime | None) -> str | None:
 def recorded_end(outputs: Mapping[str, object]) -> datetime | None:
     """The period's end a resource's state records (also in a state written before expires_at)."""
     return parse_time(outputs.get(EXPIRES_AT)) or parse_time(outputs.get(LEGACY_EXPIRED_AT))
+
+
+def worth_a_look(
+    recorded: Mapping[str, datetime | None], now: datetime, within_days: int
+) -> list[str]:
+    """The entries whose recorded end would earn a warning: those are confirmed live first."""
+    return [
+        name
+        for name, ends in recorded.items()
+        if ends is not None and warning(name, "", ends, now, within_days) is not None
+    ]
 
 
 def live_ends(

@@ -151,8 +151,11 @@ def _expiry_warnings(
     owned = {name: chatbot_id for name, chatbot_id in state.owned.items() if name in specs}
     records = checkpoint.of_type(CHATBOT_TYPE)
     recorded = {name: expiry.recorded_end(records[name].outputs) for name in owned}
-    live = expiry.live_ends(run.account, owned, read)
-    return expiry.warnings(owned, recorded, live, datetime.now(UTC), within_days)
+    now = datetime.now(UTC)
+    # Only what the state says ends soon is read again (a renewal silences it at once).
+    looked = {name: owned[name] for name in expiry.worth_a_look(recorded, now, within_days)}
+    live = expiry.live_ends(run.account, looked, {n: i for n, i in read.items() if n in owned})
+    return expiry.warnings(owned, recorded, live, now, within_days)
 
 
 def _unsure_message(item: recovery.Unresolved, source: str) -> str:

@@ -25,10 +25,21 @@ API_URL = ("caigunn:apiUrl", "CAIGUNN_API_URL")
 TIMEOUT = ("caigunn:requestTimeout", "CAIGUNN_REQUEST_TIMEOUT")
 MAX_CONCURRENCY = ("caigunn:maxConcurrency", "CAIGUNN_MAX_CONCURRENCY")
 TRAINING_TIMEOUT = ("caigunn:trainingTimeout", "CAIGUNN_TRAINING_TIMEOUT")
-KEYS = (TOKEN[0], API_URL[0], TIMEOUT[0], MAX_CONCURRENCY[0], TRAINING_TIMEOUT[0])
+EXPIRY_WARNING_DAYS = ("caigunn:expiryWarningDays", "CAIGUNN_EXPIRY_WARNING_DAYS")
+KEYS = (
+    TOKEN[0],
+    API_URL[0],
+    TIMEOUT[0],
+    MAX_CONCURRENCY[0],
+    TRAINING_TIMEOUT[0],
+    EXPIRY_WARNING_DAYS[0],
+)
 # How long a crawl, an upload or a training is waited for (seconds) before the run gives up on it.
 DEFAULT_TRAINING_TIMEOUT = 1800.0
 MAX_TRAINING_TIMEOUT = 24 * 3600.0
+# A chatbot whose plan period ends within this many days is warned about at preview and up.
+DEFAULT_EXPIRY_WARNING_DAYS = 14
+MAX_EXPIRY_WARNING_DAYS = 3650
 
 # Where a setting's value came from: the stack's config, the environment variable, the default.
 Source = Literal["config", "environment", "default"]
@@ -218,3 +229,23 @@ def training_timeout(config: Mapping[str, object], environ: Mapping[str, str]) -
             f"{TRAINING_TIMEOUT[1]}."
         )
     return seconds
+
+
+def expiry_warning_days(config: Mapping[str, object], environ: Mapping[str, str]) -> int:
+    """caigunn:expiryWarningDays (else CAIGUNN_EXPIRY_WARNING_DAYS, else 14): whole days, checked.
+
+    0 warns only about periods already over.
+    """
+    raw = _pick(config, environ, EXPIRY_WARNING_DAYS)
+    if raw is None:
+        return DEFAULT_EXPIRY_WARNING_DAYS
+    text = str(raw).strip()
+    if not (text.isascii() and text.isdigit() and int(text) <= MAX_EXPIRY_WARNING_DAYS):
+        raise ConfigError(
+            f"{EXPIRY_WARNING_DAYS[0]} is not a whole number of days from 0 to "
+            f"{MAX_EXPIRY_WARNING_DAYS} (a chatbot whose plan period ends within it is warned "
+            f"about; default {DEFAULT_EXPIRY_WARNING_DAYS}).\n"
+            f"Set it with `pulumi config set {EXPIRY_WARNING_DAYS[0]} <days>` or "
+            f"{EXPIRY_WARNING_DAYS[1]}."
+        )
+    return int(text)

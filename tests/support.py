@@ -119,6 +119,10 @@ class Admin:
         entries: list[dict[str, Any]] = self._json("GET", "/_emulator/requests")["requests"]
         return [entry for entry in entries if method is None or entry["method"] == method]
 
+    def current_token(self) -> str:
+        """The access token the emulator accepts now (a refresh replaces it)."""
+        return str(self._json("GET", "/_emulator/token")["token"])
+
     def clear_requests(self) -> None:
         self._json("DELETE", "/_emulator/requests")
 

@@ -47,6 +47,13 @@ class RecordingProject(PulumiProject):
         self.printed.append((f"{label}: stderr", done.stderr))
         return done
 
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        done = super().cli(*args)
+        label = f"#{len(self.printed) // 2 + 1} python -m caigunn_provider {' '.join(args[:2])}"
+        self.printed.append((f"{label}: stdout", done.stdout))
+        self.printed.append((f"{label}: stderr", done.stderr))
+        return done
+
     def outcome(self, *args: str, ok: bool | None = True) -> Outcome:
         result = super().outcome(*args, ok=ok)
         # The messages decoded from the JSON events, as a user reads them.

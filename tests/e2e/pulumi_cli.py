@@ -150,6 +150,19 @@ class PulumiProject:
             )
         return Background(process, log)
 
+    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """`python -m caigunn_provider ARGS` as a user runs it in the project folder (any exit
+        status: the caller checks it)."""
+        return subprocess.run(
+            [str(VENV_BIN / "python"), "-m", "caigunn_provider", *args],
+            cwd=self.workdir,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
     def init(self) -> PulumiProject:
         self.run("stack", "init", self.stack)
         return self

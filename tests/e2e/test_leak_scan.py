@@ -1,13 +1,15 @@
 """The canary leak scan: no secret in plain text anywhere (DESIGN.md), proven on the real engine.
 
-The main flows and the failure flows run with a recognisable token and recognisable api_keys
-(the emulator's --api-key-prefix); then every artifact is searched for them, as text and as
-base64: everything the engine printed, every message, every file under the project folder (the
-stack file and Pulumi.<stack>.yaml, the file backend's state with its history and backups,
-PULUMI_HOME with the engine's automatic logs, the engine's temporary folder) and the emulator's
-request log. Secrets may show only where they are asked for (`--show-secrets`), and the test
-proves there that the canaries are real, so that the scan could fail. Run with `-s` to see the
-figures. The engine's verbose logs do hold secrets: the last test pins that (docs/secrets.md).
+The main flows (with `token refresh` from the command line) and the failure flows run with a
+recognisable token and recognisable api_keys (the emulator's --api-key-prefix); then every
+artifact is searched for them and for the tokens the refreshes issued, as text and as base64:
+everything the engine and the command line printed, every message, every file under the project
+folder (the stack file and Pulumi.<stack>.yaml, the file backend's state with its history and
+backups, PULUMI_HOME with the engine's automatic logs, the engine's temporary folder) and the
+emulator's request log. Secrets may show only where they are asked for (`--show-secrets`), and
+the test proves there that the canaries are real, so that the scan could fail. Run with `-s` to
+see the figures. The engine's verbose logs do hold secrets: the last test pins that
+(docs/secrets.md).
 """
 
 from __future__ import annotations
@@ -37,15 +39,32 @@ def recording_project(workdir: Path, admin: Admin) -> RecordingProject:
     return project
 
 
-def walk_the_main_flows(project: RecordingProject, admin: Admin, level: str) -> str:
+def walk_the_main_flows(
+    project: RecordingProject, admin: Admin, level: str, issued: list[str]
+) -> str:
     """A chatbot's life up to its outputs, each step checked to have done its job; the stack file
-    it ends with."""
+    it ends with. The tokens `token refresh` issued are added to `issued`."""
     # Two chatbots, then a second up that changes nothing; at -v=8 on stderr, the most verbose
     # level that logs no secret (docs/secrets.md).
     write_stack_file(project, two_chatbots())
     assert project.outcome("up").changes == {"create": 3}
     second = project.outcome("up", "--expect-no-changes", "-v=8", "--logtostderr")
     assert second.changes == {"same": 3}
+
+    # The token renewed from the command line (current level; the seed API has no refresh): the
+    # new one goes into the stack's config as a secret and is never printed; the rest of the
+    # flows run with it (admin.token follows, so that the echoing server below echoes it).
+    if level == "current":
+        renewed = project.cli("token", "refresh", "--expires", "2099-01-01")
+        assert renewed.returncode == 0, renewed.stderr
+        assert "Wrote the new access token to the config of stack e2e" in renewed.stdout
+        issued.append(admin.current_token())
+        as_json = project.cli("token", "refresh", "--json")
+        assert as_json.returncode == 0, as_json.stderr
+        assert '"written_to": "the config of stack e2e' in as_json.stdout
+        issued.append(admin.current_token())
+        admin.token = issued[-1]
+        assert project.outcome("up", "--expect-no-changes").changes == {"same": 3}
 
     # A rename: previewed, then made (current) or refused with a way forward (seed).
     write_stack_file(project, two_chatbots(support_title="Help Centre"))
@@ -131,11 +150,13 @@ def test_no_canary_token_or_api_key_is_left_in_any_artifact(tmp_path: Path, leve
         api_key_prefix=API_KEY_PREFIX,
     ) as admin:
         project = recording_project(tmp_path / "project", admin)
-        text = walk_the_main_flows(project, admin, level)
+        issued: list[str] = []
+        text = walk_the_main_flows(project, admin, level, issued)
         wrong_token = walk_the_failure_flows(project, admin, level, text)
         api_keys = [row["api_key"] for row in admin.rows()]
+        tokens = [token, wrong_token, *issued]
 
-    scan = LeakScan.for_canaries([token, wrong_token], api_keys)
+    scan = LeakScan.for_canaries(tokens, api_keys)
     for artifact, printed in project.printed:
         if printed:  # an empty stream is no artifact (nor is the unscanned --show-secrets output)
             scan.scan(artifact, printed)

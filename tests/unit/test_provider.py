@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from caigunn_provider.dynamic.runtime import Runtime
 from caigunn_provider.errors import CaiGunnError, ConfigError, NotFoundError, OwnershipError
+from caigunn_provider.kinds.chatbot.expiry import as_output
 from caigunn_provider.kinds.chatbot.provider import (
     IMPORT,
     LIST_SIZE,
@@ -124,7 +126,8 @@ def test_create_makes_one_chatbot_and_returns_its_id_and_key(admin: Admin, level
         "plan_id": BASIC,
         "plan_verified": None,  # flags are left out of the state unless they say something
         "api_key": live["api_key"],
-        "expired_at": live["expired_at"],
+        # The create's expired_at, in the form every expires_at takes (UTC, to the second).
+        "expires_at": as_output(datetime.fromisoformat(live["expired_at"])),
         "adopted": None,
         "settings": None,
         LIST_SIZE: 1,  # the list's length once it was made: a later refresh's pace

@@ -5,19 +5,24 @@ Runs in the program process.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pulumi
 
+from caigunn_provider.client import ChatbotInfo
+from caigunn_provider.config import EXPIRY_WARNING_DAYS, expiry_warning_days
 from caigunn_provider.errors import CaiGunnError
-from caigunn_provider.kinds.chatbot import preflight, recovery, retain
-from caigunn_provider.kinds.chatbot.resource import Chatbot
+from caigunn_provider.kinds.chatbot import expiry, preflight, recovery, retain
+from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE, Chatbot
 from caigunn_provider.kinds.chatbot.section import SECTION, ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.kinds.knowledge.declare import declare_knowledge
 from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
 from caigunn_provider.listing import Listing
+from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.program.kind import Run
 
 
@@ -36,6 +41,8 @@ class Planned:
     knowledge: KnowledgeSpec | None = None
     # Adopted: the engine keeps it on delete and says so (kinds/chatbot/retain.py).
     retain: bool = False
+    # Its plan period ends soon or is over (said once per run, as a warning).
+    expiry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,19 +59,28 @@ class ChatbotKind:
     section: ChatbotSection = SECTION
 
     def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> Prepared:
+        within_days = expiry_warning_days(
+            {EXPIRY_WARNING_DAYS[0]: pulumi.Config("caigunn").get("expiryWarningDays")},
+            os.environ,
+        )
         plan_ids = preflight.check_entries(run.source, specs, run.account)
         checkpoint = run.checkpoint()
         state = recovery.chatbots_of(checkpoint) if checkpoint is not None else None
         recovered: dict[str, str] = {}
-        if state is not None:
-            preflight.check_updated_exist(
+        ending: dict[str, str] = {}
+        if state is not None and checkpoint is not None:
+            read = preflight.check_updated_exist(
                 run.source, specs, run.account, plan_ids, state.owned, state.recorded
             )
             recovered = _recover(run, state, specs, plan_ids)
+            ending = _expiry_warnings(run, checkpoint, state, specs, read, within_days)
         kept = retain.kept(specs, plan_ids, checkpoint)
         planned = _planned(specs, plan_ids, recovered, state.owned if state else None)
         return Prepared(
-            [replace(entry, retain=entry.name in kept.retained) for entry in planned],
+            [
+                replace(entry, retain=entry.name in kept.retained, expiry=ending.get(entry.name))
+                for entry in planned
+            ],
             kept.leaving,
         )
 
@@ -86,6 +102,8 @@ class ChatbotKind:
             )
             if entry.notice:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
+            if entry.expiry:
+                pulumi.log.warn(entry.expiry, chatbots[entry.name])
             if entry.knowledge is not None:
                 bot = chatbots[entry.name]
                 declare_knowledge(
@@ -98,11 +116,16 @@ class ChatbotKind:
         return chatbots
 
     def export(self, declared: Mapping[str, Chatbot]) -> None:
-        """`chatbots` (id, title, plan_id) and the secret `api_keys`."""
+        """`chatbots` (id, title, plan_id, expires_at) and the secret `api_keys`."""
         pulumi.export(
             "chatbots",
             {
-                name: {"id": bot.id, "title": bot.title, "plan_id": bot.plan_id}
+                name: {
+                    "id": bot.id,
+                    "title": bot.title,
+                    "plan_id": bot.plan_id,
+                    "expires_at": bot.expires_at,
+                }
                 for name, bot in declared.items()
             },
         )
@@ -131,6 +154,25 @@ def _recover(
     if unsure:
         raise CaiGunnError("\n".join(_unsure_message(item, run.source) for item in unsure))
     return found
+
+
+def _expiry_warnings(
+    run: Run,
+    checkpoint: Checkpoint,
+    state: recovery.Chatbots,
+    specs: Mapping[str, ChatbotSpec],
+    read: Mapping[str, ChatbotInfo],
+    within_days: int,
+) -> dict[str, str]:
+    """{entry: warning} for the declared entries the state owns whose plan period ends soon."""
+    owned = {name: chatbot_id for name, chatbot_id in state.owned.items() if name in specs}
+    records = checkpoint.of_type(CHATBOT_TYPE)
+    recorded = {name: expiry.recorded_end(records[name].outputs) for name in owned}
+    now = datetime.now(UTC)
+    # Only what the state says ends soon is read again (a renewal silences it at once).
+    looked = {name: owned[name] for name in expiry.worth_a_look(recorded, now, within_days)}
+    live = expiry.live_ends(run.account, looked, {n: i for n, i in read.items() if n in owned})
+    return expiry.warnings(owned, recorded, live, now, within_days)
 
 
 def _unsure_message(item: recovery.Unresolved, source: str) -> str:
@@ -164,9 +206,7 @@ def _planned(
         import_ = spec.import_ if owned is None or name not in owned else None
         notice = None
         if import_ is not None:
-            # The update runs the program again: by then the chatbot is being adopted.
-            will = "will be adopted" if pulumi.runtime.is_dry_run() else "is adopted"
-            notice = f"chatbot {import_} {will} (import:); nothing is created"
+            notice = f"chatbot {import_} will be adopted (import:); nothing is created"
         if name in recovered:
             notice = (
                 f"chatbot {recovered[name]}, which an interrupted run created for this entry, "

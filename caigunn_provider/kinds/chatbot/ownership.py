@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from caigunn_provider import messages
@@ -233,6 +234,8 @@ class Live:
 
     row: ChatbotRow
     settings: Mapping[str, Any]
+    # The end of its plan period, where the server's answer shows it (current level).
+    period_end: datetime | None = None
 
 
 def live(ctx: Context, chatbot_id: str) -> Live | None:
@@ -250,7 +253,11 @@ def live(ctx: Context, chatbot_id: str) -> Live | None:
         return None
     if info.is_deleted:
         return None
-    return Live(ChatbotRow(info.id, info.title, info.api_key, info.plan_id), info.settings)
+    return Live(
+        ChatbotRow(info.id, info.title, info.api_key, info.plan_id),
+        info.settings,
+        info.period_end_at,
+    )
 
 
 def _short(value: object) -> str:

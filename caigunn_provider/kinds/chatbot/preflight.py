@@ -14,7 +14,7 @@ from typing import Any
 from caigunn_provider import messages
 from caigunn_provider.account import Account
 from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
-from caigunn_provider.client import Plan
+from caigunn_provider.client import ChatbotInfo, Plan
 from caigunn_provider.errors import CaiGunnError, NotFoundError, StackFileError
 from caigunn_provider.ids import is_canonical_id
 from caigunn_provider.kinds.chatbot.fields import needs_update
@@ -73,16 +73,17 @@ def check_updated_exist(
     plan_ids: Mapping[str, str],
     owned: Mapping[str, str],
     recorded: Mapping[str, Mapping[str, Any]],
-) -> None:
+) -> dict[str, ChatbotInfo]:
     """Each chatbot this run would update in place still exists (current level: one GET each).
 
     A chatbot deleted outside Pulumi is found before anything is written, with its entry named,
     rather than by its update failing halfway through the run. Only a definite 404 stops the run:
     any other failure is left to the update, which reports it. (An entry whose plan changed is
-    replaced, not updated: its create does not need the old chatbot.)
+    replaced, not updated: its create does not need the old chatbot.) Returns the answers read,
+    {entry: info}, for later checks of this run to reuse.
     """
     if not account.caps.read_by_id:
-        return
+        return {}
     updated = {
         name: owned[name]
         for name, spec in chatbots.items()
@@ -92,21 +93,21 @@ def check_updated_exist(
         and needs_update(recorded[name], spec.title, spec.settings)
     }
 
-    def is_gone(name: str) -> bool:
+    def read(name: str) -> ChatbotInfo | bool:
+        """The answer; True when proven gone; False when the read proves nothing."""
         try:
-            account.client.get_chatbot(updated[name])
+            return account.client.get_chatbot(updated[name])
         except NotFoundError:
             return True
         except CaiGunnError:
-            pass  # proves nothing: the update meets it again and reports it
-        return False
+            return False  # proves nothing: the update meets it again and reports it
 
     if not updated:
-        return
+        return {}
     # As many at once as the account-wide limit allows (caigunn:maxConcurrency, default 16).
     with ThreadPoolExecutor(max_workers=account.client.transport.limiter.limit) as pool:
-        found = pool.map(is_gone, updated)
-        gone = [name for name, lost in zip(updated, found, strict=True) if lost]
+        found = dict(zip(updated, pool.map(read, updated), strict=True))
+    gone = [name for name, answer in found.items() if answer is True]
     if gone:
         raise PreflightError(
             "\n".join(
@@ -114,6 +115,7 @@ def check_updated_exist(
                 for name in gone
             )
         )
+    return {name: answer for name, answer in found.items() if isinstance(answer, ChatbotInfo)}
 
 
 def at(source: str, line: int | None) -> str:

@@ -20,6 +20,13 @@ from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import CaiGunnError, NotFoundError
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.kinds.chatbot import ownership
+from caigunn_provider.kinds.chatbot.expiry import (
+    EXPIRES_AT,
+    LEGACY_EXPIRED_AT,
+    as_output,
+    parse_time,
+    recorded_end,
+)
 from caigunn_provider.kinds.chatbot.fields import changed_settings, needs_update
 
 # Inputs the program declares. The one-shot ones matter only to the create that makes the
@@ -104,7 +111,12 @@ class ChatbotProvider(BaseProvider):
             # Settings the API does not return could not be compared: the next `up` applies them.
             verified = {k: v for k, v in settings.items() if k in found.settings}
             outs = self._outs(
-                found.row, plan_id, verified, ctx.listing.size(), plan_verified=caps.lists_plans
+                found.row,
+                plan_id,
+                verified,
+                ctx.listing.size(),
+                plan_verified=caps.lists_plans,
+                expires_at=as_output(found.period_end),
             )
             return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT)) or None})
         try:
@@ -113,8 +125,13 @@ class ChatbotProvider(BaseProvider):
                 ownership.apply_ignored_settings(ctx, made.row.id, settings)
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
+        # The create's answer says when the new period ends: no read is spent on it.
         outs = self._outs(
-            made.row, plan_id, settings, ctx.listing.size(), expired_at=made.expired_at
+            made.row,
+            plan_id,
+            settings,
+            ctx.listing.size(),
+            expires_at=as_output(parse_time(made.expired_at)),
         )
         return CreateResult(made.row.id, outs)
 
@@ -128,7 +145,7 @@ class ChatbotProvider(BaseProvider):
         live = found.row
         managed = dict(props.get("settings") or {})
         outs = {
-            **props,
+            **{key: value for key, value in props.items() if key != LEGACY_EXPIRED_AT},
             "title": live.title,
             "plan_id": live.plan_id or props.get("plan_id"),
             "plan_verified": None
@@ -138,6 +155,8 @@ class ChatbotProvider(BaseProvider):
             # Settings the API returns show drift; write-only ones keep what was last sent.
             "settings": {key: found.settings.get(key, value) for key, value in managed.items()}
             or None,
+            # The period as the server shows it now (a renewal moves it), else as recorded.
+            EXPIRES_AT: as_output(found.period_end or recorded_end(props)),
         }
         # The inputs follow the live values, so that the next diff shows what the file changes.
         inputs = {key: outs.get(key) if key not in ONE_SHOT else None for key in INPUTS}
@@ -221,7 +240,7 @@ class ChatbotProvider(BaseProvider):
         size: int,
         *,
         plan_verified: bool = True,
-        expired_at: str | None = None,
+        expires_at: str | None = None,
     ) -> dict[str, Any]:
         # The flags are recorded only where they say something (a None is left out of the state).
         return {
@@ -229,7 +248,7 @@ class ChatbotProvider(BaseProvider):
             "plan_id": plan_id,
             "plan_verified": None if plan_verified else False,
             "api_key": row.api_key,
-            "expired_at": expired_at,
+            EXPIRES_AT: expires_at,
             "adopted": None,
             "settings": settings or None,
             LIST_SIZE: size or None,

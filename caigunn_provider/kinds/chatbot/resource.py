@@ -25,7 +25,8 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
     plan_id: pulumi.Output[str]
     plan_verified: pulumi.Output[bool]
     api_key: pulumi.Output[str]
-    expired_at: pulumi.Output[str | None]
+    # When the chatbot's plan period ends (ISO 8601, UTC); None where no answer said it.
+    expires_at: pulumi.Output[str | None]
     adopted: pulumi.Output[bool]
     # Any, not object: the SDK reads an annotation as the outputs' shape, and takes `object` for a
     # type that a list (initial_messages, allowed_domains) does not match.
@@ -59,7 +60,7 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
             # Outputs are declared as None so that they become attributes of the resource.
             "plan_verified": None,
             "api_key": None,
-            "expired_at": None,
+            "expires_at": None,
             "adopted": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])

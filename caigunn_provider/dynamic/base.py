@@ -19,7 +19,7 @@ from pulumi.dynamic import ConfigureRequest, ResourceProvider
 from caigunn_provider import messages
 from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
-from caigunn_provider.dynamic import partial, tracebacks
+from caigunn_provider.dynamic import partial, tracebacks, workers
 from caigunn_provider.dynamic.runtime import Context, Runtime, process_runtime
 from caigunn_provider.errors import AuthError, CaiGunnError, ConfigError
 
@@ -32,6 +32,8 @@ UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 # (work done before a failure) kept in the state; in this order, partial's seam sits above.
 tracebacks.install()
 partial.install()
+# ... and more than four provider calls at once (a training's wait no longer blocks others).
+workers.install()
 
 
 def reports(operation: str) -> Callable[[F], F]:

@@ -192,6 +192,12 @@ def test_items_are_created_trained_once_then_kept_edited_removed_and_restored(
     admin = current
     # Create: all four item kinds, a model and a loopback webhook.
     write_stack_file(kproject, knowledge_entry(webhook=hooks.url("a")))
+    # The preview of a new chatbot's knowledge (its id and api_key unknown yet) names each item.
+    preview = kproject.preview()
+    assert preview.count("caigunn:KnowledgeItem: (create)") == 5
+    assert "caigunn:Model: (create)" in preview and "caigunn:Webhook: (create)" in preview
+    assert RETURNS in preview and f"support/website:{SITE}" in preview
+    assert writes(admin) == []
     kproject.up()
     assert trainings(admin) == 1
     info = chatbot(admin, kproject)
@@ -211,6 +217,8 @@ def test_items_are_created_trained_once_then_kept_edited_removed_and_restored(
 
     # An edit to one text_file: that item replaced (new first, then the old deleted), one training.
     (kproject.workdir / "stacks" / "knowledge" / "returns.md").write_text("Returns: 60 days.\n")
+    planned = kproject.outcome("preview")
+    assert planned.changes.get("replace") == 1 and planned.changes.get("update") == 1
     admin.clear_requests()
     kproject.up()
     after = item_ids(kproject)

@@ -1,4 +1,5 @@
-# Two commands: `make demo` and `make test`. Both do all set-up first (see README.md).
+# Three commands: `make demo`, `make check` (the edit-test loop) and `make test` (everything).
+# Each does its set-up first (see README.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -9,7 +10,7 @@ ENGINE_NEEDS :=
 # The Python SDK moves with the engine: `make lock` pins it to the CLI version in engine/cli/go.mod.
 PULUMI_PIN = $(shell sed -n 's|^require github.com/pulumi/pulumi/pkg/v3 v||p' engine/cli/go.mod)
 
-.PHONY: setup venv engine demo test lint typecheck lock dist clean
+.PHONY: setup venv engine demo check test lint typecheck lock dist clean
 
 setup: venv engine
 
@@ -37,9 +38,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# The edit-test loop, under a minute on 2 cores: lint, types, and the tests that need neither the
+# engine nor a server socket (the tiers: tests/tiers.py). Needs only the virtualenv.
+check: lint typecheck
+	$(BIN)/python -m pytest -n 2 -q -m "not e2e and not server"
+
+# The whole suite; it ends by naming the 15 slowest tests.
 test: ENGINE_NEEDS := --postgres
 test: setup lint typecheck
-	$(BIN)/python -m pytest -n 2 -v
+	$(BIN)/python -m pytest -n 2 -v --durations=15
 
 # requirements.txt is generated, never edited: this resolves pyproject.toml (runtime, emulator and
 # dev) with uv, keeping every version already pinned unless the ranges demand otherwise. Move
@@ -67,7 +74,7 @@ clean:
 # Issue 9's benchmark: the provider on the real engine against the emulator, beside a no-op
 # engine floor (scripts/bench.py --help; e.g. make bench BENCH_ARGS="--repeat 3 --json").
 BENCH_ARGS ?=
-.PHONY: bench bench-sweep
+.PHONY: bench bench-sweep bench-latency bench-scale bench-program
 
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
@@ -83,6 +90,19 @@ bench-knowledge: setup
 # N = 250 ... 4000 with M fixed; writes docs/benchmark-sweep.png and docs/benchmark-sweep.md.
 bench-sweep: setup
 	$(BIN)/python scripts/bench.py --sweep $(BENCH_ARGS)
+
+# Issue 20: ratio to the floor at 20, 100, 200 and 300 ms per request (N=200, M=50; minimum of 3
+# alternated runs); writes docs/benchmark-latency.png and docs/benchmark-latency.md.
+bench-latency: setup
+	$(BIN)/python scripts/bench.py --latency-sweep --n 200 --m 50 $(BENCH_ARGS)
+
+# Issue 20: 500 chatbots declared at 200 ms per request.
+bench-scale: setup
+	$(BIN)/python scripts/bench.py --n 200 --m 500 --latency-ms 200 $(BENCH_ARGS)
+
+# Issue 20: the program's own time before the first create, for 50 to 1,000 chatbots.
+bench-program: setup
+	$(BIN)/python scripts/bench.py --program-time $(BENCH_ARGS)
 
 # Issue 8's proof: ten `pulumi up` runs SIGKILLed at random moments, each recovered by the
 # documented steps, and a fault soak over five seeds (scripts/soak.py --help for smaller runs).

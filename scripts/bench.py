@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import shutil
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +27,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from caigunn_provider.emulator.process import emulator_process  # noqa: E402
-from tests.e2e.pulumi_cli import PulumiProject  # noqa: E402
+from tests.e2e.pulumi_cli import PULUMI, PulumiProject  # noqa: E402
 from tests.support import BASIC, CHATBOT_PATH, USER_API, Admin  # noqa: E402
 
 TOKEN = "bench-token-5d2e8b"
@@ -34,6 +37,8 @@ STEPS = ("up", "second up", "refresh")
 KINDS = ("list", "get", "post", "put", "delete", "plan", "other")
 WRITES = ("post", "put", "delete")
 SWEEP_NS = (250, 500, 1000, 2000, 4000)
+LATENCIES_MS = (20.0, 100.0, 200.0, 300.0)
+PROGRAM_MS = (50, 200, 500, 1000)
 DOCS = ROOT / "docs"
 FLOOR_PROGRAM = ROOT / "scripts" / "bench_floor.py"
 Progress = Callable[[str], None]
@@ -48,6 +53,7 @@ class Params:
     limit: int  # the page size the emulator clamps to
     latency_ms: float
     repeat: int
+    parallel: int = 0  # the engine's --parallel for every step (0: the engine's default)
 
     @property
     def scan_pages(self) -> int:
@@ -57,7 +63,7 @@ class Params:
 
 @dataclass
 class Step:
-    """One step's measurement (or the median of several)."""
+    """One step's measurement (or the minimum of several)."""
 
     seconds: float
     requests: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
@@ -101,13 +107,12 @@ class Run:
 
 @dataclass
 class Report:
-    """The medians of every run of one configuration."""
+    """The minima of every run of one configuration."""
 
     params: Params
     levels: dict[str, Run]
     floor: Run
-    # ours / floor per level and step: the median of each run's own ratio, since a run's floor
-    # was measured minutes from it, under the same load from the rest of the machine.
+    # ours / floor per level and step: the minimum of our runs over the minimum of the floor's.
     ratios: dict[str, dict[str, float]]
     measured_at: str = field(default_factory=lambda: f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
 
@@ -157,12 +162,13 @@ def timed(action: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def step_actions(project: PulumiProject) -> dict[str, Callable[[], object]]:
+def step_actions(project: PulumiProject, parallel: int = 0) -> dict[str, Callable[[], object]]:
     # --expect-no-changes makes a second up that changes something fail the benchmark loudly.
+    extra = ("--parallel", str(parallel)) if parallel else ()
     return {
-        "up": project.up,
-        "second up": lambda: project.up("--expect-no-changes"),
-        "refresh": project.refresh,
+        "up": lambda: project.up(*extra),
+        "second up": lambda: project.up("--expect-no-changes", *extra),
+        "refresh": lambda: project.refresh(*extra),
     }
 
 
@@ -249,7 +255,7 @@ def run_once(params: Params, index: int, workdir: Path, progress: Progress) -> d
             for subject in order:
                 if subject.admin is not None:
                     subject.admin.clear_requests()
-                seconds = timed(step_actions(subject.project)[name])
+                seconds = timed(step_actions(subject.project, params.parallel)[name])
                 step = Step(seconds, samples=[seconds])
                 if subject.admin is not None:
                     step.requests, step.non_2xx = count_requests(subject.admin.requests())
@@ -261,13 +267,14 @@ def run_once(params: Params, index: int, workdir: Path, progress: Progress) -> d
         }
 
 
-def median_run(runs: Sequence[Run]) -> Run:
-    """Each number the median of the runs (median_low for counts, so it is one actually seen)."""
+def best_run(runs: Sequence[Run]) -> Run:
+    """Each wall time the minimum of the runs (the least disturbed by the rest of a shared
+    machine), each count the median_low (one actually seen)."""
     steps: dict[str, Step] = {}
     for name in STEPS:
         each = [run.steps[name] for run in runs]
         steps[name] = Step(
-            statistics.median(step.seconds for step in each),
+            min(step.seconds for step in each),
             {kind: statistics.median_low(step.requests[kind] for step in each) for kind in KINDS},
             statistics.median_low(step.non_2xx for step in each),
             [sample for step in each for sample in step.samples],
@@ -278,7 +285,7 @@ def median_run(runs: Sequence[Run]) -> Run:
 
 
 def measure(params: Params, progress: Progress) -> Report:
-    """Every run of one configuration, and their medians."""
+    """Every run of one configuration, and their minima."""
     ours: dict[str, list[Run]] = {level: [] for level in LEVELS}
     floors: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="caigunn-bench-") as tmp:
@@ -296,22 +303,15 @@ def measure(params: Params, progress: Progress) -> Report:
                 )
     if any(run.state.resources != params.m for run in floors):
         raise SystemExit(f"floor: the state does not hold {params.m} resources")
+    floor = best_run(floors)
+    best = {level: best_run(runs) for level, runs in ours.items()}
+    # The minimum of ours over the minimum of the floor: each step of each run was taken by every
+    # subject back to back, in an order that rotates, so both minima come from the same moments.
     ratios = {
-        level: {
-            step: statistics.median(
-                run.steps[step].seconds / floor.steps[step].seconds
-                for run, floor in zip(runs, floors, strict=True)
-            )
-            for step in STEPS
-        }
-        for level, runs in ours.items()
+        level: {step: run.steps[step].seconds / floor.steps[step].seconds for step in STEPS}
+        for level, run in best.items()
     }
-    return Report(
-        params,
-        {level: median_run(runs) for level, runs in ours.items()},
-        median_run(floors),
-        ratios,
-    )
+    return Report(params, best, floor, ratios)
 
 
 @dataclass(frozen=True)
@@ -364,10 +364,11 @@ def render_table(report: Report) -> str:
     clamp = f"page clamp L={p.limit}"
     lines = [
         f"CaiGunn benchmark: N={p.n} preloaded, M={p.m} declared, {clamp}, "
-        f"latency {p.latency_ms:g} ms, median of {p.repeat} run(s)",
+        f"latency {p.latency_ms:g} ms, minimum of {p.repeat} run(s)"
+        + (f", --parallel {p.parallel}" if p.parallel else ""),
         f"one full scan = ceil((N+M)/L) = {p.scan_pages} list requests; "
         "floor = the same engine, a no-op dynamic provider, M resources; "
-        "ratio = ours / floor, the median of each run's own",
+        "ratio = min(ours) / min(floor)",
         "",
     ]
     head = f"{'level':<8} {'step':<10} {'wall s':>7} {'floor s':>7} {'ratio':>6} "
@@ -519,7 +520,7 @@ def draw_sweep(reports: Sequence[Report], png: Path) -> None:
             ax.legend(fontsize=8, loc="upper left")
     fig.suptitle(
         f"CaiGunn provider vs engine floor: M={p.m} declared, pages clamped to L={p.limit}, "
-        f"{p.latency_ms:g} ms latency, median of {p.repeat} run(s)"
+        f"{p.latency_ms:g} ms latency, minimum of {p.repeat} run(s)"
     )
     fig.tight_layout()
     fig.savefig(png, dpi=100)
@@ -536,7 +537,8 @@ def report_from_json(document: dict[str, Any]) -> Report:
         }
         return Run(steps, State(**data["state"]))
 
-    params = {key: document["params"][key] for key in ("n", "m", "limit", "latency_ms", "repeat")}
+    keys = ("n", "m", "limit", "latency_ms", "repeat", "parallel")
+    params = {key: document["params"][key] for key in keys if key in document["params"]}
     return Report(
         Params(**params),
         {level: run(data) for level, data in document["levels"].items()},
@@ -552,7 +554,7 @@ def sweep_markdown(reports: Sequence[Report]) -> str:
     runs = [*(f"{level} {step}" for level in LEVELS for step in STEPS)]
     lines = [
         f"# Benchmark sweep: M={p.m}, L={p.limit}, {p.latency_ms:g} ms latency, "
-        f"median of {p.repeat} run(s)",
+        f"minimum of {p.repeat} run(s)",
         "",
         f"Measured by `scripts/bench.py --sweep`, {reports[0].measured_at} to "
         f"{reports[-1].measured_at}; drawn in "
@@ -587,13 +589,185 @@ def sweep_markdown(reports: Sequence[Report]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def latency_sweep(
+    base: Params, latencies: Sequence[float], out_dir: Path, progress: Progress
+) -> list[Report]:
+    """One report per latency (N and M fixed), drawn and tabled in out_dir."""
+    reports = []
+    for latency in latencies:
+        params = Params(base.n, base.m, base.limit, latency, base.repeat, base.parallel)
+        reports.append(measure(params, progress))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    draw_latency(reports, out_dir / "benchmark-latency.png")
+    (out_dir / "benchmark-latency.md").write_text(latency_markdown(reports))
+    return reports
+
+
+def draw_latency(reports: Sequence[Report], png: Path) -> None:
+    """Ours / floor against the latency per request, one line per step and level."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: files only
+    import matplotlib.pyplot as plt
+
+    p = reports[0].params
+    latencies = [report.params.latency_ms for report in reports]
+    fig, ax = plt.subplots(figsize=(9, 6))
+    colors = {"seed": "tab:red", "current": "tab:blue"}
+    markers = {"up": "o", "second up": "s", "refresh": "^"}
+    dashes = {"up": "-", "second up": ":", "refresh": "--"}
+    for level in LEVELS:
+        for step in STEPS:
+            ax.plot(
+                latencies,
+                [report.ratio(level, step) for report in reports],
+                color=colors[level],
+                marker=markers[step],
+                ls=dashes[step],
+                label=f"{level} {step}",
+            )
+    ax.axhline(1.5, color="tab:gray", ls=":", lw=1, label="target: 1.5x floor")
+    ax.axhline(1.0, color="tab:gray", lw=1, label="the floor")
+    ax.set_xticks(latencies, [f"{ms:g}" for ms in latencies])
+    ax.set_xlabel("latency per CaiGunn request, ms")
+    ax.set_ylabel("wall time / engine floor")
+    ax.set_ylim(bottom=0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(
+        f"CaiGunn provider vs engine floor: N={p.n}, M={p.m}, L={p.limit}, "
+        f"minimum of {p.repeat} run(s)"
+    )
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+
+
+def latency_markdown(reports: Sequence[Report]) -> str:
+    """The latency sweep as one markdown table: wall time, floor and ratio per step and level."""
+    p = reports[0].params
+    lines = [
+        f"# Latency sweep: N={p.n}, M={p.m}, L={p.limit}, minimum of {p.repeat} run(s)",
+        "",
+        f"Measured by `scripts/bench.py --latency-sweep`, {reports[0].measured_at} to "
+        f"{reports[-1].measured_at}; drawn in `benchmark-latency.png`. Cells: seconds "
+        "(ratio to the floor).",
+        "",
+        "| ms | "
+        + " | ".join([*(f"{lv} {st}" for lv in LEVELS for st in STEPS)])
+        + " | "
+        + " | ".join(f"floor {st}" for st in STEPS)
+        + " |",
+        "|---:" * (1 + len(LEVELS) * len(STEPS) + len(STEPS)) + "|",
+    ]
+    for report in reports:
+        cells = [
+            f"{report.levels[lv].steps[st].seconds:.2f} ({report.ratio(lv, st):.2f}x)"
+            for lv in LEVELS
+            for st in STEPS
+        ]
+        cells += [f"{report.floor.steps[st].seconds:.2f}" for st in STEPS]
+        lines.append(f"| {report.params.latency_ms:g} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def first_create_seconds(project: PulumiProject, admin: Admin, timeout: float = 600) -> float:
+    """Seconds from starting `pulumi up` to the emulator's first POST; the run is then stopped."""
+    command = [str(PULUMI), "up", "--yes", "--skip-preview"]
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, "--non-interactive"],
+        cwd=project.workdir,
+        env=project.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        while time.perf_counter() - start < timeout:
+            if admin.requests("POST"):
+                return time.perf_counter() - start
+            if process.poll() is not None:
+                raise SystemExit(f"pulumi up ended ({process.returncode}) before any create")
+            time.sleep(0.02)
+        raise SystemExit(f"no create within {timeout} s")
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def program_times(counts: Sequence[int], repeat: int, progress: Progress) -> dict[int, float]:
+    """Per M: the least seconds before the first create (current level, N=0, no latency)."""
+    found: dict[int, float] = {}
+    with tempfile.TemporaryDirectory(prefix="caigunn-bench-program-") as tmp:
+        for m in counts:
+            samples = []
+            for index in range(repeat):
+                flags = ["--token", TOKEN, "--level", "current", "--preload", "0"]
+                with emulator_process(*flags) as emulator:
+                    params = Params(0, m, 30, 0.0, 1)
+                    project = our_project(params, emulator.base_url, Path(tmp) / f"m{m}-{index}")
+                    admin = Admin(emulator.base_url, token=TOKEN)
+                    try:
+                        samples.append(first_create_seconds(project, admin))
+                    finally:
+                        admin.session.close()
+                progress(f"  M={m:<5} run {index + 1}: {samples[-1]:.2f} s to the first create")
+            found[m] = min(samples)
+    return found
+
+
+def program_time_markdown(times: dict[int, float]) -> str:
+    """The program's time before the first create against M, and what each chatbot adds."""
+    counts = sorted(times)
+    lines = [
+        "| M | seconds to the first create | per chatbot, ms | added per chatbot since "
+        f"M={counts[0]}, ms |",
+        "|---:|---:|---:|---:|",
+    ]
+    for m in counts:
+        added = (times[m] - times[counts[0]]) / (m - counts[0]) * 1000 if m != counts[0] else 0
+        lines.append(f"| {m} | {times[m]:.2f} | {times[m] / m * 1000:.2f} | {added:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2000, help="chatbots preloaded (default 2000)")
     parser.add_argument("--m", type=int, default=50, help="chatbots declared (default 50)")
     parser.add_argument("--limit", type=int, default=30, help="page size clamp L (default 30)")
     parser.add_argument("--latency-ms", type=float, default=20.0, help="per request (default 20)")
-    parser.add_argument("--repeat", type=int, default=1, help="runs; medians are reported")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="runs, alternated with the floor (default 3); the minimum is reported",
+    )
+    parser.add_argument(
+        "--parallel", type=int, default=0, help="the engine's --parallel (default: its own)"
+    )
+    parser.add_argument(
+        "--latency-sweep",
+        action="store_true",
+        help=f"latency = {LATENCIES_MS} ms at --n/--m; benchmark-latency.png and .md in docs/",
+    )
+    parser.add_argument(
+        "--latencies",
+        type=lambda text: [float(part) for part in text.split(",")],
+        default=LATENCIES_MS,
+        help="the latencies of --latency-sweep, in ms",
+    )
+    parser.add_argument(
+        "--program-time",
+        action="store_true",
+        help=f"the program's time before the first create, M = {PROGRAM_MS}, no latency",
+    )
+    parser.add_argument(
+        "--program-ms",
+        type=lambda text: [int(part) for part in text.split(",")],
+        default=PROGRAM_MS,
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--json-out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target fails")
@@ -629,8 +803,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     def progress(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    params = Params(args.n, args.m, args.limit, args.latency_ms, args.repeat)
-    if args.replot is not None:
+    params = Params(args.n, args.m, args.limit, args.latency_ms, args.repeat, args.parallel)
+    if args.program_time:
+        print(program_time_markdown(program_times(args.program_ms, args.repeat, progress)))
+        return 0
+    if args.latency_sweep:
+        if args.replot is not None:
+            reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
+            draw_latency(reports, args.out_dir / "benchmark-latency.png")
+        else:
+            reports = latency_sweep(params, args.latencies, args.out_dir, progress)
+        if args.json_out is not None:
+            args.json_out.write_text(
+                json.dumps([report_json(report) for report in reports], indent=2) + "\n"
+            )
+        print(latency_markdown(reports))
+        return 0
+    if args.replot is not None and not args.latency_sweep:
         reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
         draw_sweep(reports, args.out_dir / "benchmark-sweep.png")
         (args.out_dir / "benchmark-sweep.md").write_text(sweep_markdown(reports))

@@ -4,7 +4,7 @@
     .venv/bin/python scripts/soak.py --kill-trials 2 --seeds 1 --chatbots 8   # quick
 
 Kill test: each trial runs `pulumi up` of 5 chatbots against an emulator that pauses after every
-create commits, SIGKILLs the whole process group at a random moment (every other trial inside the
+create commits, SIGKILLs the engine's process group at a random moment (every other trial inside the
 pause-after-commit window), then applies the documented recovery (`pulumi cancel`, `pulumi up`)
 and checks the account holds exactly the declared chatbots, each owned once.
 
@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import entry, make_project, write_stack_file  # noqa: E402
-from tests.e2e.pulumi_cli import PULUMI, PulumiProject  # noqa: E402
+from tests.e2e.pulumi_cli import PulumiProject  # noqa: E402
 from tests.support import Admin, emulator  # noqa: E402
 
 PAUSE_MS = 1500
@@ -80,31 +77,25 @@ def kill_trial(trial: int, level: str, workdir: Path, rng: random.Random) -> Kil
         project = make_project(workdir, admin)
         write_stack_file(project, stack_text(titles))
         started = time.monotonic()
-        process = subprocess.Popen(
-            [str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive"],
-            cwd=project.workdir,
-            env=project.env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        if trial % 2 == 0:
-            # Inside the window: once a create has committed and waits to answer.
-            while process.poll() is None and not _in_flight(admin):
-                time.sleep(0.02)
-            time.sleep(rng.uniform(0, PAUSE_MS / 2000))
-        else:
-            time.sleep(rng.uniform(0.5, 8.0))
-        in_window = _in_flight(admin) > 0
-        killed_after = time.monotonic() - started
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-        admin.set_knobs(pause_after_create_ms=0)
-        # The documented recovery: release the dead run's lock, then a plain `pulumi up`.
-        project.run("cancel", "--yes", ok=None)
-        project.up()
-        chatbots, duplicates, unowned = account_check(admin, project, titles)
+        # The `with` ends what the killed run left (its language host; its provider process
+        # ends itself once the engine is gone) when the trial is over.
+        with project.start("up", "--yes", "--skip-preview") as run:
+            if trial % 2 == 0:
+                # Inside the window: once a create has committed and waits to answer.
+                while run.process.poll() is None and not _in_flight(admin):
+                    time.sleep(0.02)
+                time.sleep(rng.uniform(0, PAUSE_MS / 2000))
+            else:
+                time.sleep(rng.uniform(0.5, 8.0))
+            in_window = _in_flight(admin) > 0
+            killed_after = time.monotonic() - started
+            if run.process.poll() is None:
+                run.kill_engine()  # the engine's process group: no clean-up at all
+            admin.set_knobs(pause_after_create_ms=0)
+            # The documented recovery: release the dead run's lock, then a plain `pulumi up`.
+            project.run("cancel", "--yes", ok=None)
+            project.up()
+            chatbots, duplicates, unowned = account_check(admin, project, titles)
     ok = chatbots == len(titles) and duplicates == 0 and unowned == 0
     return KillTrial(
         trial, level, round(killed_after, 2), in_window, chatbots, duplicates, unowned, ok

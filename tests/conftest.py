@@ -1,13 +1,60 @@
-"""Fixtures shared by every test layer."""
+"""Fixtures shared by every test layer, the tier marks, and the check for leftover processes."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from tests import processes
 from tests.support import Admin, emulator
+from tests.tiers import E2E, SERVER, forbid_listening, tier
+
+# How long processes of the run may take to end after the last test (a provider process notices
+# its engine is gone within a few seconds) before they count as left behind.
+LEFTOVER_GRACE_S = 10.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # One name for this run, inherited by xdist workers and every process the tests start.
+    os.environ.setdefault(processes.MARK, uuid.uuid4().hex)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        mark = tier(item)
+        if mark is not None:
+            item.add_marker(mark)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if a process it started is still alive (checked once, by the process that
+    started the xdist workers, after they ended); the leftovers are ended too."""
+    if hasattr(session.config, "workerinput"):
+        return
+    run = os.environ[processes.MARK]
+    left = processes.wait_gone(processes.marked(run), LEFTOVER_GRACE_S)
+    if not left:
+        return
+    lines = [f"{len(left)} process(es) started by the tests outlived them:"]
+    lines += [f"  {proc.describe()}" for proc in left]
+    processes.end(left)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("\n" + "\n".join(lines), red=True, bold=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_opens_no_server(request: pytest.FixtureRequest) -> Iterator[None]:
+    if request.node.get_closest_marker(SERVER) or request.node.get_closest_marker(E2E):
+        yield
+        return
+    with forbid_listening(request.node.nodeid):
+        yield
 
 
 @pytest.fixture(autouse=True)

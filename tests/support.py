@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +17,7 @@ from caigunn_provider.emulator.threaded import ThreadedEmulator
 TOKEN = "test-token-3fe1c0ffee"
 USER_API = "/api/external/user"
 CHATBOT_PATH = f"{USER_API}/chatbot"
-# The emulator's fixed plan catalogue (docs/CONTRACTS.md).
+# The emulator's fixed plan catalogue (docs/emulator.md).
 BASIC = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 PRO = "6b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 ENTERPRISE = "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"
@@ -24,6 +25,38 @@ ENTERPRISE = "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"
 UNKNOWN_PLAN = "11111111-2222-4333-8444-555555555555"
 # A well-formed UUID that is no chatbot's.
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+
+# A model id (the emulator accepts any UUID).
+MODEL = "5d1c7c1e-8a7b-4c2d-9e3f-0a1b2c3d4e5f"
+# Every chatbot setting, as a stack file declares it (prompt as read from its prompt_file) ...
+EVERY_SETTING: dict[str, Any] = {
+    "prompt": "You are the support desk of Example Ltd.\nAnswer in two sentences at most.\n",
+    "initial_messages": ["Hello!", "How can I help?"],
+    "allowed_domains": ["https://example.com", "http://localhost:8080"],
+    "main_color": "#1A2B3C",
+    "is_default_visible": True,
+    "button_style": "image",
+    "is_fixed": True,
+    "show_history": False,
+    "is_shared": True,
+    "model_id": MODEL,
+}
+# ... and as the API stores it: first messages are {"type": "text", "value": ...} objects.
+EVERY_SETTING_STORED: dict[str, Any] = {
+    **EVERY_SETTING,
+    "initial_messages": [
+        {"type": "text", "value": text} for text in EVERY_SETTING["initial_messages"]
+    ],
+}
+
+
+def form_fields(settings: Mapping[str, Any]) -> dict[str, str]:
+    """Settings in the API's documented form encoding: an array as one field holding JSON, a
+    boolean as true/false."""
+    return {
+        key: json.dumps(value) if isinstance(value, list | bool) else str(value)
+        for key, value in settings.items()
+    }
 
 
 @dataclass

@@ -29,6 +29,7 @@ from caigunn_provider.cli.workspace import Workspace, open_workspace
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.errors import StackFileError
 from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.stackfile import load_stack_file
 
 EXAMPLE = """\
@@ -87,7 +88,7 @@ def _adopt(args: argparse.Namespace) -> int:
             "Select one (`pulumi stack select NAME`) or pass --stack NAME."
         )
     shown = workspace.shown(path)
-    taken = _declared_names(path, shown)
+    declared = _declared(path, shown)
     account = connect(workspace.settings())
     try:
         _check_plan_flag(account, args.plan_id)
@@ -98,7 +99,13 @@ def _adopt(args: argparse.Namespace) -> int:
             progress.done()
         known = managed(workspace, strict=True)
         unmanaged = [row for row in rows if row.id not in known.by_id]
-        plan = _plan(account, unmanaged, taken | known.state_names, args.plan_id)
+        plan = _plan(
+            account,
+            unmanaged,
+            set(declared) | known.state_names,
+            args.plan_id,
+            by_name=any(spec.plan is not None for spec in declared.values()),
+        )
     finally:
         account.close()
     if args.write and plan.entries:
@@ -107,12 +114,12 @@ def _adopt(args: argparse.Namespace) -> int:
     return EXIT_ERROR if plan.skipped else EXIT_OK
 
 
-def _declared_names(path: Path, shown: str) -> set[str]:
+def _declared(path: Path, shown: str) -> dict[str, ChatbotSpec]:
     """The entries the stack file declares; StackFileError (nothing written) if it is invalid."""
     if not path.exists() or _only_comments(path):
-        return set()
+        return {}
     try:
-        return set(load_stack_file(path).section("chatbots"))
+        return dict(load_stack_file(path).section("chatbots"))
     except StackFileError as exc:
         # Named as the user knows it (stacks/dev.yaml), not by its absolute path.
         raise StackFileError([p.replace(str(path), shown) for p in exc.problems]) from None
@@ -142,8 +149,15 @@ def _check_plan_flag(account: Account, plan_id: str | None) -> None:
 
 
 def _plan(
-    account: Account, rows: list[ChatbotRow], taken: set[str], given_plan: str | None
+    account: Account,
+    rows: list[ChatbotRow],
+    taken: set[str],
+    given_plan: str | None,
+    *,
+    by_name: bool,
 ) -> Plan:
+    """The entries to add; by_name: write `plan: <name>` where the name picks one plan, as the
+    file's own entries do (an ambiguous name would be refused at preview, so its id is written)."""
     names = assign([(row.id, row.title) for row in rows], taken)
     entries: list[NewEntry] = []
     skipped: list[tuple[ChatbotRow, str]] = []
@@ -153,11 +167,18 @@ def _plan(
             skipped.append((row, "CaiGunn does not say which plan it is on"))
             continue
         plan_name = account.plan_name(plan_id)
-        entries.append(NewEntry(names[row.id], row.id, row.title, plan_id, plan_name))
+        named = by_name and plan_name is not None and _unique(account, plan_name)
+        entries.append(NewEntry(names[row.id], row.id, row.title, plan_id, plan_name, named))
     refused = stackedit.refused(entries)
     skipped += [(row, refused[row.id]) for row in rows if row.id in refused]
     kept = sorted((e for e in entries if e.chatbot_id not in refused), key=lambda e: e.name)
     return Plan(kept, skipped)
+
+
+def _unique(account: Account, plan_name: str) -> bool:
+    """Whether a plan name picks exactly one of the account's plans (names match case-blind)."""
+    folded = plan_name.casefold()
+    return sum(plan.title.casefold() == folded for plan in account.plans) == 1
 
 
 def _write(workspace: Workspace, path: Path, entries: list[NewEntry]) -> None:
@@ -234,8 +255,11 @@ def _print(
         [[e.name, e.chatbot_id, e.title, e.plan or e.plan_id] for e in plan.entries],
     )
     count = counted(len(plan.entries), "entry", "entries")
+    them = "it" if len(plan.entries) == 1 else "them"
     if written:
-        print(f"\nAdded {count} to {shown}. The next `pulumi up` adopts them and creates nothing.")
+        print(
+            f"\nAdded {count} to {shown}. The next `pulumi up` adopts {them} and creates nothing."
+        )
     else:
         print(f"\nWould add {count} to {shown}. Nothing was written: run again with --write.")
     if not account.caps.lists_plans:

@@ -34,13 +34,24 @@ WIDTH = 4096
 
 @dataclass(frozen=True)
 class NewEntry:
-    """One entry to add: `name: {title, plan_id, import}`; plan is the plan's name, if known."""
+    """One entry to add: `name: {title, plan_id, import}`; plan is the plan's name, if known.
+
+    by_name writes `plan: <name>` instead of the plan_id (for a file whose entries name plans).
+    """
 
     name: str
     chatbot_id: str
     title: str
     plan_id: str
     plan: str | None = None
+    by_name: bool = False
+
+    @property
+    def plan_key(self) -> tuple[str, str]:
+        """The plan as the entry states it: ("plan", name) or ("plan_id", id)."""
+        if self.by_name and self.plan is not None:
+            return "plan", self.plan
+        return "plan_id", self.plan_id
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,14 @@ def add_entries(text: str, entries: Sequence[NewEntry]) -> Edited:
 
 
 def entry_map(entry: NewEntry) -> CommentedMap:
-    """An entry as YAML: title, plan_id (its plan's name as a comment), import."""
+    """An entry as YAML: title, plan (its name) or plan_id (the name as a comment), import."""
     fields = CommentedMap()
-    fields["title"] = _title(entry.title)
-    fields["plan_id"] = entry.plan_id
+    fields["title"] = _string(entry.title)
+    key, value = entry.plan_key
+    fields[key] = _string(value) if key == "plan" else value
     fields["import"] = entry.chatbot_id
     # A plan name that is not one printable line could end the comment and start YAML.
-    if entry.plan and entry.plan.isprintable():
+    if key == "plan_id" and entry.plan and entry.plan.isprintable():
         fields.yaml_add_eol_comment(entry.plan, "plan_id")
     return fields
 
@@ -121,7 +133,8 @@ def write_checked(path: Path, text: str, shown: str, entries: Sequence[NewEntry]
             ) from exc
         for entry in entries:
             spec = loaded.section("chatbots").get(entry.name)
-            if spec is None or (spec.title, spec.plan_id) != (entry.title, entry.plan_id):
+            key, value = entry.plan_key
+            if spec is None or (spec.title, getattr(spec, key)) != (entry.title, value):
                 raise CliError(
                     f"the entries were not added: chatbots.{entry.name} would not read back as "
                     "written (please report this as a bug)"
@@ -175,14 +188,14 @@ def _dump(yaml_rt: YAML, data: Any) -> str:
     return stream.getvalue()
 
 
-def _title(title: str) -> str:
+def _string(text: str) -> str:
     # ruamel.yaml quotes by YAML 1.2 rules; a YAML 1.1 reader takes `yes`, `off` or `1_000` for
-    # other types, so a title that 1.1 would not read back as itself is always quoted.
+    # other types, so a title or plan name that 1.1 would not read back as itself is quoted.
     try:
-        plain_ok = yaml.safe_load(title) == title
+        plain_ok = yaml.safe_load(text) == text
     except yaml.YAMLError:
         plain_ok = False
-    return title if plain_ok else SingleQuotedScalarString(title)
+    return text if plain_ok else SingleQuotedScalarString(text)
 
 
 def _without_place(problem: str) -> str:

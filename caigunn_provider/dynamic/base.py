@@ -20,7 +20,7 @@ from pulumi.output import Unknown
 from caigunn_provider import messages
 from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
-from caigunn_provider.dynamic import partial, tracebacks, workers
+from caigunn_provider.dynamic import partial, tracebacks, watchdog, workers
 from caigunn_provider.dynamic.runtime import Context, Runtime, process_runtime
 from caigunn_provider.errors import AuthError, CaiGunnError, ConfigError
 
@@ -51,12 +51,13 @@ def _sentinel(value: Any) -> Any:
     return value
 
 
-# In the dynamic-provider process: expected failures without a traceback, and partial failures
-# (work done before a failure) kept in the state; in this order, partial's seam sits above.
+# In the dynamic-provider process: expected failures without a traceback, partial failures
+# (work done before a failure) kept in the state (in this order: partial's seam sits above), and
+# the server serves more than four calls at once.
 tracebacks.install()
 partial.install()
-# ... and more than four provider calls at once (a training's wait no longer blocks others).
 workers.install()
+watchdog.install()  # and the process ends itself once its engine is gone
 
 
 def reports(operation: str) -> Callable[[F], F]:

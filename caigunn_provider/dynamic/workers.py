@@ -1,50 +1,85 @@
-"""More provider calls at once than the four threads of Pulumi's dynamic-provider server.
+"""Lift the four-calls-at-a-time ceiling of Pulumi's Python dynamic-provider server.
 
-Pulumi's Python dynamic-provider server (pulumi/dynamic/__main__.py) serves its gRPC calls from
-`futures.ThreadPoolExecutor(max_workers=4)`: the engine may ask for many creates at once, but at
-most four run, and a call that waits (a training, a crawl: a second or minutes) holds one of the
-four. Twenty chatbots trained at once then take five trainings' time. The executor is reached
-through gRPC's server state (the only object holding it) and allowed WORKERS threads; it starts
-them on demand, as before. Requests to CaiGunn stay bounded by the account-wide limit
-(caigunn:maxConcurrency, client/limits.py); a wait sleeps without holding a request slot.
-tests/unit/test_workers.py fails if a new SDK or gRPC stops working this way.
+The SDK's server (pulumi/dynamic/__main__.py, the provider process's __main__) serves its gRPC
+calls from `futures.ThreadPoolExecutor(max_workers=4)`, a local of its `main()`: at most four
+creates, reads or updates run at once, whatever the engine's `--parallel`. Our code first runs in
+that process when a request unpickles our provider, with the server already serving. Its
+executor is found through the gRPC server object (`grpc._server._Server._state.thread_pool`) and
+its `_max_workers` raised: a ThreadPoolExecutor reads that on every submit and starts a thread per
+waiting call up to it, so no launcher or SDK change is needed and it holds for any Pulumi whose
+server has this shape. The engine's `--parallel` then bounds the calls in flight (the worker count
+is chosen above it), and the client's account-wide limit bounds the requests to CaiGunn.
+tests/unit/test_workers.py fails if a new SDK or grpc stops working this way.
 """
 
 from __future__ import annotations
 
 import gc
+import importlib
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from types import ModuleType
 
-# Calls served at once: enough for every wait of a large stack to run side by side.
-WORKERS = 64
+# Above what the engine sends at once by default (4 per CPU, or PULUMI_PARALLEL, which the
+# provider process inherits), so that the engine's parallelism stays the bound; an idle worker
+# thread costs a little memory and nothing else.
+MIN_WORKERS = 64
+
+
+def worker_count(environ: dict[str, str] | None = None) -> int:
+    """How many calls the provider process may serve at once."""
+    env = os.environ if environ is None else environ
+    parallel = env.get("PULUMI_PARALLEL", "")
+    asked = int(parallel) if parallel.isdigit() else 0
+    return max(MIN_WORKERS, 4 * (os.cpu_count() or 1), min(asked, 1024))
+
+
+def _is_sdk_server(main: ModuleType | None) -> bool:
+    return main is not None and all(
+        hasattr(main, name) for name in ("DynamicResourceProviderServicer", "get_provider")
+    )
 
 
 def server_pools() -> list[ThreadPoolExecutor]:
-    """The thread pools of the gRPC servers of this process."""
+    """The executors of the gRPC servers running in this process."""
     try:
-        from grpc import _server  # type: ignore[import-untyped]
-    except ImportError:
+        server_class = importlib.import_module("grpc._server")._Server
+    except (ImportError, AttributeError):  # grpc always comes with the SDK; the test pins this
         return []
-    state_type = getattr(_server, "_ServerState", None)
-    if state_type is None:
-        return []
-    return [
-        obj.thread_pool
-        for obj in gc.get_objects()
-        if type(obj) is state_type
-        and isinstance(getattr(obj, "thread_pool", None), ThreadPoolExecutor)
-    ]
+    pools = []
+    for obj in gc.get_objects():
+        if isinstance(obj, server_class):
+            pool = getattr(getattr(obj, "_state", None), "thread_pool", None)
+            if isinstance(pool, ThreadPoolExecutor):
+                pools.append(pool)
+    return pools
 
 
-def install(main: ModuleType | None = None, workers: int = WORKERS) -> bool:
-    """Widen the dynamic-provider server's pool to workers; False where that is not running."""
+def widen(pool: ThreadPoolExecutor, workers: int) -> bool:
+    """Let `pool` run up to `workers` calls at once, starting threads for calls already waiting."""
+    with pool._shutdown_lock:
+        if pool._max_workers >= workers:
+            return False
+        pool._max_workers = workers
+        for _ in range(pool._work_queue.qsize()):
+            pool._adjust_thread_count()
+    return True
+
+
+_installed = False
+
+
+def install(main: ModuleType | None = None) -> int:
+    """Widen the dynamic-provider server's executor; the pools widened (0 outside that server,
+    and once it is done: a later call costs nothing)."""
+    global _installed
+    if main is None and _installed:
+        return 0
     server = main if main is not None else sys.modules.get("__main__")
-    if server is None or not hasattr(server, "DynamicResourceProviderServicer"):
-        return False
-    pools = server_pools()
-    for pool in pools:
-        # ThreadPoolExecutor reads _max_workers on each submit and starts a thread while below.
-        pool._max_workers = max(pool._max_workers, workers)
-    return bool(pools)
+    if not _is_sdk_server(server):
+        return 0
+    workers = worker_count()
+    widened = sum(widen(pool, workers) for pool in server_pools())
+    _installed = _installed or (main is None and widened > 0)
+    return widened

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
+
+from tests import processes
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -30,6 +35,61 @@ class Outcome:
     def messages(self, severity: str) -> list[str]:
         """The text of every diagnostic of one severity (error, warning, info), in order."""
         return [d["message"] for d in self.diagnostics if d.get("severity") == severity]
+
+
+class Background:
+    """A pulumi command running in the background, in a session (process group) of its own,
+    its output going to a file. Used as a context manager, it ends whatever of the run is left.
+
+    The engine starts each plugin (the language host, the provider) in a process group of its
+    own, so killing the engine's group leaves them running; end() ends them too.
+    """
+
+    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
+        self.process = process
+        self.log = log
+        self.plugins: list[processes.Proc] = []
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def _track(self) -> None:
+        known = set(self.plugins)
+        self.plugins += [p for p in processes.descendants(self.pid) if p not in known]
+
+    def kill_engine(self) -> list[processes.Proc]:
+        """SIGKILL the engine's process group alone, like a CI runner that is lost: no clean-up
+        at all. The run's other processes, which live in process groups of their own, are left
+        as they are; those still alive are returned (end() ends them)."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGSTOP)  # no new plugin starts while the tree is read
+        self._track()
+        with suppress(ProcessLookupError):
+            os.killpg(self.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+        return [proc for proc in self.plugins if proc.alive()]
+
+    def end(self) -> None:
+        """Kill the engine's group and every process the run started; fail if one survives."""
+        if self.process.poll() is None:
+            self.kill_engine()
+        left = processes.end(self.plugins)
+        assert not left, "could not end: " + "; ".join(proc.describe() for proc in left)
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.end()
 
 
 class PulumiProject:
@@ -74,6 +134,21 @@ class PulumiProject:
                 f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
             )
         return done
+
+    def start(self, *args: str) -> Background:
+        """Start `pulumi ARGS` in the background (see Background); end it with its `with`."""
+        log = self.workdir / f".background-{len(list(self.workdir.glob('.background-*')))}.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [str(PULUMI), *args, "--non-interactive"],
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return Background(process, log)
 
     def init(self) -> PulumiProject:
         self.run("stack", "init", self.stack)

@@ -15,7 +15,8 @@ ROWS = [(level, step) for level in ("seed", "current") for step in ("up", "secon
 
 def test_bench_prints_every_column_for_every_step_and_level(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    tiny = ["--n", "20", "--m", "3", "--limit", "7", "--latency-ms", "0", "--json-out", str(out)]
+    tiny = ["--n", "20", "--m", "3", "--limit", "7", "--latency-ms", "0", "--repeat", "1"]
+    tiny += ["--json-out", str(out)]
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), *tiny],
         capture_output=True,
@@ -45,3 +46,18 @@ def test_bench_prints_every_column_for_every_step_and_level(tmp_path: Path) -> N
         assert sum(steps["second up"]["requests"][kind] for kind in ("post", "put", "delete")) == 0
     assert set(report["floor"]["steps"]) == {"up", "second up", "refresh"}
     assert report["floor"]["state"]["resources"] == 3
+
+
+def test_bench_tables_the_programs_time_before_the_first_create() -> None:
+    args = ["--program-time", "--program-ms", "2,6", "--repeat", "1"]
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "bench.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows = [line.split("|") for line in done.stdout.splitlines() if line.startswith("| ")]
+    assert [row[1].strip() for row in rows[1:]] == ["2", "6"]
+    assert all(float(row[2]) > 0 for row in rows[1:])

@@ -236,12 +236,12 @@ def test_a_rename_of_a_chatbot_deleted_out_of_band_stops_before_anything_is_writ
 # Loaded at start-up by every Python process of the run (sitecustomize on PYTHONPATH): in the
 # provider process it makes creating a chatbot fail the way a bug would.
 INJECTED_BUG = """
-import caigunn_provider.ownership
+import caigunn_provider.kinds.chatbot.ownership
 
 def create(*args, **kwargs):
     raise RuntimeError("injected bug")
 
-caigunn_provider.ownership.create = create
+caigunn_provider.kinds.chatbot.ownership.create = create
 """
 
 

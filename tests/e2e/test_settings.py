@@ -16,31 +16,12 @@ import pytest
 
 from tests.e2e.conftest import ids_by_name, write_stack_file
 from tests.e2e.pulumi_cli import PulumiProject
-from tests.support import BASIC, CHATBOT_PATH, Admin
+from tests.support import BASIC, CHATBOT_PATH, EVERY_SETTING, EVERY_SETTING_STORED, Admin
 
-MODEL = "5d1c7c1e-8a7b-4c2d-9e3f-0a1b2c3d4e5f"
-PROMPT = "You are the support desk of Example Ltd.\nAnswer in two sentences at most.\n"
-# Every setting as the stack file declares it (prompt from prompt_file) ...
-DECLARED: dict[str, Any] = {
-    "prompt": PROMPT,
-    "initial_messages": ["Hello!", "How can I help?"],
-    "allowed_domains": ["https://example.com", "http://localhost:8080"],
-    "main_color": "#1A2B3C",
-    "is_default_visible": True,
-    "button_style": "image",
-    "is_fixed": True,
-    "show_history": False,
-    "is_shared": True,
-    "model_id": MODEL,
-}
-# ... and as the API stores it: first messages are {"type": "text", "value": ...} objects.
-STORED: dict[str, Any] = {
-    **DECLARED,
-    "initial_messages": [
-        {"type": "text", "value": "Hello!"},
-        {"type": "text", "value": "How can I help?"},
-    ],
-}
+PROMPT = EVERY_SETTING["prompt"]
+# Every setting as the stack file declares it (prompt from prompt_file), and as the API stores it.
+DECLARED: dict[str, Any] = EVERY_SETTING
+STORED: dict[str, Any] = EVERY_SETTING_STORED
 # A second chatbot without settings: a settings change must leave it alone.
 PLAIN = f"  plain:\n    title: Plain\n    plan_id: {BASIC}\n"
 

@@ -4,22 +4,19 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
-import signal
-import subprocess
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.postgres import PostgresServer
-from tests.e2e.pulumi_cli import PULUMI, ROOT, PulumiProject
+from tests.e2e.pulumi_cli import ROOT, Background, PulumiProject
 from tests.support import BASIC, PRO, TOKEN, Admin, emulator
 
 STACK = "team"
@@ -46,6 +43,7 @@ class Team:
     admin: Admin
     postgres: PostgresServer
     database: str
+    runs: list[Background] = field(default_factory=list)
 
     def declare(self, chatbots: dict[str, tuple[str, str]], *members: PulumiProject) -> None:
         """Both members (or the ones named) now have this stack file, as after a git pull."""
@@ -75,17 +73,17 @@ class Team:
         rows = self.postgres.query(self.database, "SELECT data->>'data' FROM pulumi_state")
         return b"\n".join(base64.b64decode(row) for row in rows)
 
-    def start_up(self, member: PulumiProject) -> subprocess.Popen[str]:
-        """`pulumi up` in the background, in a process group of its own (killable as a whole)."""
-        return subprocess.Popen(
-            [str(PULUMI), "up", "--yes", "--skip-preview", "--non-interactive"],
-            cwd=member.workdir,
-            env=member.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
+    def start_up(self, member: PulumiProject) -> Background:
+        """`pulumi up` in the background, in a process group of its own; the `team` fixture
+        ends whatever of it is left."""
+        run = member.start("up", "--yes", "--skip-preview")
+        self.runs.append(run)
+        return run
+
+
+def in_flight_creates(admin: Admin) -> int:
+    """Creates the emulator has made and not yet answered (pause_after_create_ms)."""
+    return int(admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"])
 
 
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
@@ -127,7 +125,11 @@ def team(tmp_path: Path, postgres: PostgresServer) -> Iterator[Team]:
         b.run("stack", "select", STACK)
         team = Team(a, b, admin, postgres, database)
         team.declare(DECLARED)
-        yield team
+        try:
+            yield team
+        finally:
+            for run in team.runs:
+                run.end()
 
 
 def test_two_members_share_one_stack_its_outputs_and_its_changes(team: Team) -> None:
@@ -175,9 +177,9 @@ def test_two_ups_at_once_one_is_refused_by_the_lock_and_nothing_is_doubled(team:
     b_run = team.start_up(team.b)
     wait_for(team.locks, "B's run to take the stack's lock")
     a_run = team.a.run("up", "--yes", "--skip-preview", ok=False)
-    b_output, _ = b_run.communicate(timeout=240)
+    b_run.process.wait(timeout=240)
 
-    assert b_run.returncode == 0, b_output
+    assert b_run.process.returncode == 0, b_run.output()
     assert a_run.returncode != 0
     refusal = a_run.stdout + a_run.stderr
     assert LOCKED in refusal, refusal
@@ -200,8 +202,10 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
 ) -> None:
     team.a.up()
     team.declare({**DECLARED, "marketing": ("Marketing Bot", BASIC)})
-    # CaiGunn takes 3 s to answer, so the run is killed while its create is in flight.
-    team.admin.set_knobs(latency_ms=3000)
+    # CaiGunn makes the chatbot, then takes 10 s to answer: the run is killed in that window.
+    # (Not a delay before the create: the provider process ends itself once its engine is gone,
+    # and a request cut off before the server acted would make nothing.)
+    team.admin.set_knobs(pause_after_create_ms=10_000)
 
     run = team.start_up(team.a)
 
@@ -210,11 +214,10 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
         return any(op["resource"]["urn"].endswith("::marketing") for op in pending)
 
     wait_for(creating_marketing, "the engine to record the pending create")
-    time.sleep(1)  # the provider's POST is now waiting in the emulator
-    os.killpg(run.pid, signal.SIGKILL)  # like a CI runner that is lost: no clean-up at all
-    run.communicate(timeout=30)
+    wait_for(lambda: in_flight_creates(team.admin) == 1, "the create to commit")
+    run.kill_engine()  # like a CI runner that is lost: no clean-up at all
 
-    # The create went through after the kill; the state never heard of its result.
+    # The create went through; the state never heard of its result.
     wait_for(lambda: team.live_titles()["Marketing Bot"] == 1, "the in-flight create to land")
     [made_by_killed_run] = [
         bot_id for bot_id, bot in team.admin.chatbots().items() if bot["title"] == "Marketing Bot"
@@ -222,7 +225,7 @@ def test_a_killed_up_leaves_a_lock_that_cancel_clears_and_the_next_up_converges(
     assert team.locks() != []
 
     # The next run is refused by the dead run's lock, which names that run.
-    team.admin.set_knobs(latency_ms=0)
+    team.admin.set_knobs(pause_after_create_ms=0)
     refused = team.b.run("up", "--yes", "--skip-preview", ok=False)
     assert refused.returncode != 0
     assert LOCKED in refused.stdout + refused.stderr

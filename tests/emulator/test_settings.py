@@ -7,40 +7,23 @@ from typing import Any
 
 import pytest
 
-from tests.support import CHATBOT_PATH, PRO, Admin
+from tests.support import (
+    CHATBOT_PATH,
+    EVERY_SETTING_STORED,
+    PRO,
+    Admin,
+    form_fields,
+)
 
 from .api_calls import chatbot_info, create_form, row_by_api_key
 
 pytestmark = pytest.mark.parametrize("level", ["current"])
 
-MODEL = "5d1c7c1e-8a7b-4c2d-9e3f-0a1b2c3d4e5f"
-MESSAGES = [{"type": "text", "value": "Hi!"}, {"type": "text", "value": "How can I help?"}]
-DOMAINS = ["https://example.com", "http://localhost:8080"]
-# Every setting, in the documented encoding: arrays as one field holding JSON.
-EVERY_SETTING = {
-    "prompt": "Be brief.",
-    "initial_messages": json.dumps(MESSAGES),
-    "allowed_domains": json.dumps(DOMAINS),
-    "main_color": "#FF8800",
-    "is_default_visible": "true",
-    "button_style": "image",
-    "is_fixed": "true",
-    "show_history": "false",
-    "is_shared": "true",
-    "model_id": MODEL,
-}
-STORED = {
-    "prompt": "Be brief.",
-    "initial_messages": MESSAGES,
-    "allowed_domains": DOMAINS,
-    "main_color": "#FF8800",
-    "is_default_visible": True,
-    "button_style": "image",
-    "is_fixed": True,
-    "show_history": False,
-    "is_shared": True,
-    "model_id": MODEL,
-}
+MESSAGES = EVERY_SETTING_STORED["initial_messages"]
+DOMAINS = EVERY_SETTING_STORED["allowed_domains"]
+# Every setting as a form carries it, and as the emulator stores it.
+EVERY_SETTING_FORM = form_fields(EVERY_SETTING_STORED)
+STORED = EVERY_SETTING_STORED
 
 
 def _stored_settings(admin: Admin, api_key: str) -> dict[str, Any]:
@@ -49,17 +32,17 @@ def _stored_settings(admin: Admin, api_key: str) -> dict[str, Any]:
 
 
 def test_create_stores_every_setting_sent_in_the_documented_encoding(admin: Admin) -> None:
-    created = create_form(admin, "configured", PRO, **EVERY_SETTING)
+    created = create_form(admin, "configured", PRO, **EVERY_SETTING_FORM)
 
     assert _stored_settings(admin, created["api_key"]) == STORED
 
 
 def test_chatbot_info_reads_back_only_prompt_and_is_shared(admin: Admin) -> None:
-    created = create_form(admin, "configured", **EVERY_SETTING)
+    created = create_form(admin, "configured", **EVERY_SETTING_FORM)
 
     info = chatbot_info(admin, created["chatbot_id"])
 
-    assert (info["prompt"], info["is_shared"]) == ("Be brief.", True)
+    assert (info["prompt"], info["is_shared"]) == (STORED["prompt"], True)
     write_only = set(STORED) - {"prompt", "is_shared"}
     assert write_only & set(info) == set()
 
@@ -84,7 +67,7 @@ def test_one_plain_field_is_a_list_of_one(admin: Admin) -> None:
 
 
 def test_update_changes_only_the_settings_it_sends(admin: Admin) -> None:
-    created = create_form(admin, "kept", **EVERY_SETTING)
+    created = create_form(admin, "kept", **EVERY_SETTING_FORM)
     path = f"{CHATBOT_PATH}/{created['chatbot_id']}"
 
     response = admin.call("PUT", path, data={"prompt": "Be thorough.", "allowed_domains": "[]"})

@@ -6,8 +6,12 @@ from pathlib import Path
 
 import pytest
 
+from caigunn_provider.account import Account
+from caigunn_provider.capabilities import Capabilities
+from caigunn_provider.cli.adopt import _plan
+from caigunn_provider.client import ChatbotRow, Plan
 from caigunn_provider.stackfile import load_stack_file
-from tests.support import BASIC, PRO, Admin
+from tests.support import BASIC, PRO, UNKNOWN_ID, Admin
 from tests.unit.cli_harness import Cli, Result, stack_file
 
 USER_FILE = f"""\
@@ -60,8 +64,7 @@ def test_adopt_write_appends_entries_and_keeps_the_users_text(
 
     assert result.status == 0
     assert result.out.endswith(
-        "\nAdded 1 entry to stacks/dev.yaml. "
-        "The next `pulumi up` adopts them and creates nothing.\n"
+        "\nAdded 1 entry to stacks/dev.yaml. The next `pulumi up` adopts it and creates nothing.\n"
     )
     assert path.read_text() == USER_FILE + (
         f"  legacy-desk:\n    title: Legacy Desk\n    plan_id: {PRO}  # Pro\n    import: {legacy}\n"
@@ -215,3 +218,58 @@ def test_adopt_fills_a_stack_file_that_holds_only_comments(
         f"  legacy-desk:\n    title: Legacy Desk\n    plan_id: {BASIC}  # Basic\n"
         f"    import: {legacy}\n"
     )
+
+
+NAMED_FILE = """\
+chatbots:
+  support:
+    title: Support Desk
+    plan: basic   # by name, as the team writes them
+"""
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_adopt_write_names_the_plan_when_the_file_already_names_plans(
+    cli: Cli, admin: Admin, tmp_path: Path
+) -> None:
+    legacy, other = admin.create("Legacy Desk", PRO), admin.create("Onboarding", BASIC)
+    path = write_user_file(tmp_path, NAMED_FILE)
+
+    result = cli("adopt", "--stack", "dev", "--write")
+
+    assert result.status == 0, result.err
+    assert result.out.endswith(
+        "\nAdded 2 entries to stacks/dev.yaml. "
+        "The next `pulumi up` adopts them and creates nothing.\n"
+    )
+    assert path.read_text() == NAMED_FILE + (
+        f"  legacy-desk:\n    title: Legacy Desk\n    plan: Pro\n    import: {legacy}\n"
+        f"  onboarding:\n    title: Onboarding\n    plan: Basic\n    import: {other}\n"
+    )
+    specs = load_stack_file(path).section("chatbots")
+    assert (specs["legacy-desk"].plan, specs["legacy-desk"].plan_id) == ("Pro", None)
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_adopt_write_keeps_plan_ids_when_the_file_uses_plan_ids(
+    cli: Cli, admin: Admin, tmp_path: Path
+) -> None:
+    admin.create("Legacy Desk", PRO)
+    path = write_user_file(tmp_path)
+
+    assert cli("adopt", "--stack", "dev", "--write").status == 0
+
+    added = path.read_text().removeprefix(USER_FILE)
+    assert f"    plan_id: {PRO}  # Pro\n" in added
+    assert "plan:" not in added
+
+
+def test_a_plan_name_two_plans_share_is_written_as_its_plan_id() -> None:
+    # Names match case-blind, so `plan: Pro` would be refused as ambiguous at preview.
+    plans = [Plan(PRO, "Pro"), Plan(BASIC, "PRO")]
+    account = Account(None, Capabilities.for_level("current"), plans)  # type: ignore[arg-type]
+    rows = [ChatbotRow(id=UNKNOWN_ID, title="Desk", api_key=None, plan_id=PRO)]
+
+    plan = _plan(account, rows, set(), None, by_name=True)
+
+    assert [(e.plan_key, e.plan) for e in plan.entries] == [(("plan_id", PRO), "Pro")]

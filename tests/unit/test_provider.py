@@ -67,10 +67,12 @@ def test_check_names_the_failing_property(news: dict[str, Any], prop: str, reaso
 
 
 def test_once_the_resource_exists_import_and_recover_are_spent(admin: Admin) -> None:
-    olds = {"title": "Support", "plan_id": BASIC, IMPORT: UNKNOWN_ID}
+    olds = {"title": "Support", "plan_id": BASIC, IMPORT: UNKNOWN_ID, PRIOR_IDS: [UNKNOWN_ID]}
     news = {"title": "Renamed", "plan_id": BASIC, IMPORT: UNKNOWN_ID, RECOVER: UNKNOWN_ID}
     inputs = configured(admin).check(olds, news).inputs
-    assert (inputs[IMPORT], inputs[RECOVER], inputs[PRIOR_IDS]) == (None, None, None)
+    assert (inputs[IMPORT], inputs[RECOVER]) == (None, None)
+    # Kept as the state has them: an unchanged chatbot's inputs stay equal to its state's.
+    assert inputs[PRIOR_IDS] == [UNKNOWN_ID]
     assert admin.requests() == []  # an existing resource costs no listing
 
 
@@ -373,13 +375,13 @@ def test_a_create_that_may_have_happened_among_others_alike_stops_and_names_them
     with pytest.raises(OwnershipError) as caught:
         provider.create(inputs)
 
+    # The create did land: the one row besides the colleague's, live, with the entry's title.
     [ours] = [row["id"] for row in admin.rows() if row["id"] != other]
-    candidates = ", ".join(row["id"] for row in admin.rows())
+    assert admin.chatbots()[ours]["title"] == "Support"
     assert str(caught.value) == (
         f"CaiGunn may have created the chatbot 'Support' (POST {admin.base_url}/api/external/"
         "user/chatbot answered 500: Internal Server Error), but 2 new chatbots with that title "
-        f"appeared meanwhile ({candidates}), so which one is this entry's cannot be told. Add "
+        f"appeared meanwhile ({other}, {ours}), so which one is this entry's cannot be told. Add "
         "`import: <id>` with the right one to this entry in the stack file, then run `pulumi up`"
     )
-    assert ours in candidates
     assert len(admin.requests("POST")) == 2  # the colleague's and ours: never sent again

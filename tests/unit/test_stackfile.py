@@ -7,6 +7,7 @@ limits, paths given in other forms and files beside the stack file.
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from collections.abc import Callable
@@ -24,10 +25,10 @@ from caigunn_provider.stackfile import (
     is_valid_logical_name,
     load_stack_file,
 )
+from tests.support import EVERY_SETTING
 
 PLAN = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 CHATBOT_ID = "2b0c6a4e-8f1d-4c3b-9a7e-5d6f0e1a2b3c"
-MODEL = "0c9d8e7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f"
 FILE = "stacks/dev.yaml"
 
 Write = Callable[[str], str]
@@ -101,40 +102,19 @@ def test_a_valid_file_gives_every_chatbot_in_file_order_with_the_line_of_each_ke
 def test_settings_hold_only_what_the_entry_declares_in_the_apis_shape(write: Write) -> None:
     Path("stacks/prompts").mkdir()
     # A Windows checkout's CRLF must not read as another prompt; a UTF-8 BOM is dropped.
-    Path("stacks/prompts/support.md").write_bytes(b"\xef\xbb\xbfBe brief.\r\nBe kind.\n")
-    path = write(f"""
-        chatbots:
-          support:
-            title: Support Desk
-            plan_id: {PLAN}
-            prompt_file: prompts/support.md
-            initial_messages: [Hello!, "How can I help?"]
-            allowed_domains: ["https://example.com", "http://localhost:8080"]
-            main_color: "#1A2B3C"
-            is_default_visible: false
-            is_fixed: true
-            show_history: true
-            is_shared: false
-            button_style: image
-            model_id: {MODEL.upper()}
-          sales:
-            title: Sales
-            plan_id: {PLAN}
-            prompt: ""
-        """)
+    prompt = EVERY_SETTING["prompt"].replace("\n", "\r\n").encode()
+    Path("stacks/prompts/support.md").write_bytes(b"\xef\xbb\xbf" + prompt)
+    # The model id is written in capitals: ids are read in their canonical (lower-case) form.
+    declared = {**EVERY_SETTING, "model_id": EVERY_SETTING["model_id"].upper()}
+    del declared["prompt"]
+    settings = "".join(f"    {key}: {json.dumps(value)}\n" for key, value in declared.items())
+    path = write(
+        f"chatbots:\n  support:\n    title: Support Desk\n    plan_id: {PLAN}\n"
+        f"    prompt_file: prompts/support.md\n{settings}"
+        f'  sales:\n    title: Sales\n    plan_id: {PLAN}\n    prompt: ""\n'
+    )
     chatbots = load_stack_file(path).section("chatbots")
-    assert chatbots["support"].settings == {
-        "prompt": "Be brief.\nBe kind.\n",
-        "initial_messages": ["Hello!", "How can I help?"],
-        "allowed_domains": ["https://example.com", "http://localhost:8080"],
-        "main_color": "#1A2B3C",
-        "is_default_visible": False,
-        "is_fixed": True,
-        "show_history": True,
-        "is_shared": False,
-        "button_style": "image",
-        "model_id": MODEL,
-    }
+    assert chatbots["support"].settings == EVERY_SETTING
     assert chatbots["support"].lines["prompt_file"] == 5
     # An empty prompt is declared (it clears the prompt); an absent one is not managed.
     assert chatbots["sales"].settings == {"prompt": ""}

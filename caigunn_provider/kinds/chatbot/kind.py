@@ -6,12 +6,12 @@ Runs in the program process.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pulumi
 
 from caigunn_provider.errors import CaiGunnError
-from caigunn_provider.kinds.chatbot import preflight, recovery
+from caigunn_provider.kinds.chatbot import preflight, recovery, retain
 from caigunn_provider.kinds.chatbot.resource import Chatbot
 from caigunn_provider.kinds.chatbot.section import SECTION, ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
@@ -34,6 +34,16 @@ class Planned:
     protect: bool
     notice: str | None = None
     knowledge: KnowledgeSpec | None = None
+    # Adopted: the engine keeps it on delete and says so (kinds/chatbot/retain.py).
+    retain: bool = False
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The entries to declare, and the adopted chatbots that leave the stack in this run."""
+
+    entries: list[Planned]
+    leaving: Mapping[str, str]
 
 
 class ChatbotKind:
@@ -41,7 +51,7 @@ class ChatbotKind:
 
     section: ChatbotSection = SECTION
 
-    def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> list[Planned]:
+    def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> Prepared:
         plan_ids = preflight.check_entries(run.source, specs, run.account)
         checkpoint = run.checkpoint()
         state = recovery.chatbots_of(checkpoint) if checkpoint is not None else None
@@ -51,11 +61,18 @@ class ChatbotKind:
                 run.source, specs, run.account, plan_ids, state.owned, state.recorded
             )
             recovered = _recover(run, state, specs, plan_ids)
-        return _planned(specs, plan_ids, recovered, state.owned if state else None)
+        kept = retain.kept(specs, plan_ids, checkpoint)
+        planned = _planned(specs, plan_ids, recovered, state.owned if state else None)
+        return Prepared(
+            [replace(entry, retain=entry.name in kept.retained) for entry in planned],
+            kept.leaving,
+        )
 
-    def declare(self, prepared: list[Planned]) -> dict[str, Chatbot]:
+    def declare(self, prepared: Prepared) -> dict[str, Chatbot]:
+        for name, chatbot_id in prepared.leaving.items():
+            pulumi.log.warn(retain.leaving_message(name, chatbot_id))
         chatbots = {}
-        for entry in prepared:
+        for entry in prepared.entries:
             chatbots[entry.name] = Chatbot(
                 entry.name,
                 title=entry.title,
@@ -63,7 +80,9 @@ class ChatbotKind:
                 settings=entry.settings,
                 import_=entry.import_,
                 recover=entry.recover,
-                opts=pulumi.ResourceOptions(protect=entry.protect),
+                opts=pulumi.ResourceOptions(
+                    protect=entry.protect, retain_on_delete=entry.retain or None
+                ),
             )
             if entry.notice:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
@@ -145,7 +164,9 @@ def _planned(
         import_ = spec.import_ if owned is None or name not in owned else None
         notice = None
         if import_ is not None:
-            notice = f"chatbot {import_} will be adopted (import:); nothing is created"
+            # The update runs the program again: by then the chatbot is being adopted.
+            will = "will be adopted" if pulumi.runtime.is_dry_run() else "is adopted"
+            notice = f"chatbot {import_} {will} (import:); nothing is created"
         if name in recovered:
             notice = (
                 f"chatbot {recovered[name]}, which an interrupted run created for this entry, "

@@ -103,7 +103,8 @@ def check_updated_exist(
 
     if not updated:
         return
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    # As many at once as the account-wide limit allows (caigunn:maxConcurrency, default 16).
+    with ThreadPoolExecutor(max_workers=account.client.transport.limiter.limit) as pool:
         found = pool.map(is_gone, updated)
         gone = [name for name, lost in zip(updated, found, strict=True) if lost]
     if gone:

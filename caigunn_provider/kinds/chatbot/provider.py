@@ -62,9 +62,13 @@ class ChatbotProvider(BaseProvider):
         news["settings"] = dict(news.get("settings") or {}) or None
         replacing = bool(olds) and olds.get("plan_id") != news.get("plan_id")
         if olds:
-            # The resource exists: adoption happened when it was created and is never redone.
+            # The resource exists: adoption happened when it was created and is never redone
+            # (not even by a `pulumi up --replace`, which check cannot tell from an update).
             news[IMPORT] = None
-            news[PRIOR_IDS] = None
+            # Spent by its create, the prior ids are kept as the state has them so that unchanged
+            # inputs read as unchanged: else the engine rewrites its whole checkpoint once per
+            # chatbot, and a second `up` grows with the square of their number.
+            news[PRIOR_IDS] = olds.get(PRIOR_IDS)
             if not replacing:
                 news[RECOVER] = None
         if (not olds or replacing) and title != UNKNOWN and news.get(IMPORT) is None:

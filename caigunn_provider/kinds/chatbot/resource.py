@@ -8,10 +8,14 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from caigunn_provider.dynamic import serialization
 from caigunn_provider.kinds.chatbot.provider import ChatbotProvider
 from caigunn_provider.program.checkpoint import dynamic_type
 
 CHATBOT_TYPE = dynamic_type("caigunn", "Chatbot")
+
+# Every Chatbot shares one pickle of its provider, and the SDK's pickle patches do not pile up.
+serialization.install(ChatbotProvider)
 
 
 class Chatbot(Resource, module="caigunn", name="Chatbot"):

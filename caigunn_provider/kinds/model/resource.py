@@ -7,9 +7,13 @@ from collections.abc import Sequence
 import pulumi
 from pulumi.dynamic import Resource
 
+from caigunn_provider.dynamic import serialization
 from caigunn_provider.kinds.chatbot_level import NAME
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
 from caigunn_provider.kinds.model.provider import ModelProvider
+
+# Every resource of this kind shares one pickle of its provider (dynamic/serialization.py).
+serialization.install(ModelProvider)
 
 
 class Model(Resource, module="caigunn", name="Model"):

@@ -1,0 +1,46 @@
+"""A `pulumi up` killed mid-create leaves no provider process behind: it ends itself."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests import processes
+from tests.e2e.conftest import entry, write_stack_file
+from tests.e2e.pulumi_cli import PulumiProject
+from tests.support import Admin
+
+# The provider process looks at the engine's address every second and gives up after two
+# refusals in a row (caigunn_provider/dynamic/watchdog.py); this leaves room for a busy machine.
+ENDS_WITHIN_S = 15
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def in_flight_creates(admin: Admin) -> int:
+    return int(admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"])
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_the_provider_process_ends_itself_once_its_killed_engine_is_gone(
+    project: PulumiProject, admin: Admin
+) -> None:
+    write_stack_file(project, "chatbots:\n" + entry("support", "Support Desk"))
+    # The create commits, then its answer waits: the provider is inside a request at the kill.
+    admin.set_knobs(pause_after_create_ms=60_000)
+
+    with project.start("up", "--yes", "--skip-preview") as run:
+        wait_for(lambda: in_flight_creates(admin) == 1, "the create to be in flight")
+        left = run.kill_engine()  # the engine's process group only
+
+        [provider] = [proc for proc in left if "pulumi.dynamic" in proc.cmdline()]
+        assert processes.wait_gone([provider], ENDS_WITHIN_S) == [], (
+            f"the provider process outlived its engine by {ENDS_WITHIN_S} s: {provider.describe()}"
+        )

@@ -1,0 +1,155 @@
+"""Declaring thousands of resources neither piles up pickle patches nor slows each declaration.
+
+The seam is the SDK's module-global `serialize_provider` (pulumi/dynamic/dynamic.py), which
+`Resource.__init__` calls per resource and which patches `pickle._Pickler`: if a new SDK stops
+working this way, the pinning tests here fail loudly.
+"""
+
+from __future__ import annotations
+
+import base64
+import inspect
+import pickle
+import re
+import time
+from collections.abc import Callable
+from typing import Any
+
+import dill
+import pulumi.dynamic.dynamic as sdk
+from pulumi.dynamic import ResourceProvider
+
+from caigunn_provider.dynamic import serialization
+from caigunn_provider.kinds.chatbot.provider import ChatbotProvider
+from caigunn_provider.kinds.chatbot.resource import Chatbot  # noqa: F401  (installs the guard, as a program does)
+
+DECLARATIONS = 2000
+
+
+class PlainProvider(ResourceProvider):
+    """A provider class not registered for sharing: serialized afresh each time."""
+
+    def __init__(self, flavour: str) -> None:
+        super().__init__()
+        self.flavour = flavour
+
+
+def chain_depth() -> int:
+    """How many sorting wrappers sit on top of pickle's own _batch_setitems."""
+    depth, function = 0, vars(pickle._Pickler)["_batch_setitems"]
+    while True:
+        inner = [
+            cell.cell_contents
+            for cell in function.__closure__ or ()
+            if inspect.isfunction(cell.cell_contents)
+        ]
+        if not inner:
+            return depth
+        depth, function = depth + 1, inner[0]
+
+
+def per_call_seconds(serialize: Callable[[], object]) -> list[float]:
+    times = []
+    for _ in range(DECLARATIONS):
+        start = time.perf_counter()
+        serialize()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def flat(times: list[float]) -> tuple[float, float]:
+    """Mean seconds per call early on (past warm-up) and at the end."""
+    early, late = times[100:400], times[-300:]
+    return sum(early) / len(early), sum(late) / len(late)
+
+
+def test_the_sdk_still_declares_through_the_module_global_serialize_provider() -> None:
+    source = inspect.getsource(sdk.Resource.__init__)
+    assert re.search(r"_serialize\(\s*True,\s*serialize_provider,\s*provider\s*\)", source), (
+        "Resource.__init__ no longer calls the module global serialize_provider"
+    )
+    assert sdk.serialize_provider.__name__ == "serialize_shared"
+
+
+def test_the_sdk_still_patches_the_python_pickler_and_restores_only_pickle_pickler() -> None:
+    original = serialization._ORIGINAL
+    assert original is not None
+    source = inspect.getsource(original)
+    assert "pickle.Pickler = pickle._Pickler" in source
+    assert "unsorted_batch_setitems = pickle.Pickler._batch_setitems" in source
+    assert "pickle.Pickler.save_dict = save_dict_sorted" in source
+    assert "pickle.Pickler = old_pickler" in source
+    # Unguarded, each call wraps the previous wrapper: the chain the guard exists to stop.
+    before = dict(vars(pickle._Pickler))
+    pickler = pickle.Pickler
+    try:
+        depths = []
+        for _ in range(3):
+            original(PlainProvider("x"))
+            depths.append(chain_depth())
+        assert depths == [1, 2, 3], f"the SDK no longer stacks its pickle patches: {depths}"
+    finally:
+        for name, value in before.items():
+            if vars(pickle._Pickler).get(name) is not value:
+                setattr(pickle._Pickler, name, value)
+        pickle.Pickler = pickler  # type: ignore[misc]
+    assert chain_depth() == 0
+
+
+def test_two_thousand_chatbot_declarations_share_one_pickle_at_flat_cost() -> None:
+    first = sdk.serialize_provider(ChatbotProvider())
+    times = per_call_seconds(lambda: sdk.serialize_provider(ChatbotProvider()))
+    assert sdk.serialize_provider(ChatbotProvider()) == first
+    assert chain_depth() == 0
+    assert pickle.Pickler is not pickle._Pickler  # type: ignore[comparison-overlap]
+    early, late = flat(times)
+    assert late < 3 * early + 1e-4, f"{early * 1e6:.0f} us per call early, {late * 1e6:.0f} late"
+
+
+def test_two_thousand_unshared_serializations_leave_the_chain_depth_constant() -> None:
+    depths: set[int] = set()
+
+    def serialize() -> None:
+        sdk.serialize_provider(PlainProvider("x"))
+        depths.add(chain_depth())
+
+    times = per_call_seconds(serialize)
+    assert depths == {0}
+    early, late = flat(times)
+    assert late < 3 * early + 1e-4, f"{early * 1e6:.0f} us per call early, {late * 1e6:.0f} late"
+
+
+def test_the_shared_pickle_is_the_one_the_sdk_makes_and_still_loads() -> None:
+    assert serialization._ORIGINAL is not None
+    provider = ChatbotProvider()
+    text = serialization.guarded(serialization._ORIGINAL)(provider)
+    assert sdk.serialize_provider(ChatbotProvider()) == text
+    loaded: Any = dill.loads(base64.b64decode(text))
+    assert type(loaded) is ChatbotProvider
+
+
+class Configured(ResourceProvider):
+    """A provider whose pickle carries its (plain) attributes."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
+def test_a_provider_with_different_attributes_gets_its_own_pickle() -> None:
+    serialization.install(Configured)
+    one, other = Configured("http://here"), Configured("http://elsewhere")
+    assert sdk.serialize_provider(one) != sdk.serialize_provider(other)
+    assert sdk.serialize_provider(Configured("http://here")) == sdk.serialize_provider(one)
+
+
+def test_a_chatbot_providers_pickle_holds_no_configuration() -> None:
+    # BaseProvider pickles nothing of itself: the token and URL are read in configure().
+    configured = ChatbotProvider()
+    configured._config = {"caigunn:accessToken": "secret-token-123"}
+    assert sdk.serialize_provider(configured) == sdk.serialize_provider(ChatbotProvider())
+
+
+def test_installing_again_keeps_one_guard() -> None:
+    installed = sdk.serialize_provider
+    serialization.install(ChatbotProvider)
+    assert sdk.serialize_provider is installed

@@ -78,6 +78,14 @@ BENCH_ARGS ?=
 
 bench: setup
 	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench.py --knowledge $(KNOWLEDGE_BENCH_ARGS)
+
+# Issue 19's knowledge run alone: 20 chatbots x 5 text items, background work 1 s
+# (scripts/bench_knowledge.py --help; e.g. make bench-knowledge KNOWLEDGE_BENCH_ARGS="--json").
+KNOWLEDGE_BENCH_ARGS ?=
+.PHONY: bench-knowledge
+bench-knowledge: setup
+	$(BIN)/python scripts/bench.py --knowledge $(KNOWLEDGE_BENCH_ARGS)
 
 # N = 250 ... 4000 with M fixed; writes docs/benchmark-sweep.png and docs/benchmark-sweep.md.
 bench-sweep: setup

@@ -779,13 +779,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--replot", type=Path, metavar="JSON", help="redraw a sweep from its --json-out file"
     )
+    parser.add_argument(
+        "--knowledge", action="store_true", help="the knowledge run instead (its own flags)"
+    )
     args = parser.parse_args(argv)
     if args.n < 0 or min(args.m, args.limit, args.repeat) < 1:
         parser.error("--m, --limit and --repeat must be at least 1, --n at least 0")
     return args
 
 
+def knowledge_run(argv: Sequence[str]) -> int:
+    """`--knowledge`: the knowledge run instead (scripts/bench_knowledge.py; its flags follow)."""
+    import bench_knowledge
+
+    return bench_knowledge.main([arg for arg in argv if arg != "--knowledge"])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if "--knowledge" in (sys.argv[1:] if argv is None else argv):
+        return knowledge_run(sys.argv[1:] if argv is None else argv)
     args = parse_args(argv)
 
     def progress(line: str) -> None:

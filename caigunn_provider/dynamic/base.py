@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.output import Unknown
 
 from caigunn_provider import messages
 from caigunn_provider.capabilities import Capabilities
@@ -27,6 +28,28 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # What the Python SDK passes for a value that is not known yet during a preview.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+
+def sentinels(props: dict[str, Any]) -> dict[str, Any]:
+    """props with every unknown value as the UNKNOWN string, at any depth.
+
+    The SDK's dynamic-provider server gives check and diff their unknowns (another resource's
+    output, during a preview) as `pulumi.output.Unknown` objects, not as the UNKNOWN string it
+    uses on the wire; the providers compare with the string, which also goes back to the engine
+    as unknown when check returns it.
+    """
+    return {key: _sentinel(value) for key, value in props.items()}
+
+
+def _sentinel(value: Any) -> Any:
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, list):
+        return [_sentinel(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _sentinel(item) for key, item in value.items()}
+    return value
+
 
 # In the dynamic-provider process: expected failures without a traceback, partial failures
 # (work done before a failure) kept in the state (in this order: partial's seam sits above), and

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 import secrets
+import subprocess
 from pathlib import Path
 from typing import cast
 
@@ -25,6 +27,7 @@ import pytest
 from caigunn_provider.capabilities import Level
 from tests.e2e.conftest import entry, ids_by_name, make_project, two_chatbots, write_stack_file
 from tests.e2e.leaks import API_KEY_PREFIX, LeakScan, RecordingProject
+from tests.e2e.pulumi_cli import VENV_BIN
 from tests.support import PRO, Admin, emulator
 
 
@@ -174,6 +177,119 @@ def test_no_canary_token_or_api_key_is_left_in_any_artifact(tmp_path: Path, leve
     proof.scan("stack output --show-secrets", "".join(project.shown_secrets))
     assert proof.hits
     assert scan.artifacts > 100 and scan.encrypted_logs > 0
+
+
+KNOWLEDGE_STACK = f"""\
+chatbots:
+  support:
+    title: Support Desk
+    plan_id: {PRO}
+    knowledge:
+      - text_file: knowledge/returns.md
+      - text: "Opening hours: Mon-Fri 9:00-18:00"
+      - file: knowledge/manual.pdf
+      - website: https://www.example.com/help
+        single_page: true
+    model: gpt-4
+    webhook: https://hooks.example.com/caigunn
+"""
+
+
+def knowledge_cli(project: RecordingProject) -> str:
+    """`python -m caigunn_provider knowledge --json` in the project, its output recorded."""
+    done = subprocess.run(
+        [str(VENV_BIN / "python"), "-m", "caigunn_provider", "knowledge", "--json"],
+        cwd=project.workdir,
+        env=project.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    project.printed.append(("knowledge --json: stdout", done.stdout))
+    project.printed.append(("knowledge --json: stderr", done.stderr))
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def walk_the_knowledge_flows(project: RecordingProject, admin: Admin) -> None:
+    """Items, a training, a webhook, each failure, drift and destroy: every call with a header
+    `api-key`; each step checked to have done its job."""
+    folder = project.workdir / "stacks" / "knowledge"
+    folder.mkdir()
+    (folder / "returns.md").write_text("Returns within 30 days.\n")
+    (folder / "manual.pdf").write_bytes(b"%PDF-1.4 a tiny manual\n")
+    write_stack_file(project, KNOWLEDGE_STACK)
+    assert "knowledge/returns.md" in project.preview()
+    assert project.outcome("up").changes == {"create": 8}
+    second = project.outcome("up", "--expect-no-changes", "-v=8", "--logtostderr")
+    assert set(second.changes) == {"same"}
+    listed = json.loads(knowledge_cli(project))
+    assert len(listed["chatbots"][0]["training_data"]) == 4
+
+    # An edited file replaces its item; a failed training, a failed crawl, a training past its
+    # timeout (kept in the state as a partial failure), each with its message.
+    (folder / "returns.md").write_text("Returns within 60 days.\n")
+    admin.set_knobs(fail_training="Character limit exceeded")
+    failed = project.outcome("up", ok=False)
+    assert "Character limit exceeded" in "\n".join(failed.messages("error"))
+    admin.set_knobs(fail_training=None, fail_crawl="Website unreachable")
+    write_stack_file(project, KNOWLEDGE_STACK.replace("help", "faq"))
+    crawl = project.outcome("up", ok=False)
+    assert "Website unreachable" in "\n".join(crawl.messages("error"))
+    admin.set_knobs(fail_crawl=None, training_never_finishes=True)
+    project.config_set("caigunn:trainingTimeout", "2")
+    late = project.outcome("up", ok=False)
+    assert "had not ended after 2 s" in "\n".join(late.messages("error"))
+    admin.set_knobs(training_never_finishes=False)
+    project.outcome("up")
+
+    # A row deleted and the webhook changed behind Pulumi's back: refresh, then up puts back.
+    [chatbot_id] = ids_by_name(project).values()
+    rows = admin.call("GET", f"/_emulator/chatbots/{chatbot_id}/knowledge").json()
+    row_id = rows["training_data"][0]["id"]
+    gone = admin.call("DELETE", f"/_emulator/chatbots/{chatbot_id}/training_data/{row_id}")
+    assert gone.status_code == 200
+    admin.call("PATCH", f"/_emulator/chatbots/{chatbot_id}", json={"webhook_url": None})
+    assert project.outcome("refresh", "--debug").changes.get("update", 0) >= 1
+    assert project.outcome("up").changes.get("create", 0) >= 1
+    knowledge_cli(project)
+    project.outcome("destroy")
+    assert project.resources(":KnowledgeItem") == {}
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
+    tmp_path: Path, level: str
+) -> None:
+    token = canary("TOKEN")
+    request_log = tmp_path / "emulator-requests.jsonl"
+    with emulator(
+        "current",
+        token=token,
+        request_log=str(request_log),
+        api_key_prefix=API_KEY_PREFIX,
+        work_ms=50,
+    ) as admin:
+        project = recording_project(tmp_path / "project", admin)
+        walk_the_knowledge_flows(project, admin)
+        api_keys = [row["api_key"] for row in admin.rows()]
+        # The api_key went as a header on every chatbot-level call.
+        assert any(r["path"].startswith("/api/external/chatbot/") for r in admin.requests())
+
+    scan = LeakScan.for_canaries([token], api_keys)
+    for artifact, printed in project.printed:
+        if printed:
+            scan.scan(artifact, printed)
+    for number, message in enumerate(project.messages, 1):
+        scan.scan(f"message {number}", message)
+    scan.scan_folder(project.workdir)
+    scan.scan("the emulator's request log", request_log.read_bytes())
+    print(f"\n{scan.summary('knowledge')}")
+
+    assert scan.hits == []
+    assert len(api_keys) == 1 and api_keys[0].startswith(API_KEY_PREFIX)
+    assert scan.artifacts > 50 and scan.encrypted_logs > 0
 
 
 def test_the_scan_finds_a_canary_as_text_in_gzip_and_as_base64_at_any_alignment() -> None:

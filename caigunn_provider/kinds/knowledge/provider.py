@@ -16,7 +16,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from caigunn_provider.dynamic.base import reports
+from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.errors import (
     AuthError,
@@ -78,7 +78,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
 
     @reports("check this knowledge item")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
+        news = sentinels(news)
         failures: list[CheckFailure] = []
         check_chatbot_id(news, failures)
         kind = news.get("kind")
@@ -95,6 +95,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds, news = sentinels(olds), sentinels(news)
         replaces = replaced_keys(olds, news)
         pending = bool(olds.get("event_id")) and not olds.get("ids")
         changed = (

@@ -14,7 +14,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from caigunn_provider.dynamic.base import reports
+from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import (
@@ -46,7 +46,7 @@ class ModelProvider(ChatbotLevelProvider):
 
     @reports("check this chatbot's model")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
+        news = sentinels(news)
         failures: list[CheckFailure] = []
         check_chatbot_id(news, failures)
         name = news.get("model_name")
@@ -62,6 +62,7 @@ class ModelProvider(ChatbotLevelProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds, news = sentinels(olds), sentinels(news)
         replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
         ids = news.get("training_data_ids")
         known = isinstance(ids, list) and UNKNOWN not in ids

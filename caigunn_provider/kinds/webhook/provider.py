@@ -14,7 +14,7 @@ from pulumi.dynamic import (
 )
 
 from caigunn_provider.client.transport import token_may_travel_to
-from caigunn_provider.dynamic.base import reports
+from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.errors import AuthError, CaiGunnError, NotFoundError
 from caigunn_provider.kinds.chatbot_level import (
     NAME,
@@ -38,7 +38,7 @@ class WebhookProvider(ChatbotLevelProvider):
 
     @reports("check this webhook")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        news = dict(news)
+        news = sentinels(news)
         failures: list[CheckFailure] = []
         check_chatbot_id(news, failures)
         url = news.get("url")
@@ -49,6 +49,7 @@ class WebhookProvider(ChatbotLevelProvider):
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds, news = sentinels(olds), sentinels(news)
         replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
         changed = any(olds.get(key) != news.get(key) for key in INPUTS)
         return DiffResult(

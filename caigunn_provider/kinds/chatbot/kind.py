@@ -206,7 +206,9 @@ def _planned(
         import_ = spec.import_ if owned is None or name not in owned else None
         notice = None
         if import_ is not None:
-            notice = f"chatbot {import_} will be adopted (import:); nothing is created"
+            # The update runs the program again: by then the chatbot is being adopted.
+            will = "will be adopted" if pulumi.runtime.is_dry_run() else "is adopted"
+            notice = f"chatbot {import_} {will} (import:); nothing is created"
         if name in recovered:
             notice = (
                 f"chatbot {recovered[name]}, which an interrupted run created for this entry, "

@@ -46,7 +46,7 @@ check: lint typecheck
 # The whole suite; it ends by naming the 15 slowest tests.
 test: ENGINE_NEEDS := --postgres
 test: setup lint typecheck
-	$(BIN)/python -m pytest -n 2 -v --durations=15
+	$(BIN)/python -m pytest -n 4 -v --durations=15
 
 # requirements.txt is generated, never edited: this resolves pyproject.toml (runtime, emulator and
 # dev) with uv, keeping every version already pinned unless the ranges demand otherwise. Move

@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +24,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from caigunn_provider.emulator.process import emulator_process  # noqa: E402
-from tests.e2e.pulumi_cli import PULUMI, PulumiProject  # noqa: E402
+from tests.e2e.pulumi_cli import PulumiProject  # noqa: E402
 from tests.support import BASIC, CHATBOT_PATH, USER_API, Admin  # noqa: E402
 
 TOKEN = "bench-token-5d2e8b"
@@ -672,29 +669,17 @@ def latency_markdown(reports: Sequence[Report]) -> str:
 
 
 def first_create_seconds(project: PulumiProject, admin: Admin, timeout: float = 600) -> float:
-    """Seconds from starting `pulumi up` to the emulator's first POST; the run is then stopped."""
-    command = [str(PULUMI), "up", "--yes", "--skip-preview"]
+    """Seconds from starting `pulumi up` to the emulator's first POST; the run is then stopped,
+    every process of it (the engine starts its plugins in process groups of their own)."""
     start = time.perf_counter()
-    process = subprocess.Popen(
-        [*command, "--non-interactive"],
-        cwd=project.workdir,
-        env=project.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
+    with project.start("up", "--yes", "--skip-preview") as run:
         while time.perf_counter() - start < timeout:
             if admin.requests("POST"):
                 return time.perf_counter() - start
-            if process.poll() is not None:
-                raise SystemExit(f"pulumi up ended ({process.returncode}) before any create")
+            if run.process.poll() is not None:
+                raise SystemExit(f"pulumi up ended ({run.process.returncode}) before any create")
             time.sleep(0.02)
         raise SystemExit(f"no create within {timeout} s")
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def program_times(counts: Sequence[int], repeat: int, progress: Progress) -> dict[int, float]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.stackfile.problems import Problems, count, show
 from caigunn_provider.stackfile.rules import bad_character, describe_character
@@ -9,6 +11,7 @@ from caigunn_provider.stackfile.yamltree import Entry
 
 __all__ = [
     "check_bool",
+    "check_relative_path",
     "check_string",
     "check_text",
     "check_uuid",
@@ -85,3 +88,35 @@ def check_bool(entry: Entry, path: str, problems: Problems) -> bool | None:
         return entry.value
     problems.add(entry.value_line, path, f"must be true or false (got {show(entry.value)})")
     return None
+
+
+def check_relative_path(
+    entry: Entry, path: str, problems: Problems, *, slashes_only: bool = False
+) -> str | None:
+    """A file path as written, relative to the stack file's folder and inside it.
+
+    slashes_only also refuses a backslash or a drive, so that one path names one file on every
+    machine (and one resource name).
+    """
+    value = check_string(entry.value, entry.value_line, path, problems)
+    if value is None:
+        return None
+    why = None
+    relative = PurePosixPath(value)
+    if not value:
+        why = "must not be empty"
+    elif bad_character(value, multiline=False) is not None or value != value.strip():
+        why = (
+            "must be a file path without control characters or surrounding whitespace "
+            f"(got {show(value)})"
+        )
+    elif slashes_only and (value.startswith("/") or "\\" in value or relative.drive):
+        why = f"must be a path relative to the stack file's folder, with '/' (got {show(value)})"
+    elif value.startswith("/"):
+        why = f"must be a path relative to the stack file's folder (got {show(value)})"
+    elif ".." in relative.parts:
+        why = f"must not leave the stack file's folder with '..' (got {show(value)})"
+    if why is not None:
+        problems.add(entry.value_line, path, why)
+        return None
+    return value

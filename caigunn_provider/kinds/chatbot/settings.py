@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from pathlib import PurePosixPath
 
 from caigunn_provider.kinds.chatbot.fields import BOOLEAN_SETTINGS, BUTTON_STYLES, SETTING_KEYS
 from caigunn_provider.stackfile.problems import Problems, count, item_path, show
@@ -18,7 +17,13 @@ from caigunn_provider.stackfile.rules import (
     describe_character,
 )
 from caigunn_provider.stackfile.source import line_starts
-from caigunn_provider.stackfile.values import check_bool, check_string, check_uuid, in_file_order
+from caigunn_provider.stackfile.values import (
+    check_bool,
+    check_relative_path,
+    check_string,
+    check_uuid,
+    in_file_order,
+)
 from caigunn_provider.stackfile.yamltree import Entry, Seq
 
 __all__ = ["check_settings"]
@@ -175,7 +180,7 @@ _CHECKS: dict[str, Callable[[Entry, str, Problems], object | None]] = {
 
 def _read_prompt_file(entry: Entry, path: str, base_dir: str, problems: Problems) -> str | None:
     """The prompt file's text; its path is relative to the stack file and stays in its folder."""
-    relative = _prompt_file_path(entry, path, problems)
+    relative = check_relative_path(entry, path, problems)
     if relative is None:
         return None
     shown = os.path.join(base_dir, relative)
@@ -205,28 +210,6 @@ def _read_prompt_file(entry: Entry, path: str, base_dir: str, problems: Problems
         problems.add(entry.value_line, path, f"{what} of {shown}")
         return None
     return text
-
-
-def _prompt_file_path(entry: Entry, path: str, problems: Problems) -> str | None:
-    value = check_string(entry.value, entry.value_line, path, problems)
-    if value is None:
-        return None
-    why = None
-    if not value:
-        why = "must not be empty"
-    elif bad_character(value, multiline=False) is not None or value != value.strip():
-        why = (
-            "must be a file path without control characters or surrounding whitespace "
-            f"(got {show(value)})"
-        )
-    elif value.startswith("/"):
-        why = f"must be a path relative to the stack file's folder (got {show(value)})"
-    elif ".." in PurePosixPath(value).parts:
-        why = f"must not leave the stack file's folder with '..' (got {show(value)})"
-    if why is not None:
-        problems.add(entry.value_line, path, why)
-        return None
-    return value
 
 
 def _read_bytes(shown: str, entry: Entry, path: str, problems: Problems) -> bytes | None:

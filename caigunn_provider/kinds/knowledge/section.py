@@ -14,7 +14,12 @@ from caigunn_provider.kinds.knowledge import digest as digests
 from caigunn_provider.stackfile.problems import Problems, count, item_path, key_path, show
 from caigunn_provider.stackfile.rules import bad_character, describe_character
 from caigunn_provider.stackfile.source import line_starts
-from caigunn_provider.stackfile.values import check_bool, check_string, in_file_order
+from caigunn_provider.stackfile.values import (
+    check_bool,
+    check_relative_path,
+    check_string,
+    in_file_order,
+)
 from caigunn_provider.stackfile.yamltree import Entry, Map, Seq
 
 __all__ = [
@@ -329,26 +334,9 @@ def _file_item(
 
 def _relative_path(entry: Entry, path: str, problems: Problems) -> str | None:
     """The path as written, checked: relative to the stack file's folder and inside it."""
-    value = check_string(entry.value, entry.value_line, path, problems)
-    if value is None:
-        return None
-    why = None
-    if not value:
-        why = "must not be empty"
-    elif bad_character(value, multiline=False) is not None or value != value.strip():
-        why = (
-            "must be a file path without control characters or surrounding whitespace "
-            f"(got {show(value)})"
-        )
-    elif value.startswith("/") or "\\" in value or PurePosixPath(value).drive:
-        why = f"must be a path relative to the stack file's folder, with '/' (got {show(value)})"
-    elif ".." in PurePosixPath(value).parts:
-        why = f"must not leave the stack file's folder with '..' (got {show(value)})"
-    if why is not None:
-        problems.add(entry.value_line, path, why)
-        return None
+    value = check_relative_path(entry, path, problems, slashes_only=True)
     # `./a.md` and `a.md` are one file, and one resource name.
-    return str(PurePosixPath(value))
+    return str(PurePosixPath(value)) if value is not None else None
 
 
 def _read_file(

@@ -11,6 +11,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from caigunn_provider.kinds.knowledge import digest as digests
+from caigunn_provider.kinds.model.api import MODEL_NAMES
 from caigunn_provider.stackfile.problems import Problems, count, item_path, key_path, show
 from caigunn_provider.stackfile.rules import bad_character, describe_character
 from caigunn_provider.stackfile.source import line_starts
@@ -39,19 +40,8 @@ __all__ = [
 ItemKind = Literal["text_file", "text", "file", "website"]
 ITEM_KINDS: tuple[ItemKind, ...] = ("text_file", "text", "file", "website")
 ITEM_KEYS = (*ITEM_KINDS, "single_page")
-# The chatbot-entry keys this module reads; stackfile/rules.py adds them to CHATBOT_KEYS.
+# The chatbot-entry keys this module reads; kinds/chatbot/section.py adds them to CHATBOT_KEYS.
 KNOWLEDGE_KEYS = ("knowledge", "model", "webhook")
-# The model names CaiGunn's reference documents for POST /api/external/chatbot/model.
-MODEL_NAMES = (
-    "PaLM2",
-    "gpt-3.5-turbo",
-    "gpt-4",
-    "Gemini",
-    "Claude 2",
-    "Claude 3",
-    "CaiGunn001",
-    "Gemini 1.5",
-)
 # Each file is read at preview to take its digest, and again by the provider to send it; CaiGunn
 # documents only a plan's total_file_size_limit, so this keeps a stray video or disk image out.
 MAX_KNOWLEDGE_FILE_BYTES = 10 * 1024 * 1024

@@ -6,6 +6,7 @@ when the account cannot be used (messages.account_unusable).
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from caigunn_provider import messages
@@ -39,7 +40,7 @@ class Account:
 
 
 def connect(config: ProviderConfig) -> Account:
-    """One cheap authenticated call (two where plans are not listed), and the plans where listed."""
+    """One round trip of cheap authenticated calls, and the plans where listed (one more)."""
     # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
     # retried as usual.
     client = CaiGunnClient(
@@ -49,14 +50,18 @@ def connect(config: ProviderConfig) -> Account:
         connect_retries=1,
         max_concurrency=config.max_concurrency,
     )
+    # The chatbot list is the one route every CaiGunn API has: where the plan route is missing
+    # it proves the URL (and the token: a server without the plan route answers it 404 whatever
+    # the token). It is asked beside the probe, not after it: one round trip, not two.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caigunn-account")
+    listed = pool.submit(client.list_chatbots_page, 0, 1)
     try:
         caps = client.capabilities()
         if not caps.lists_plans:
-            # The chatbot list is the one route every CaiGunn API has: it proves the URL (and the
-            # token: a server without the plan route answers it 404 whatever the token).
-            client.list_chatbots_page(0, 1)
+            listed.result()
         plans = client.list_plans() if caps.lists_plans else []
     except (APIError, APIConnectionError) as exc:
+        pool.shutdown(wait=True)
         client.close()
         raise AccountError(
             messages.account_unusable(
@@ -66,4 +71,6 @@ def connect(config: ProviderConfig) -> Account:
                 api_url_source=config.api_url_source,
             )
         ) from exc
+    # Where plans are listed, the plan route proved the token: the page's answer is not needed.
+    pool.shutdown(wait=False)
     return Account(client, caps, plans)

@@ -29,6 +29,9 @@ from tests.support import BASIC, CHATBOT_PATH, USER_API, Admin  # noqa: E402
 
 TOKEN = "bench-token-5d2e8b"
 LEVELS = ("seed", "current")
+# Beside the floor, a bound no provider can beat: the floor's no-op provider waiting one latency
+# in each create and read (one round trip per resource and nothing else: no list, no account).
+IDEAL = "ideal"
 STEPS = ("up", "second up", "refresh")
 # Request kinds, by what they cost the provider: list pages are the ones that grow with N.
 KINDS = ("list", "get", "post", "put", "delete", "plan", "other")
@@ -222,10 +225,13 @@ runtime:
 """
 
 
-def floor_project(params: Params, workdir: Path) -> PulumiProject:
-    """The same engine with a no-op dynamic provider (scripts/bench_floor.py) and M resources."""
+def floor_project(params: Params, workdir: Path, wait_ms: float = 0) -> PulumiProject:
+    """The same engine with a no-op dynamic provider (scripts/bench_floor.py) and M resources;
+    with wait_ms, each create and read waits that long (the ideal provider)."""
     project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
     project.config_set("bench:count", str(params.m))
+    if wait_ms:
+        project.config_set("bench:waitMs", f"{wait_ms:g}")
     return project
 
 
@@ -237,6 +243,9 @@ def run_once(params: Params, index: int, workdir: Path, progress: Progress) -> d
     """
     with ExitStack() as stack:
         subjects = [Subject("floor", floor_project(params, workdir / "floor"), ":NoOp")]
+        if params.latency_ms:
+            ideal = floor_project(params, workdir / IDEAL, params.latency_ms)
+            subjects.append(Subject(IDEAL, ideal, ":NoOp"))
         for level in LEVELS:
             flags = ["--token", TOKEN, "--level", level, "--preload", str(params.n)]
             flags += ["--max-limit", str(params.limit), "--latency-ms", str(params.latency_ms)]
@@ -292,6 +301,8 @@ def measure(params: Params, progress: Progress) -> Report:
             floors.append(subjects["floor"])
             for level in LEVELS:
                 ours[level].append(subjects[level])
+            if IDEAL in subjects:
+                ours.setdefault(IDEAL, []).append(subjects[IDEAL])
     for level, runs in ours.items():
         for run in runs:
             if run.state.resources != params.m:
@@ -366,12 +377,20 @@ def render_table(report: Report) -> str:
         f"one full scan = ceil((N+M)/L) = {p.scan_pages} list requests; "
         "floor = the same engine, a no-op dynamic provider, M resources; "
         "ratio = min(ours) / min(floor)",
+        *(
+            [
+                f"{IDEAL} = the floor's no-op provider waiting {p.latency_ms:g} ms in each create "
+                "and read: one round trip per resource, nothing else (a bound, not a provider)"
+            ]
+            if IDEAL in report.levels
+            else []
+        ),
         "",
     ]
     head = f"{'level':<8} {'step':<10} {'wall s':>7} {'floor s':>7} {'ratio':>6} "
     head += " ".join(f"{kind:>6}" for kind in KINDS) + f" {'non2xx':>6} {'scans':>6}"
     lines += [head, "-" * len(head)]
-    for level in LEVELS:
+    for level in report.levels:
         for name in STEPS:
             step, floor = report.levels[level].steps[name], report.floor.steps[name]
             row = f"{level:<8} {name:<10} {step.seconds:7.2f} {floor.seconds:7.2f} "
@@ -610,10 +629,10 @@ def draw_latency(reports: Sequence[Report], png: Path) -> None:
     p = reports[0].params
     latencies = [report.params.latency_ms for report in reports]
     fig, ax = plt.subplots(figsize=(9, 6))
-    colors = {"seed": "tab:red", "current": "tab:blue"}
+    colors = {"seed": "tab:red", "current": "tab:blue", IDEAL: "tab:green"}
     markers = {"up": "o", "second up": "s", "refresh": "^"}
     dashes = {"up": "-", "second up": ":", "refresh": "--"}
-    for level in LEVELS:
+    for level in _subjects(reports):
         for step in STEPS:
             ax.plot(
                 latencies,
@@ -621,7 +640,9 @@ def draw_latency(reports: Sequence[Report], png: Path) -> None:
                 color=colors[level],
                 marker=markers[step],
                 ls=dashes[step],
-                label=f"{level} {step}",
+                alpha=0.6 if level == IDEAL else 1.0,
+                label=f"{level} {step}"
+                + (" (one round trip per resource, no provider)" if level == IDEAL else ""),
             )
     ax.axhline(1.5, color="tab:gray", ls=":", lw=1, label="target: 1.5x floor")
     ax.axhline(1.0, color="tab:gray", lw=1, label="the floor")
@@ -640,27 +661,39 @@ def draw_latency(reports: Sequence[Report], png: Path) -> None:
     plt.close(fig)
 
 
+def _subjects(reports: Sequence[Report]) -> list[str]:
+    """The levels every report has, the ideal bound last where all have it."""
+    return [name for name in (*LEVELS, IDEAL) if all(name in r.levels for r in reports)]
+
+
 def latency_markdown(reports: Sequence[Report]) -> str:
     """The latency sweep as one markdown table: wall time, floor and ratio per step and level."""
     p = reports[0].params
+    subjects = _subjects(reports)
     lines = [
         f"# Latency sweep: N={p.n}, M={p.m}, L={p.limit}, minimum of {p.repeat} run(s)",
         "",
         f"Measured by `scripts/bench.py --latency-sweep`, {reports[0].measured_at} to "
         f"{reports[-1].measured_at}; drawn in `benchmark-latency.png`. Cells: seconds "
-        "(ratio to the floor).",
+        "(ratio to the floor)."
+        + (
+            f" The {IDEAL} columns are the floor's provider waiting one latency in each create "
+            "and read: one round trip per resource and nothing else, a bound for any provider."
+            if IDEAL in subjects
+            else ""
+        ),
         "",
         "| ms | "
-        + " | ".join([*(f"{lv} {st}" for lv in LEVELS for st in STEPS)])
+        + " | ".join([*(f"{lv} {st}" for lv in subjects for st in STEPS)])
         + " | "
         + " | ".join(f"floor {st}" for st in STEPS)
         + " |",
-        "|---:" * (1 + len(LEVELS) * len(STEPS) + len(STEPS)) + "|",
+        "|---:" * (1 + len(subjects) * len(STEPS) + len(STEPS)) + "|",
     ]
     for report in reports:
         cells = [
             f"{report.levels[lv].steps[st].seconds:.2f} ({report.ratio(lv, st):.2f}x)"
-            for lv in LEVELS
+            for lv in subjects
             for st in STEPS
         ]
         cells += [f"{report.floor.steps[st].seconds:.2f}" for st in STEPS]

@@ -24,6 +24,8 @@ from caigunn_provider.ids import is_canonical_id
 CHATBOT_PATH = "/api/external/user/chatbot"
 PLAN_PATH = "/api/external/user/plan"
 TOKEN_REFRESH_PATH = "/api/external/user/token/refresh"
+# Plans asked for per page: an account has a handful, so one page is usually all of them.
+PLAN_PAGE = 100
 
 
 class CaiGunnClient:
@@ -32,6 +34,8 @@ class CaiGunnClient:
     def __init__(self, base_url: str, token: str, **transport_options: Any) -> None:
         self.transport = Transport(base_url, token, **transport_options)
         self._capabilities: Capabilities | None = None
+        # The probe asks for the plan list's first page; list_plans() starts from it.
+        self._first_plans: list[Plan] | None = None
         self._probe_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -103,12 +107,20 @@ class CaiGunnClient:
         )
         return plans
 
-    def list_plans(self, *, page_size: int = 100, max_pages: int = 100) -> list[Plan]:
-        """Every plan of the account (a short list), each once."""
+    def list_plans(self, *, max_pages: int = 100) -> list[Plan]:
+        """Every plan of the account (a short list), each once.
+
+        The page the capability probe read is the first: a short list costs one more request.
+        """
+        with self._probe_lock:
+            first, self._first_plans = self._first_plans, None
         plans: dict[str, Plan] = {}
         offset = 0
         for _ in range(max_pages):
-            page = self.list_plans_page(offset, page_size)
+            if first is not None:
+                page, first = first, None
+            else:
+                page = self.list_plans_page(offset, PLAN_PAGE)
             fresh = [plan for plan in page if plan.id not in plans]
             plans.update((plan.id, plan) for plan in fresh)
             if not fresh:
@@ -134,14 +146,14 @@ class CaiGunnClient:
 
     def capabilities(self) -> Capabilities:
         """What this server can do, from one probe: the plan list's route, which the later API
-        added with the others.
+        added with the others (its first page, which list_plans() then needs not ask again).
 
         Asked once per client: the threads that ask meanwhile wait for that one answer.
         """
         with self._probe_lock:
             if self._capabilities is None:
                 try:
-                    self.list_plans_page(0, 1)
+                    self._first_plans = self.list_plans_page(0, PLAN_PAGE)
                 except UnsupportedError:
                     self._capabilities = from_probe(lists_plans=False)
                 else:

@@ -7,6 +7,7 @@ hold it (never pickled: caigunn_provider/dynamic/base.py), and tests give each p
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import Counter
 from collections.abc import Hashable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 
 from caigunn_provider.client import AccountLimits, CaiGunnClient
 from caigunn_provider.config import ProviderConfig, Source
+from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.listing import Listing
 
 
@@ -88,6 +90,24 @@ class Context:
     # Set by the first refusal of the token in this run: the full sentence is said once.
     refused: bool = False
     refusing: threading.Lock = field(default_factory=threading.Lock)
+
+    # Set once the capability probe was sent ahead (probe_ahead).
+    probing: threading.Event = field(default_factory=threading.Event)
+
+    def probe_ahead(self) -> None:
+        """Ask what the server can do now, in the background, for a write that will need it.
+
+        Once per run; a failure is left for the write to meet again and report in its terms.
+        """
+        if self.probing.is_set() or self.client.capabilities_known():
+            return
+        self.probing.set()
+        threading.Thread(target=self._probe, name="caigunn-probe", daemon=True).start()
+
+    def _probe(self) -> None:
+        # The write that needs the answer asks again, and reports a failure in its terms.
+        with contextlib.suppress(CaiGunnError):
+            self.client.capabilities()
 
     def first_refusal(self) -> bool:
         """True for the run's first refused token, False after (safe under threads)."""

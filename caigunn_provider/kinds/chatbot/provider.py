@@ -79,7 +79,11 @@ class ChatbotProvider(BaseProvider):
             if not replacing:
                 news[RECOVER] = None
         if (not olds or replacing) and title != UNKNOWN and news.get(IMPORT) is None:
-            rows = self.context().listing.snapshot(proven=True).rows.values()
+            ctx = self.context()
+            # The create that follows needs to know what the server can do: that probe goes
+            # out beside the scan rather than after it.
+            ctx.probe_ahead()
+            rows = ctx.listing.snapshot(proven=True).rows.values()
             news[PRIOR_IDS] = sorted(row.id for row in rows if row.title == title)
         return CheckResult(news, [])
 

@@ -614,9 +614,15 @@ def latency_sweep(
         params = Params(base.n, base.m, base.limit, latency, base.repeat, base.parallel)
         reports.append(measure(params, progress))
     out_dir.mkdir(parents=True, exist_ok=True)
-    draw_latency(reports, out_dir / "benchmark-latency.png")
-    (out_dir / "benchmark-latency.md").write_text(latency_markdown(reports))
+    name = latency_name(base.parallel)
+    draw_latency(reports, out_dir / f"{name}.png")
+    (out_dir / f"{name}.md").write_text(latency_markdown(reports))
     return reports
+
+
+def latency_name(parallel: int) -> str:
+    """The latency sweep's file name: its own for a run at a chosen --parallel."""
+    return "benchmark-latency" + (f"-parallel{parallel}" if parallel else "")
 
 
 def draw_latency(reports: Sequence[Report], png: Path) -> None:
@@ -652,9 +658,11 @@ def draw_latency(reports: Sequence[Report], png: Path) -> None:
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
+    engine = f"--parallel {p.parallel}" if p.parallel else "the engine's default --parallel"
     ax.set_title(
         f"CaiGunn provider vs engine floor: N={p.n}, M={p.m}, L={p.limit}, "
-        f"minimum of {p.repeat} run(s)"
+        f"minimum of {p.repeat} run(s), {engine}",
+        fontsize=10,
     )
     fig.tight_layout()
     fig.savefig(png, dpi=100)
@@ -671,7 +679,8 @@ def latency_markdown(reports: Sequence[Report]) -> str:
     p = reports[0].params
     subjects = _subjects(reports)
     lines = [
-        f"# Latency sweep: N={p.n}, M={p.m}, L={p.limit}, minimum of {p.repeat} run(s)",
+        f"# Latency sweep: N={p.n}, M={p.m}, L={p.limit}, minimum of {p.repeat} run(s), "
+        + (f"--parallel {p.parallel}" if p.parallel else "the engine's default --parallel"),
         "",
         f"Measured by `scripts/bench.py --latency-sweep`, {reports[0].measured_at} to "
         f"{reports[-1].measured_at}; drawn in `benchmark-latency.png`. Cells: seconds "
@@ -828,7 +837,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.latency_sweep:
         if args.replot is not None:
             reports = [report_from_json(item) for item in json.loads(args.replot.read_text())]
-            draw_latency(reports, args.out_dir / "benchmark-latency.png")
+            name = latency_name(reports[0].params.parallel)
+            draw_latency(reports, args.out_dir / f"{name}.png")
         else:
             reports = latency_sweep(params, args.latencies, args.out_dir, progress)
         if args.json_out is not None:

@@ -144,5 +144,13 @@ class AdminResponses:
         return {"requests": []}
 
     def get_in_flight(self) -> dict[str, Any]:
-        """How many creates have committed and not yet been answered (pause_after_create_ms)."""
-        return {"committed_unanswered_creates": self._in_flight.count}
+        """How many creates have committed and not yet been answered (pause_after_create_ms);
+        the CaiGunn requests in flight now, the most served at once so far, and how many were
+        refused with 429 because max_in_flight were already in flight."""
+        load = self._faults.load()
+        return {
+            "committed_unanswered_creates": self._in_flight.count,
+            "in_flight": load.in_flight,
+            "most_at_once": load.most_at_once,
+            "refused_busy": load.refused_busy,
+        }

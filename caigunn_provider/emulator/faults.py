@@ -1,4 +1,4 @@
-"""Run-time state of the knobs (random failures, script, churn) and the latency/failure layer."""
+"""Run-time state of the knobs (failures, script, churn, load) and the latency/failure layer."""
 
 from __future__ import annotations
 
@@ -34,6 +34,15 @@ class ChurnStep:
     number: int  # inserts so far, this one included: the n of its title <prefix>churn-<n>
 
 
+@dataclass(frozen=True)
+class BusyCounts:
+    """How busy the emulator is and has been with CaiGunn requests (GET /_emulator/in-flight)."""
+
+    in_flight: int
+    most_at_once: int
+    refused_busy: int  # answered 429 at once because max_in_flight were already in flight
+
+
 def is_admin_path(path: str) -> bool:
     """Whether the path is one of the emulator's own test hooks rather than a CaiGunn route."""
     return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
@@ -67,6 +76,9 @@ class FaultInjector:
         self._random = random.Random(seed)
         self._list_requests = 0  # since the churn knobs were last set
         self._churn_inserts = 0
+        self._in_flight = 0  # CaiGunn requests being served now (their latency included)
+        self._most_at_once = 0
+        self._refused_busy = 0
 
     @property
     def knobs(self) -> Knobs:
@@ -81,6 +93,28 @@ class FaultInjector:
             if _CHURN_KNOBS & set(changes):
                 self._list_requests = 0
             return self._knobs
+
+    def start_request(self) -> bool:
+        """Count one more CaiGunn request in flight; False (and counted as refused) when that
+        would pass max_in_flight, so that it is answered 429 without being served."""
+        with self._lock:
+            limit = self._knobs.max_in_flight
+            if limit is not None and self._in_flight >= limit:
+                self._refused_busy += 1
+                return False
+            self._in_flight += 1
+            self._most_at_once = max(self._most_at_once, self._in_flight)
+            return True
+
+    def end_request(self) -> None:
+        """A request that start_request let in has been answered (or given up)."""
+        with self._lock:
+            self._in_flight -= 1
+
+    def load(self) -> BusyCounts:
+        """The CaiGunn requests in flight now, the most at once so far, and those refused."""
+        with self._lock:
+            return BusyCounts(self._in_flight, self._most_at_once, self._refused_busy)
 
     def draw_failure(self) -> int | None:
         """The status to fail this request with, or None to serve it."""
@@ -150,11 +184,19 @@ class FaultsMiddleware:
             await self._app(scope, receive, send)
             return
         knobs = self._injector.knobs
-        if knobs.latency_ms > 0:
-            await asyncio.sleep(knobs.latency_ms / 1000)
-        status = self._injector.draw_failure()
-        if status is not None:
-            # Fail before the handler runs, so an injected failure never changes state.
-            await error_response(status, knobs.retry_after)(scope, receive, send)
+        if not self._injector.start_request():
+            # Too busy: refused at once, before the handler runs, so it changes nothing.
+            await error_response(429, knobs.retry_after)(scope, receive, send)
             return
-        await self._app(scope, receive, send)
+        try:
+            # The latency counts as in flight, as a busy server's own work would.
+            if knobs.latency_ms > 0:
+                await asyncio.sleep(knobs.latency_ms / 1000)
+            status = self._injector.draw_failure()
+            if status is not None:
+                # Fail before the handler runs, so an injected failure never changes state.
+                await error_response(status, knobs.retry_after)(scope, receive, send)
+                return
+            await self._app(scope, receive, send)
+        finally:
+            self._injector.end_request()

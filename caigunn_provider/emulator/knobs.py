@@ -125,6 +125,13 @@ class Knobs(BaseModel):
     retry_after: int = Field(
         default=1, ge=0, le=MAX_RETRY_AFTER, description="Retry-After seconds on 429 and 503"
     )
+    max_in_flight: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_COUNT,
+        description="answer 429 (with Retry-After) to a CaiGunn call that would make more than "
+        "this many at once",
+    )
     max_limit: int | None = Field(
         default=None, ge=1, le=MAX_COUNT, description="largest page size served (silently)"
     )

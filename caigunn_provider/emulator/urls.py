@@ -218,7 +218,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         f"{ADMIN_PREFIX}/in-flight",
         "get_in_flight",
         "admin",
-        "creates committed and not yet answered",
+        "creates committed and not yet answered; CaiGunn requests in flight, most at once, "
+        "refused as busy",
     ),
     RouteSpec(
         "GET",

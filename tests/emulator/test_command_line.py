@@ -13,7 +13,7 @@ from caigunn_provider.emulator.server import build_parser, is_loopback, main, se
 SCRIPT = [{"operation": "create_chatbot", "answer": "drop", "commit": True}]
 EVERY_KNOB_FLAG = [
     *("--latency-ms", "5", "--fail-rate", "0.25", "--fail-statuses", "503,429"),
-    *("--create-commit-fail-rate", "0.1"),
+    *("--create-commit-fail-rate", "0.1", "--max-in-flight", "8"),
     *("--retry-after", "3", "--max-limit", "50", "--newest-first", "--ignore-offset"),
     *("--endless", "--churn-every", "4", "--churn", "insert", "--churn-prefix", "old-"),
     *("--pause-after-create-ms", "1500", "--script", json.dumps(SCRIPT)),
@@ -55,6 +55,7 @@ def test_every_knob_can_be_set_by_its_flag() -> None:
         create_commit_fail_rate=0.1,
         fail_statuses=(503, 429),
         retry_after=3,
+        max_in_flight=8,
         max_limit=50,
         newest_first=True,
         ignore_offset=True,

@@ -164,7 +164,12 @@ def test_a_committing_hang_creates_at_once_and_answers_late(admin: Admin) -> Non
     in_flight = admin.call("GET", "/_emulator/in-flight").json()
 
     assert _stored_titles(admin) == ["scripted"]
-    assert in_flight == {"committed_unanswered_creates": 1}
+    assert in_flight == {
+        "committed_unanswered_creates": 1,
+        "in_flight": 1,  # the hanging create is still being served
+        "most_at_once": 1,
+        "refused_busy": 0,
+    }
 
 
 # Timing only: the level changes nothing here.

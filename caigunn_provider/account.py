@@ -6,12 +6,13 @@ when the account cannot be used (messages.account_unusable).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from caigunn_provider import messages
 from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.client import CaiGunnClient, Plan
+from caigunn_provider.client.operations import PLAN_PAGE
 from caigunn_provider.config import ProviderConfig
 from caigunn_provider.errors import APIConnectionError, APIError, CaiGunnError
 
@@ -40,7 +41,7 @@ class Account:
 
 
 def connect(config: ProviderConfig) -> Account:
-    """One round trip of cheap authenticated calls, and the plans where listed (one more)."""
+    """One round trip of cheap authenticated calls, with the plans where listed."""
     # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
     # retried as usual.
     client = CaiGunnClient(
@@ -50,16 +51,18 @@ def connect(config: ProviderConfig) -> Account:
         connect_retries=1,
         max_concurrency=config.max_concurrency,
     )
-    # The chatbot list is the one route every CaiGunn API has: where the plan route is missing
-    # it proves the URL (and the token: a server without the plan route answers it 404 whatever
-    # the token). It is asked beside the probe, not after it: one round trip, not two.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caigunn-account")
+    # Beside the probe (the plan list's first page), in the same round trip: the chatbot list,
+    # the one route every CaiGunn API has, which proves the URL where the plan route is missing
+    # (and the token: a server without the plan route answers it 404 whatever the token); and
+    # the plan page one row further on, which tells whether the first page was the whole list.
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="caigunn-account")
     listed = pool.submit(client.list_chatbots_page, 0, 1)
+    shifted = pool.submit(client.list_plans_page, 1, PLAN_PAGE)
     try:
         caps = client.capabilities()
         if not caps.lists_plans:
             listed.result()
-        plans = client.list_plans() if caps.lists_plans else []
+        plans = client.list_plans(shifted=_answer(shifted)) if caps.lists_plans else []
     except (APIError, APIConnectionError) as exc:
         pool.shutdown(wait=True)
         client.close()
@@ -74,3 +77,11 @@ def connect(config: ProviderConfig) -> Account:
     # Where plans are listed, the plan route proved the token: the page's answer is not needed.
     pool.shutdown(wait=False)
     return Account(client, caps, plans)
+
+
+def _answer(page: Future[list[Plan]]) -> list[Plan] | None:
+    """The page, or None when it failed (the plan list is then read page by page)."""
+    try:
+        return page.result()
+    except CaiGunnError:
+        return None

@@ -107,13 +107,18 @@ class CaiGunnClient:
         )
         return plans
 
-    def list_plans(self, *, max_pages: int = 100) -> list[Plan]:
+    def list_plans(self, *, shifted: list[Plan] | None = None, max_pages: int = 100) -> list[Plan]:
         """Every plan of the account (a short list), each once.
 
-        The page the capability probe read is the first: a short list costs one more request.
+        The page the capability probe read is the first. `shifted` is the page at offset 1 where
+        it was asked for beside the probe: when it is the first page less its first row, the
+        first page reached the list's end (a page cut short by a clamp would be followed by one
+        more row), so a short list costs no request of its own.
         """
         with self._probe_lock:
             first, self._first_plans = self._first_plans, None
+        if first is not None and shifted is not None and first and _ids(shifted) == _ids(first[1:]):
+            return list({plan.id: plan for plan in first}.values())
         plans: dict[str, Plan] = {}
         offset = 0
         for _ in range(max_pages):
@@ -159,6 +164,10 @@ class CaiGunnClient:
                 else:
                     self._capabilities = from_probe(lists_plans=True)
             return self._capabilities
+
+
+def _ids(plans: list[Plan]) -> list[str]:
+    return [plan.id for plan in plans]
 
 
 def _chatbot_path(chatbot_id: str) -> str:

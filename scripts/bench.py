@@ -229,6 +229,9 @@ def floor_project(params: Params, workdir: Path, wait_ms: float = 0) -> PulumiPr
     """The same engine with a no-op dynamic provider (scripts/bench_floor.py) and M resources;
     with wait_ms, each create and read waits that long (the ideal provider)."""
     project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
+    # Imported by name from the project folder, so that its provider is pickled by reference.
+    shutil.move(workdir / "__main__.py", workdir / "bench_floor.py")
+    (workdir / "__main__.py").write_text("from bench_floor import main\n\nmain()\n")
     project.config_set("bench:count", str(params.m))
     if wait_ms:
         project.config_set("bench:waitMs", f"{wait_ms:g}")

@@ -15,7 +15,7 @@ ROWS = [(level, step) for level in ("seed", "current") for step in ("up", "secon
 
 def test_bench_prints_every_column_for_every_step_and_level(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    tiny = ["--n", "20", "--m", "3", "--limit", "7", "--latency-ms", "0", "--repeat", "1"]
+    tiny = ["--n", "20", "--m", "3", "--limit", "7", "--latency-ms", "1", "--repeat", "1"]
     tiny += ["--json-out", str(out)]
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "bench.py"), *tiny],
@@ -30,7 +30,7 @@ def test_bench_prints_every_column_for_every_step_and_level(tmp_path: Path) -> N
     [header] = [line for line in lines if line.startswith("level ")]
     for column in ("step", "wall s", "floor s", "ratio", *KINDS, "non2xx", "scans"):
         assert column in header
-    for level, step in ROWS:
+    for level, step in [*ROWS, *(("ideal", step) for step in ("up", "second up", "refresh"))]:
         [row] = [line for line in lines if line.startswith(f"{level:<8} {step:<10} ")]
         # wall, floor, ratio, one count per kind, non-2xx, scans
         assert len(row[20:].split()) == 3 + len(KINDS) + 2, row
@@ -46,6 +46,10 @@ def test_bench_prints_every_column_for_every_step_and_level(tmp_path: Path) -> N
         assert sum(steps["second up"]["requests"][kind] for kind in ("post", "put", "delete")) == 0
     assert set(report["floor"]["steps"]) == {"up", "second up", "refresh"}
     assert report["floor"]["state"]["resources"] == 3
+    assert report["levels"]["ideal"]["state"]["resources"] == 3
+    # The floor's provider is pickled by reference (scripts/bench_floor.py): its state is no
+    # larger than the Chatbot's, whose checkpoint writes it is a floor to.
+    assert report["floor"]["state"]["stored"] <= report["levels"]["current"]["state"]["stored"]
 
 
 def test_bench_tables_the_programs_time_before_the_first_create() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -13,14 +14,14 @@ from caigunn_provider.cli.managed import Manager, managed
 from caigunn_provider.cli.output import Progress, counted, print_json, print_table
 from caigunn_provider.cli.workspace import Workspace, open_workspace
 from caigunn_provider.client import ChatbotRow
+from caigunn_provider.config import DEFAULT_EXPIRY_WARNING_DAYS, expiry_warning_days
 
 EXAMPLE = """\
   python -m caigunn_provider chatbots
   python -m caigunn_provider chatbots --stack prod --progress
   python -m caigunn_provider chatbots --json | jq -r '.chatbots[] | select(.managed_by == null)'"""
 UNMANAGED = "unmanaged"
-# A period ending within this many days (or over already) is marked in EXPIRES.
-SOON_DAYS = 14
+# A period ending within caigunn:expiryWarningDays (or over already) is marked in EXPIRES.
 SOON_MARK = "!"
 NO_STACK = "note: no Pulumi stack is selected, so no chatbot is shown as managed (pass --stack)"
 
@@ -29,8 +30,9 @@ def main(argv: Sequence[str]) -> int:
     parser = new_parser(
         "chatbots",
         "List every chatbot of the CaiGunn account: id, title, plan (where the API lists it),\n"
-        "when its plan period ends (EXPIRES, current API level; marked ! within "
-        f"{SOON_DAYS} days)\n"
+        "when its plan period ends (EXPIRES, current API level; marked ! within\n"
+        f"caigunn:expiryWarningDays, default {DEFAULT_EXPIRY_WARNING_DAYS} days, as preview "
+        "warns)\n"
         "and the entry of the stack that manages it, from the stack's state, else from the\n"
         "stack file's import: keys; 'unmanaged' when none does.",
         EXAMPLE,
@@ -42,7 +44,10 @@ def main(argv: Sequence[str]) -> int:
 
 def _chatbots(stack: str | None, *, as_json: bool, progress: bool | None) -> int:
     workspace = open_workspace(stack)
-    account = connect(workspace.settings())
+    settings = workspace.settings()
+    # The same days as the warnings of preview and up (a bad value is refused there as here).
+    within = timedelta(days=expiry_warning_days(workspace.config, os.environ))
+    account = connect(settings)
     shown = Progress(progress)
     ends: dict[str, datetime | None] = {}
     try:
@@ -55,10 +60,13 @@ def _chatbots(stack: str | None, *, as_json: bool, progress: bool | None) -> int
     managers = managed(workspace, strict=False).by_id
     if as_json:
         now = datetime.now(UTC)
-        listed = [_json_row(row, account, managers.get(row.id), ends, now) for row in rows]
+        listed = [
+            _json_row(row, account, managers.get(row.id), ends.get(row.id), now, within)
+            for row in rows
+        ]
         print_json({"stack": workspace.stack, "chatbots": listed})
     else:
-        _print(rows, account, managers, ends, workspace)
+        _print(rows, account, managers, ends, workspace, within)
     return EXIT_OK
 
 
@@ -66,17 +74,17 @@ def _json_row(
     row: ChatbotRow,
     account: Account,
     manager: Manager | None,
-    ends: Mapping[str, datetime | None],
+    end: datetime | None,
     now: datetime,
+    within: timedelta,
 ) -> dict[str, Any]:
-    end = ends.get(row.id)
     return {
         "id": row.id,
         "title": row.title,
         "plan_id": row.plan_id,
         "plan": account.plan_name(row.plan_id),
         "expires_at": end.isoformat() if end else None,
-        "expires_soon": _soon(end, now),
+        "expires_soon": _soon(end, now, within),
         "managed_by": manager.name if manager else None,
         "managed_from": manager.source if manager else None,
     }
@@ -88,6 +96,7 @@ def _print(
     managers: Mapping[str, Manager],
     ends: Mapping[str, datetime | None],
     workspace: Workspace,
+    within: timedelta,
 ) -> None:
     if not rows:
         print("This CaiGunn account has no chatbots.")
@@ -98,7 +107,7 @@ def _print(
             row.id,
             row.title,
             _plan(row, account),
-            _expires(ends.get(row.id), now),
+            _expires(ends.get(row.id), now, within),
             _manager(managers.get(row.id)),
         ]
         for row in rows
@@ -108,11 +117,12 @@ def _print(
     where = f" by stack {workspace.stack}" if workspace.stack else ""
     summary = f"{len(rows) - unmanaged} managed{where}, {unmanaged} unmanaged"
     print(f"\n{counted(len(rows), 'chatbot')}: {summary}.")
-    soon = sum(1 for row in rows if _soon(ends.get(row.id), now))
+    soon = sum(1 for row in rows if _soon(ends.get(row.id), now, within))
     if soon:
         print(
             f"{SOON_MARK} {counted(soon, 'plan period')} {'ends' if soon == 1 else 'end'} within "
-            f"{SOON_DAYS} days or {'has' if soon == 1 else 'have'} ended: renew in the CaiGunn "
+            f"{counted(within.days, 'day')} or {'has' if soon == 1 else 'have'} ended: renew in "
+            "the CaiGunn "
             "console, or the chatbot stops answering."
         )
     if not account.caps.lists_plans:
@@ -129,18 +139,18 @@ def _plan(row: ChatbotRow, account: Account) -> str:
     return account.plan_name(row.plan_id) or row.plan_id
 
 
-def _soon(ends: datetime | None, now: datetime) -> bool:
-    return ends is not None and ends - now <= timedelta(days=SOON_DAYS)
+def _soon(ends: datetime | None, now: datetime, within: timedelta) -> bool:
+    return ends is not None and ends - now <= within
 
 
-def _expires(ends: datetime | None, now: datetime) -> str:
+def _expires(ends: datetime | None, now: datetime, within: timedelta) -> str:
     """The period's last day (UTC); `!` when it ends soon, `! ended` when it is over."""
     if ends is None:
         return ""
     day = ends.astimezone(UTC).date().isoformat()
     if ends <= now:
         return f"{day} {SOON_MARK} ended"
-    return f"{day} {SOON_MARK}" if _soon(ends, now) else day
+    return f"{day} {SOON_MARK}" if _soon(ends, now, within) else day
 
 
 def _manager(manager: Manager | None) -> str:

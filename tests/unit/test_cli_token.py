@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -145,16 +146,19 @@ def test_an_expiry_in_the_past_is_refused_before_asking(cli: Cli, admin: Admin) 
 # --- EXPIRES in `chatbots`, on a server that gives plan periods ----------------------------------
 
 
-def test_chatbots_shows_each_period_end_and_marks_those_ending_soon(
-    cli: Cli, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _periods() -> dict[str, str]:
+    """{chatbot id: its period's end}: in 90 days, in 3, 2 days ago, and not a date."""
     now = datetime.now(UTC)
-    ends = {
+    return {
         str(uuid.uuid4()): (now + timedelta(days=90)).isoformat(),
         str(uuid.uuid4()): (now + timedelta(days=3)).isoformat(),
         str(uuid.uuid4()): (now - timedelta(days=2)).isoformat(),
         str(uuid.uuid4()): "not a date",
     }
+
+
+def _account_with(ends: dict[str, str]) -> Callable[[BaseHTTPRequestHandler], None]:
+    """A current-level server whose chatbots have these period ends."""
     ids = list(ends)
 
     def account(handler: BaseHTTPRequestHandler) -> None:
@@ -175,6 +179,34 @@ def test_chatbots_shows_each_period_end_and_marks_those_ending_soon(
                 "period_end_at": ends[chatbot_id],
             }
         send(handler, 200, json.dumps(body).encode())
+
+    return account
+
+
+def test_chatbots_marks_periods_within_the_expiry_warning_days_of_the_stack(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends = _periods()
+    ids = list(ends)
+    monkeypatch.setenv("CAIGUNN_EXPIRY_WARNING_DAYS", "120")
+
+    with loopback(_account_with(ends)) as url:
+        monkeypatch.setenv("CAIGUNN_API_URL", url)
+        table = cli("chatbots")
+        listed = cli("chatbots", "--json")
+
+    assert table.status == 0, table.err
+    assert "! 3 plan periods end within 120 days or have ended" in table.out
+    rows = {row["id"]: row for row in listed.json()["chatbots"]}
+    assert [rows[i]["expires_soon"] for i in ids] == [True, True, True, False]
+
+
+def test_chatbots_shows_each_period_end_and_marks_those_ending_soon(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ends = _periods()
+    ids = list(ends)
+    account = _account_with(ends)
 
     with loopback(account) as url:
         monkeypatch.setenv("CAIGUNN_API_URL", url)

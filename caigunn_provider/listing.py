@@ -25,9 +25,10 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Literal
 
 from caigunn_provider.client import ChatbotRow
-from caigunn_provider.errors import ListingError
+from caigunn_provider.errors import CaiGunnError, ListingError
 
 Fetch = Callable[[int, int], list[ChatbotRow]]
 # Told the number of distinct rows read so far after each page (a command line's progress line).
@@ -39,6 +40,9 @@ ASK_LIMIT = 100
 # sends (its own budget allows pages past the end that a refresh's budget does not).
 WINDOW = 4
 PROVEN_WIDTH = 2
+# How many times as many pages a fast scan keeps in flight well before the end the state's hint
+# says the list has (16: the account-wide limit's default).
+HINTED_WIDTH = 4
 MAX_REQUESTS = 5000
 # Consecutive full pages that, together, bring fewer new rows than one page does on a server that
 # honours offset: then the server is deemed to ignore offset (or the list changes faster than it
@@ -142,11 +146,12 @@ def scan(
     Pages side by side run on `pool` (a pool of its own when None): long-lived threads keep
     their connections, where new ones would connect again for every window. `first_page` is the
     page at offset 0 (limit ASK_LIMIT) when it was asked for ahead of the scan. `size_hint` is
-    how long the list was last seen to be: a fast scan sends pages twice as wide until a page
-    short of it, and no wider than usual past it, so that a good hint costs no extra request.
+    how long the list was last seen to be: a fast scan sends pages HINTED_WIDTH times as wide
+    until a page short of it, and no wider than usual past it, so that a good hint costs no
+    extra request.
     """
     if pool is None:
-        with ThreadPoolExecutor(max_workers=PROVEN_WIDTH * window) as own:
+        with ThreadPoolExecutor(max_workers=max(PROVEN_WIDTH, HINTED_WIDTH) * window) as own:
             return scan(
                 fetch,
                 proven=proven,
@@ -158,8 +163,13 @@ def scan(
                 size_hint=size_hint,
             )
     state = _Scan(fetch, max_requests, on_page, pool)
+    shifted = None
     if first_page is None:
         first_page = state.submit(0, ASK_LIMIT)
+        # A proven scan, which creates wait for and whose budget allows a page more, asks beside
+        # the first page for the page one row further on: together they tell the list's end from
+        # a clamp at once (see _shifted_tells), where one more page alone would cost a round trip.
+        shifted = state.submit(1, ASK_LIMIT) if proven else None
     else:
         state.requests += 1
     first = first_page.result()
@@ -173,7 +183,14 @@ def scan(
     if proven and page_size >= 2:
         # A proven scan is what creates wait for, and a run that creates can afford the few pages
         # a wider window fetches past the end; a refresh's fast scan cannot.
-        _proven_rest(state, first, page_size, PROVEN_WIDTH * window, width)
+        position = len(first) - 1
+        told = _shifted_tells(first, _page_or_none(shifted))
+        if told == "ended":
+            return state.snapshot(proven=True, page_size=page_size)
+        if told is not None:
+            state.add(told)
+            position, width = page_size, PROVEN_WIDTH * window
+        _proven_rest(state, position, page_size, PROVEN_WIDTH * window, width)
         return state.snapshot(proven=True, page_size=page_size)
     _fast_rest(state, page_size, window, width, size_hint)
     return state.snapshot(proven=False, page_size=page_size)
@@ -194,13 +211,13 @@ def _fast_rest(state: _Scan, page_size: int, window: int, width: int, size_hint:
         if len(page) < page_size:
             return
         offset += page_size
-    # Then `window` pages stay in flight (twice as many well before the hinted end): as the
-    # oldest comes back, the next one is sent.
+    # Then `window` pages stay in flight (HINTED_WIDTH times as many well before the hinted
+    # end): as the oldest comes back, the next one is sent.
     in_flight: deque[Future[list[ChatbotRow]]] = deque()
     try:
         while True:
             wide = offset + 2 * page_size <= size_hint
-            while len(in_flight) < (2 * window if wide else window):
+            while len(in_flight) < (HINTED_WIDTH * window if wide else window):
                 in_flight.append(state.submit(offset, page_size))
                 offset += page_size
                 wide = offset + 2 * page_size <= size_hint
@@ -213,13 +230,40 @@ def _fast_rest(state: _Scan, page_size: int, window: int, width: int, size_hint:
             future.cancel()
 
 
-def _proven_rest(
-    state: _Scan, first: list[ChatbotRow], page_size: int, window: int, width: int
-) -> None:
-    """Overlapping pages, each anchored on a row already seen, until an anchored short page."""
+def _page_or_none(page: Future[list[ChatbotRow]] | None) -> list[ChatbotRow] | None:
+    """A speculative page's rows; None when it was not asked for or failed (it proves nothing)."""
+    if page is None:
+        return None
+    try:
+        return page.result()
+    except CaiGunnError:
+        return None
+
+
+def _shifted_tells(
+    first: list[ChatbotRow], shifted: list[ChatbotRow] | None
+) -> Literal["ended"] | list[ChatbotRow] | None:
+    """What the page at offset 1 says of the first: "ended" when it is the first less its first
+    row (the list ends where the first page does: a page cut short by a clamp would be followed
+    by one more row); its rows when it is the first less its first row plus one more (the first
+    page was clamped to its length, and the list goes on); None when it says neither (a server
+    that ignores offset, a list that changed between the two, or no such page)."""
+    if shifted is None:
+        return None
+    ahead = [row.id for row in first[1:]]
+    if [row.id for row in shifted] == ahead:
+        return "ended"
+    if len(shifted) == len(first) and [row.id for row in shifted[:-1]] == ahead:
+        return shifted
+    return None
+
+
+def _proven_rest(state: _Scan, position: int, page_size: int, window: int, width: int) -> None:
+    """Overlapping pages, each anchored on a row already seen, until an anchored short page.
+
+    `position` is where the frontier (the last row of the newest anchored page) stands.
+    """
     step = page_size - 1
-    # Where the frontier (the last row of the newest anchored page) is believed to stand.
-    position = len(first) - 1
     progress = _Progress(step)
     while True:
         offsets = [position + k * step for k in range(width)]
@@ -317,7 +361,8 @@ class Listing:
     def _pool_(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(
-                max_workers=PROVEN_WIDTH * self._window, thread_name_prefix="caigunn-list"
+                max_workers=max(PROVEN_WIDTH, HINTED_WIDTH) * self._window,
+                thread_name_prefix="caigunn-list",
             )
         return self._pool
 

@@ -10,12 +10,20 @@ import pytest
 
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.errors import ListingError
-from caigunn_provider.listing import ASK_LIMIT, IGNORED_OFFSET, WINDOW, Listing, scan
+from caigunn_provider.listing import (
+    ASK_LIMIT,
+    HINTED_WIDTH,
+    IGNORED_OFFSET,
+    WINDOW,
+    Listing,
+    scan,
+)
 
 N = 95  # rows: several clamped pages, fewer than one unclamped page
-# What one scan may spend on a list that ignores offset: two pages one at a time (the page size is
-# not known before), then one window (a proven scan's is twice as wide) that shows the stall.
-FEW_REQUESTS = 2 + 2 * WINDOW
+# What one scan may spend on a list that ignores offset: the first page (a proven scan's with the
+# page one row further on beside it, which then tells nothing), one more page alone (the page size
+# is not known before), then one window (a proven scan's is twice as wide) that shows the stall.
+FEW_REQUESTS = 3 + 2 * WINDOW
 
 
 def row(number: int) -> ChatbotRow:
@@ -67,10 +75,18 @@ def account(**options: object) -> Account:
     return Account([row(i) for i in range(N)], **options)  # type: ignore[arg-type]
 
 
-def test_an_empty_list_is_proven_empty_with_one_request() -> None:
+def test_an_empty_list_is_proven_empty_in_one_round_trip() -> None:
     empty = Account([])
     snapshot = scan(empty.fetch, proven=True)
-    assert (snapshot.rows, snapshot.proven, empty.requests) == ({}, True, [(0, ASK_LIMIT)])
+    # The first page, and beside it the page one row further on that a proven scan asks for.
+    assert (snapshot.rows, snapshot.proven) == ({}, True)
+    assert sorted(empty.requests) == [(0, ASK_LIMIT), (1, ASK_LIMIT)]
+
+
+def test_an_empty_list_is_read_by_a_fast_scan_with_one_request() -> None:
+    empty = Account([])
+    snapshot = scan(empty.fetch, proven=False)
+    assert (snapshot.rows, empty.requests) == ({}, [(0, ASK_LIMIT)])
 
 
 @pytest.mark.parametrize("clamp", [None, 1, 2, 7, 30, N, N + 1])
@@ -165,7 +181,8 @@ def test_a_list_without_end_gets_a_clear_error_within_the_budget(proven: bool) -
     assert len(listed.requests) <= 40
 
 
-@pytest.mark.parametrize(("hint", "extra"), [(N, 3), (10 * N, 7)])
+# A hint far past the end: every row all the same, at the price of a wide window past the end.
+@pytest.mark.parametrize(("hint", "extra"), [(N, 3), (10 * N, HINTED_WIDTH * WINDOW - 1)])
 def test_a_size_hint_speeds_a_fast_scan_and_an_accurate_one_costs_no_extra_request(
     hint: int, extra: int
 ) -> None:
@@ -184,8 +201,9 @@ def test_progress_is_told_the_rows_read_so_far_after_each_page() -> None:
 
     scan(listed.fetch, proven=True, on_page=told.append)
 
-    # Pages of 30 overlapping by one; the pages the last window sent past the end add nothing.
-    assert told == [30, 59, 88, N]
+    # The first page, the page one row further on (one new row), then pages of 30 overlapping by
+    # one; the pages the last window sent past the end add nothing.
+    assert told == [30, 31, 60, 89, N]
 
 
 def test_a_fast_scan_is_not_proof_of_absence_but_find_proves_it() -> None:

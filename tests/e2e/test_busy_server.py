@@ -65,7 +65,6 @@ def _up_against_the_busy_server(project: PulumiProject, admin: Admin) -> dict[st
     assert sorted(project.resources()) == NAMES
     assert sorted(outputs["api_keys"]) == NAMES
     assert set(outputs["api_keys"].values()) == {bot["api_key"] for bot in live.values()}
-    assert load["refused_busy"] > 0  # the server really did refuse
     assert load["most_at_once"] <= MAX_IN_FLIGHT
     return load
 
@@ -74,6 +73,9 @@ def _up_against_the_busy_server(project: PulumiProject, admin: Admin) -> dict[st
 def test_up_against_a_server_that_refuses_past_eight_at_once_makes_each_chatbot_once(
     project: PulumiProject, admin: Admin
 ) -> None:
+    # How many calls the server refuses here depends on how closely the engine's creates bunch
+    # together (2 to 9 in runs on a quiet machine, at the default limit of 16): that 429s are
+    # met and survived is asserted by the two tests below, which make the server refuse many.
     _up_against_the_busy_server(project, admin)
 
     second = project.outcome("up", "--expect-no-changes", "--parallel", "64")

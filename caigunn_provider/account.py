@@ -6,7 +6,7 @@ when the account cannot be used (messages.account_unusable).
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from caigunn_provider import messages
@@ -62,7 +62,8 @@ def connect(config: ProviderConfig) -> Account:
         caps = client.capabilities()
         if not caps.lists_plans:
             listed.result()
-        plans = client.list_plans(shifted=_answer(shifted)) if caps.lists_plans else []
+        # The shifted page is a plan page like the probe: its failure is the account's.
+        plans = client.list_plans(shifted=shifted.result()) if caps.lists_plans else []
     except (APIError, APIConnectionError) as exc:
         pool.shutdown(wait=True)
         client.close()
@@ -77,11 +78,3 @@ def connect(config: ProviderConfig) -> Account:
     # Where plans are listed, the plan route proved the token: the page's answer is not needed.
     pool.shutdown(wait=False)
     return Account(client, caps, plans)
-
-
-def _answer(page: Future[list[Plan]]) -> list[Plan] | None:
-    """The page, or None when it failed (the plan list is then read page by page)."""
-    try:
-        return page.result()
-    except CaiGunnError:
-        return None

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
 from caigunn_provider.account import AccountError, connect
 from caigunn_provider.config import ProviderConfig
 from caigunn_provider.emulator.models import PLANS
-from tests.support import Admin, emulator
+from tests.support import BASIC, Admin, emulator
+from tests.unit.loopback import loopback, send
 
 PLAN_IDS = sorted(plan.id for plan in PLANS)
 
@@ -75,3 +79,22 @@ def test_a_refused_token_stops_the_check_with_the_account_words() -> None:
 
     assert "wrong-token-0a1b" not in str(refused.value)
     assert "401" in str(refused.value)
+
+
+def test_a_refusal_of_the_plan_page_asked_beside_the_probe_is_the_accounts_refusal() -> None:
+    refusals = [403]  # once: a check that asked for the page again would then pass
+
+    def server(handler: BaseHTTPRequestHandler) -> None:
+        path, _, query = handler.path.partition("?")
+        offset = parse_qs(query).get("offset", ["0"])[0]
+        if path.endswith("/user/plan") and offset == "1" and refusals:
+            send(handler, refusals.pop(), b'{"detail": "Forbidden"}')
+        elif path.endswith("/user/plan"):
+            send(handler, 200, json.dumps({"plans": [{"id": BASIC, "title": "Basic"}]}).encode())
+        else:
+            send(handler, 200, b'{"chatbots": []}')
+
+    with loopback(server) as url, pytest.raises(AccountError) as refused:
+        connect(ProviderConfig(api_url=url, token="refused-token-1a2b"))
+
+    assert "403" in str(refused.value)

@@ -91,18 +91,26 @@ def error_messages(stdout: str) -> list[str]:
     return errors
 
 
+OTHERS = ["Someone else's 1", "Someone else's 2"]
+
+
 @pytest.mark.parametrize("level", ["current"])
 def test_a_token_that_expires_between_the_preflight_and_the_create_is_said_once_and_writes_nothing(
     project: PulumiProject, admin: Admin
 ) -> None:
     """The pre-flight passes with a valid token. In the provider, the check reads the chatbot
-    list, then the create asks what the server can do (the plan list's probe) and posts: that
-    probe is held on the server (a `hang` armed by the list read, served once its token was
-    accepted), and while it is held the token expires (`token_expires_at`), so the create's POST
-    is the request refused."""
+    list (two pages side by side, both needed: the account holds two chatbots of someone else's,
+    so the first page alone cannot tell its end), then the create posts. The second list read of the
+    run is held on the server (a `hang` armed once a list read was answered, served once its
+    token was accepted): whether the pre-flight's or one of the check's, the check cannot end
+    before it does, and while it is held the token expires (`token_expires_at`), so the create's
+    POST is the request refused. (The plan list cannot be the one held: the pre-flight and the
+    check each ask for it beside a list read, in no fixed order.)"""
+    for title in OTHERS:
+        admin.create(title)
     write_stack_file(project, "chatbots:\n" + entry("support", "Support"))
     held = {"answer": "hang", "hang_ms": 4000, "after_operation": "get_all_chatbots"}
-    admin.set_knobs(script=[{"operation": "get_all_plans", **held}])
+    admin.set_knobs(script=[{"operation": "get_all_chatbots", **held}])
     up = subprocess.Popen(
         [str(PULUMI), "up", "--yes", "--skip-preview", "--json", "--non-interactive"],
         cwd=project.workdir,
@@ -116,7 +124,7 @@ def test_a_token_that_expires_between_the_preflight_and_the_create_is_said_once_
         # The rule is used up the moment the held request arrives (its token already accepted).
         while admin.knobs()["script"] and up.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert admin.knobs()["script"] == [], "the provider's probe never came"
+        assert admin.knobs()["script"] == [], "the second list read never came"
         admin.set_knobs(token_expires_at=(datetime.now(UTC) - timedelta(seconds=1)).isoformat())
         stdout, stderr = up.communicate(timeout=240)
     finally:
@@ -132,8 +140,8 @@ def test_a_token_that_expires_between_the_preflight_and_the_create_is_said_once_
     assert said.count(RENEW) == 1, errors
     assert "caigunn-access-token has expired" in said
     assert "Traceback" not in stdout + stderr
-    # Nothing half-done: no chatbot in the account, none in the state.
-    assert admin.chatbots() == {}
+    # Nothing half-done: no chatbot of the stack in the account, none in the state.
+    assert sorted(bot["title"] for bot in admin.chatbots().values()) == OTHERS
     assert project.resources() == {}
     refused = [(r["method"], r["path"]) for r in admin.requests() if r["status"] == 401]
     assert refused == [("POST", CHATBOT_PATH)]

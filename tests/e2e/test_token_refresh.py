@@ -100,12 +100,12 @@ def test_a_token_that_expires_between_the_preflight_and_the_create_is_said_once_
 ) -> None:
     """The pre-flight passes with a valid token. In the provider, the check reads the chatbot
     list (two pages side by side, both needed: the account holds two chatbots of someone else's,
-    so the first page alone cannot tell its end), then the create posts. The second list read of the
-    run is held on the server (a `hang` armed once a list read was answered, served once its
-    token was accepted): whether the pre-flight's or one of the check's, the check cannot end
-    before it does, and while it is held the token expires (`token_expires_at`), so the create's
-    POST is the request refused. (The plan list cannot be the one held: the pre-flight and the
-    check each ask for it beside a list read, in no fixed order.)"""
+    so the first page alone cannot tell its end), then the create posts. The pre-flight's list
+    read arms a `hang` for the next list read, one of the check's pages, which is served once
+    its token was accepted; the check waits for it, and while it is held the token expires
+    (`token_expires_at`), so the create's POST is the request refused. (A plan request cannot
+    be the one held: the pre-flight and the check each ask for plans beside a list read, in no
+    fixed order.)"""
     for title in OTHERS:
         admin.create(title)
     write_stack_file(project, "chatbots:\n" + entry("support", "Support"))

@@ -177,29 +177,28 @@ def dropped_only_the_deleted_one(cell: Cell, refreshed: Outcome) -> None:
     no_traceback(refreshed)
 
 
+def said_the_victims_list_cannot_be_read(outcome: Outcome) -> None:
+    """One error, on the deleted chatbot's entry: the listing's, saying why; no traceback."""
+    errors = [
+        d["message"]
+        for d in outcome.diagnostics
+        if d.get("severity") == "error" and d.get("urn", "").endswith(f"::{VICTIM}")
+    ]
+    assert len(errors) == 1 and IGNORED_OFFSET in errors[0], errors
+    no_traceback(outcome)
+
+
 def failed_clearly_and_dropped_nothing(cell: Cell, refreshed: Outcome, offset: str) -> None:
     # Only a server that ignores offset may make refresh fail; the deleted chatbot's read is the
     # one that needs a proof of absence, so it is the one that must fail, saying why.
     assert OFFSETS[offset], refreshed.messages("error")
-    victim_errors = [
-        d["message"]
-        for d in refreshed.diagnostics
-        if d.get("severity") == "error" and d.get("urn", "").endswith(f"::{VICTIM}")
-    ]
-    assert len(victim_errors) == 1 and IGNORED_OFFSET in victim_errors[0], victim_errors
-    no_traceback(refreshed)
+    said_the_victims_list_cannot_be_read(refreshed)
     assert cell.state() == cell.ids
 
 
 def up_failed_clearly_and_made_nothing(cell: Cell, up: Outcome) -> None:
     # The entry to create is the one whose check needs the list proven whole.
-    errors = [
-        d["message"]
-        for d in up.diagnostics
-        if d.get("severity") == "error" and d.get("urn", "").endswith(f"::{VICTIM}")
-    ]
-    assert len(errors) == 1 and IGNORED_OFFSET in errors[0], errors
-    no_traceback(up)
+    said_the_victims_list_cannot_be_read(up)
     assert cell.admin.requests("POST") == []
     assert cell.state() == {n: i for n, i in cell.ids.items() if n != VICTIM}
 

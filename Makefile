@@ -10,7 +10,7 @@ ENGINE_NEEDS :=
 # The Python SDK moves with the engine: `make lock` pins it to the CLI version in engine/cli/go.mod.
 PULUMI_PIN = $(shell sed -n 's|^require github.com/pulumi/pulumi/pkg/v3 v||p' engine/cli/go.mod)
 
-.PHONY: setup venv engine demo check test lint typecheck lock dist clean
+.PHONY: setup venv engine demo check test lint typecheck lock dist clean generate
 
 setup: venv engine
 
@@ -67,6 +67,11 @@ dist: venv
 	@$(BIN)/python -m build --no-isolation --outdir dist . >build/dist.log 2>&1 || \
 		{ cat build/dist.log; exit 1; }
 	@ls -1 dist
+
+# The parts of schema/stack-file.schema.json and docs/stack-file.md that the kinds inside a
+# chatbot entry own, written from each kind's schema.json and docs.md (tests/unit/test_generated.py).
+generate: venv
+	$(BIN)/python -m caigunn_provider.kinds.generate
 
 clean:
 	rm -rf $(VENV) .demo .pulumi-state dist

@@ -17,17 +17,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from caigunn_provider.kinds.chatbot.args import ChatbotArgs, declare
+    from caigunn_provider.kinds.chatbot.args import ChatbotArgs
     from caigunn_provider.kinds.chatbot.resource import Chatbot
-    from caigunn_provider.program.pipeline import declare_stack_file
+    from caigunn_provider.library import declare, declare_stack_file
 
 __all__ = ["Chatbot", "ChatbotArgs", "declare", "declare_stack_file"]
 
 _WHERE = {
     "Chatbot": "caigunn_provider.kinds.chatbot.resource",
     "ChatbotArgs": "caigunn_provider.kinds.chatbot.args",
-    "declare": "caigunn_provider.kinds.chatbot.args",
-    "declare_stack_file": "caigunn_provider.program.pipeline",
+    "declare": "caigunn_provider.library",
+    "declare_stack_file": "caigunn_provider.library",
 }
 
 

@@ -52,13 +52,17 @@ SET_TOKEN = (
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """Checked provider configuration: safe to hand to the client."""
+    """Every `caigunn:` setting, checked: read once per process (the program's pipeline, each
+    provider's configure), safe to hand to the client."""
 
     api_url: str
     token: str = field(repr=False)
     timeout: float = DEFAULT_TIMEOUT
     # Requests in flight to this account at once, across every client and thread of a process.
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    # How long a crawl, an upload or a training is waited for; how near a plan period's end warns.
+    training_timeout: float = DEFAULT_TRAINING_TIMEOUT
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     # Where the token and the URL came from (never their values), for the words of an error.
     token_source: Source = field(default="config", repr=False, compare=False)
     api_url_source: Source = field(default="default", repr=False, compare=False)
@@ -111,6 +115,8 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
         token=str(token),
         timeout=_timeout(config, environ),
         max_concurrency=_max_concurrency(config, environ),
+        training_timeout=training_timeout(config, environ),
+        expiry_warning_days=expiry_warning_days(config, environ),
         token_source=token_source,
         api_url_source=url_source if raw_url is not None else "default",
         warnings=tuple(warnings),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.config import API_URL, SET_TOKEN, TOKEN, Source
 from caigunn_provider.errors import (
@@ -58,12 +59,15 @@ TOKEN_FROM = {
 TOKEN_REFRESH = "python -m caigunn_provider token refresh"
 
 
-def refused_mid_run(exc: CaiGunnError, *, first: bool) -> str:
-    """The token was refused after the run's checks passed (it expired meanwhile, say)."""
+def refused_mid_run(exc: CaiGunnError, *, first: bool, what: str = "the access token") -> str:
+    """The token was refused after the run's checks passed (it expired meanwhile, say).
+
+    what names what the refused call carried (a chatbot-level call carries the api_key too).
+    """
     if not first:
-        return "CaiGunn refused the access token here too (see the first refusal of this run)."
+        return f"CaiGunn refused {what} here too (see the first refusal of this run)."
     return (
-        f"CaiGunn refused the access token after this run's checks had passed ({exc}), so it "
+        f"CaiGunn refused {what} after this run's checks had passed ({exc}), so it "
         f"has probably expired meanwhile: renew it with `{TOKEN_REFRESH}`, then run "
         "`pulumi up` again."
     )
@@ -154,7 +158,7 @@ def create_ambiguous(
 
 def cannot_rename(chatbot_id: str, old_title: str) -> CaiGunnError:
     return CaiGunnError(
-        f"chatbot {chatbot_id} cannot be renamed: this CaiGunn API offers only list and create. "
+        f"chatbot {chatbot_id} cannot be renamed: this CaiGunn API offers {SEED_OFFERS}. "
         f"Put the title {old_title!r} back in the stack file, or replace the chatbot (new id and "
         "api_key) with `pulumi up --replace <urn>`"
     )
@@ -184,6 +188,6 @@ def _reworded(exc: APIError | APIConnectionError, message: str) -> CaiGunnError:
 
 def settings_need_current_api(keys: Sequence[str]) -> CaiGunnError:
     return CaiGunnError(
-        f"chatbot settings ({', '.join(keys)}) need the current CaiGunn API, and this one offers "
-        "only list and create; remove them from the entry"
+        f"chatbot settings ({', '.join(keys)}) need {NEEDS_CURRENT_API}, and this one offers "
+        f"{SEED_OFFERS}; remove them from the entry"
     )

@@ -29,8 +29,8 @@ from caigunn_provider.cli.workspace import Workspace, open_workspace
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.errors import StackFileError
 from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds import load_stack_file
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
-from caigunn_provider.stackfile import load_stack_file
 
 EXAMPLE = """\
   python -m caigunn_provider adopt              # show the entries it would add

@@ -7,6 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
+from caigunn_provider.chatbot_level.api import ChatbotAPI, TrainingRow
 from caigunn_provider.cli.account import connect
 from caigunn_provider.cli.common import EXIT_OK, CliError, new_parser, run
 from caigunn_provider.cli.knowledge_state import items_by_row
@@ -15,7 +17,6 @@ from caigunn_provider.cli.output import counted, print_json, print_table
 from caigunn_provider.cli.workspace import open_workspace
 from caigunn_provider.client import CaiGunnClient, ChatbotRow
 from caigunn_provider.errors import NotFoundError
-from caigunn_provider.kinds.knowledge.api import ChatbotAPI, TrainingRow
 from caigunn_provider.listing import Listing
 
 EXAMPLE = """\
@@ -63,8 +64,8 @@ def _knowledge(stack: str | None, entry: str | None, *, as_json: bool) -> int:
     try:
         if not account.caps.chatbot_level_api:
             raise CliError(
-                "training data needs the current CaiGunn API (its chatbot-level routes), and "
-                "this one offers only list and create"
+                f"training data needs {NEEDS_CURRENT_API} (its chatbot-level routes), and "
+                f"this one offers {SEED_OFFERS}"
             )
         managers = managed(workspace, strict=False).by_id
         rows = _chatbot_rows(account.client)

@@ -9,8 +9,7 @@ from typing import Any
 
 from caigunn_provider.cli.workspace import Workspace, run_pulumi
 from caigunn_provider.ids import canonical_id
-
-KNOWLEDGE_ITEM_TYPE = "pulumi-python:dynamic/caigunn:KnowledgeItem"
+from caigunn_provider.kinds.knowledge.kind import ITEM_TYPE
 
 
 def items_by_row(workspace: Workspace) -> dict[str, str]:
@@ -39,7 +38,7 @@ def parse_items(deployment: Mapping[str, Any]) -> dict[str, str]:
     """{row id: item name} of an exported deployment's live KnowledgeItems (their `ids` output)."""
     found: dict[str, str] = {}
     for resource in deployment.get("resources") or []:
-        if resource.get("type") != KNOWLEDGE_ITEM_TYPE or resource.get("delete"):
+        if resource.get("type") != ITEM_TYPE or resource.get("delete"):
             continue
         name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
         ids = (resource.get("outputs") or {}).get("ids")

@@ -13,7 +13,7 @@ import yaml
 from caigunn_provider.cli.common import CliError
 from caigunn_provider.cli.workspace import Workspace
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE
+from caigunn_provider.kinds.chatbot.spec import CHATBOT_TYPE
 from caigunn_provider.program.checkpoint import CheckpointError, read_checkpoint
 
 Source = Literal["state", "stack file"]

@@ -25,7 +25,7 @@ from ruamel.yaml.scalarstring import SingleQuotedScalarString
 
 from caigunn_provider.cli.common import CliError
 from caigunn_provider.errors import StackFileError
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds import load_stack_file
 
 BOM = "\ufeff"
 # Long titles stay on one line: folding them would change nothing but make diffs noisy.

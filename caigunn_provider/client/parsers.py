@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NoReturn
 
+from caigunn_provider.client.fields import SETTING_KEYS
 from caigunn_provider.client.transport import Malformed
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.chatbot.fields import SETTING_KEYS
 
 # The settings a chatbot-info answer may carry back (issue 14); anything else is ignored.
 SETTING_FIELDS = SETTING_KEYS
@@ -45,13 +45,12 @@ class ChatbotInfo:
     api_key: str | None = field(repr=False)
     is_deleted: bool
     settings: Mapping[str, Any]
-    # The plan period and what follows it (current level; None where absent or malformed: these
-    # inform, so an unreadable one is not worth failing a run for).
-    period_start_at: datetime | None = None
+    # When the plan period ends (current level; None where absent or malformed: it informs, so
+    # an unreadable one is not worth failing a run for).
     period_end_at: datetime | None = None
-    next_plan_id: str | None = None
+    # Where CaiGunn posts its events; the id of the model it answers with (`model.id`), as
+    # opposed to settings["model_id"].
     webhook_url: str | None = None
-    # The id of the model it answers with (`model.id`), as opposed to settings["model_id"].
     model_id: str | None = None
 
 
@@ -139,9 +138,7 @@ def chatbot_info(payload: Any) -> ChatbotInfo:
         api_key=_str(body, "api_key"),
         is_deleted=body.get("is_deleted") is True,
         settings=_settings(body),
-        period_start_at=_lenient_time(body.get("period_start_at")),
         period_end_at=_lenient_time(body.get("period_end_at")),
-        next_plan_id=canonical_id(body.get("next_plan_id")),
         webhook_url=_lenient_str(body.get("webhook_url")),
         model_id=canonical_id(_object_or_empty(body.get("model")).get("id")),
     )

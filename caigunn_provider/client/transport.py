@@ -102,10 +102,15 @@ def token_may_travel_to(url: str) -> bool:
         return bool(parts.hostname)
     if parts.scheme != "http" or not parts.hostname:
         return False
-    if parts.hostname in _LOOPBACK_NAMES:
+    return is_loopback_host(parts.hostname)
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a URL's host is this machine: localhost by name, or a loopback address."""
+    if host.casefold() in _LOOPBACK_NAMES:
         return True
     try:
-        return ipaddress.ip_address(parts.hostname).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

@@ -88,6 +88,7 @@ class BaseProvider(ResourceProvider):
     def __init__(self, runtime: Runtime | None = None) -> None:
         super().__init__()
         self._config: dict[str, Any] = {}
+        self._resolved: ProviderConfig | None = None
         self._runtime = runtime
 
     def __getstate__(self) -> dict[str, Any]:
@@ -96,35 +97,43 @@ class BaseProvider(ResourceProvider):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._config = {}
+        self._resolved = None
         self._runtime = None
 
     def configure(self, req: ConfigureRequest) -> None:
         # Runs in the provider process after the object is unpickled: the token is never part of
         # the pickled object in the state.
         self._config = {key: req.config.get(key) for key in KEYS}
+        self._resolved = None
 
     def provider_config(self) -> ProviderConfig:
-        return resolve(getattr(self, "_config", {}), os.environ)
+        """Every `caigunn:` setting, resolved once from the engine's config and the environment."""
+        resolved = getattr(self, "_resolved", None)
+        if resolved is None:
+            resolved = self._resolved = resolve(getattr(self, "_config", {}), os.environ)
+        return resolved
 
     def context(self) -> Context:
         runtime = getattr(self, "_runtime", None) or process_runtime()
         return runtime.context_for(self.provider_config())
 
-    @classmethod
-    def capabilities(cls, ctx: Context) -> Capabilities:
+    def capabilities(self, ctx: Context) -> Capabilities:
         """What the server can do (one probe per run), a failure said in the user's terms."""
         try:
             return ctx.client.capabilities()
         except CaiGunnError as exc:
-            raise cls.explain(ctx, exc) from exc
+            raise self.explain(ctx, exc) from exc
 
-    @staticmethod
-    def explain(ctx: Context, exc: CaiGunnError) -> CaiGunnError:
+    # What this kind's calls carry that CaiGunn may refuse, for the words of a refusal.
+    credentials = "the access token"
+
+    def explain(self, ctx: Context, exc: CaiGunnError) -> CaiGunnError:
         """A failure in the user's terms; a refused token is said in full once per run.
 
         The pre-flight proved the token before anything was declared, so a refusal here came
         later: it expired during the run, or was renewed elsewhere.
         """
         if isinstance(exc, AuthError):
-            return ConfigError(messages.refused_mid_run(exc, first=ctx.first_refusal()))
+            first = ctx.first_refusal()
+            return ConfigError(messages.refused_mid_run(exc, first=first, what=self.credentials))
         return messages.explain(exc, ctx.token_source)

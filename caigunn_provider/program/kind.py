@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from caigunn_provider.account import Account
+from caigunn_provider.client import Plan
+from caigunn_provider.config import ProviderConfig
 from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.stackfile.section import Section
 
@@ -17,6 +19,8 @@ class Run:
 
     # The stack file's path, or a program's name, for messages (`stacks/dev.yaml:7: ...`).
     source: str
+    # Every `caigunn:` setting, read once by the pipeline.
+    config: ProviderConfig
     account: Account
     # The stack's checkpoint, read beside the account check; None when it cannot be read (the
     # pipeline has warned), so recovery is impossible. Waits for the read on first call.
@@ -39,3 +43,43 @@ class Kind(Protocol):
 
     def export(self, declared: Mapping[str, Any]) -> None:
         """The stack outputs this kind contributes."""
+
+
+class EntryKind(Protocol):
+    """A kind that lives inside a chatbot entry (knowledge, webhook, Opentalk binding): keys of
+    the entry are its own, and it declares resources under the entry's Chatbot.
+
+    Registered in one line of caigunn_provider.kinds; the chatbot entry's key set, the JSON
+    Schema, docs/stack-file.md, the seed-level refusal and the declare loop are built from these.
+    Its module must not import Pulumi at import time: the command line loads stack files too.
+    """
+
+    @property
+    def name(self) -> str:
+        """The kind's name: `opentalk` (a chatbot spec's part is found under it)."""
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The chatbot-entry keys it owns, in the order the docs list them."""
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """What of the chatbot-level API it uses, for the seed-level refusal: (`webhooks`,)."""
+
+    @property
+    def schema(self) -> Mapping[str, Any]:
+        """Its fragment of the chatbot entry's JSON Schema: `properties`, optionally `allOf`."""
+
+    @property
+    def docs(self) -> str:
+        """Its section of docs/stack-file.md, in Markdown, starting with a `### ` heading."""
+
+    def check(self, fields: Mapping[str, Any], path: str, base_dir: str, problems: Any) -> Any:
+        """Its keys among the entry's fields ({key: yamltree.Entry}) checked: its spec, or None
+        when the entry declares none of them. Problems go to problems, each at its line."""
+
+    def limits(self, source: str, name: str, spec: Any, plan: Plan) -> list[str]:
+        """Preview-time problems of its spec against the entry's plan, as `file:line: what`."""
+
+    def declare(self, entry: str, chatbot: Any, spec: Any, opts: Any) -> Sequence[Any]:
+        """Declare its resources under the entry's Chatbot (`chatbot.id`, `chatbot.api_key`)."""

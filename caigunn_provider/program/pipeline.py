@@ -1,5 +1,5 @@
 """The run pipeline: load the stack file, check the account, let each kind check and recover,
-then declare and export. It names no resource kind.
+then declare and export. It names no resource kind: the entry point hands it the registered ones.
 
 Runs in the program process. Every check happens before the first resource is declared, at
 preview as at up: a failure stops the run with its message alone, and nothing is written.
@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 import pulumi
 
 from caigunn_provider import account as accounts
-from caigunn_provider import kinds as registry
 from caigunn_provider.clean_stop import stop
 from caigunn_provider.config import KEYS, ProviderConfig, resolve
 from caigunn_provider.errors import CaiGunnError, StackFileError
@@ -29,22 +28,19 @@ STOPPED = "Stopped before changing anything:"
 T = TypeVar("T")
 
 
-def run(kinds: Sequence[Kind] | None = None) -> dict[str, Mapping[str, Any]]:
-    """The stack-file program: stacks/<stack>.yaml declared; {section key: {name: resource}}."""
-    chosen = tuple(kinds) if kinds is not None else registry.registered()
+def run(kinds: Sequence[Kind]) -> dict[str, Mapping[str, Any]]:
+    """The stack-file program: stacks/<stack>.yaml declared; {section key: {name: resource}}.
+
+    kinds are the registered kinds, handed over by the entry point (caigunn_provider.kinds).
+    """
     stack_file = stopping(
         lambda: load_stack_file(
-            f"stacks/{pulumi.get_stack()}.yaml", [kind.section for kind in chosen]
+            f"stacks/{pulumi.get_stack()}.yaml", [kind.section for kind in kinds]
         )
     )
     return declare_all(
-        stack_file.path, {kind: stack_file.section(kind.section.key) for kind in chosen}
+        stack_file.path, {kind: stack_file.section(kind.section.key) for kind in kinds}
     )
-
-
-def declare_stack_file() -> dict[str, Mapping[str, Any]]:
-    """stacks/<stack>.yaml declared and exported, as this repository's own program does."""
-    return run()
 
 
 def declare_all(
@@ -78,7 +74,7 @@ def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kin
         reading = pool.submit(read_checkpoint, _qualified(pulumi.get_stack()))
         account = accounts.connect(config)
         try:
-            context = Run(source, account, functools.cache(lambda: _checkpoint(reading)))
+            context = Run(source, config, account, functools.cache(lambda: _checkpoint(reading)))
             return {kind: kind.prepare(context, specs) for kind, specs in entries.items()}
         finally:
             account.close()

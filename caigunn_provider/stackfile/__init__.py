@@ -36,13 +36,11 @@ __all__ = [
 _MAX_KEY_COLUMN = 1024
 
 
-def load_stack_file(
-    path: str | os.PathLike[str], sections: Sequence[Section] | None = None
-) -> StackFile:
+def load_stack_file(path: str | os.PathLike[str], sections: Sequence[Section]) -> StackFile:
     """Read and check a stack file; StackFileError lists every problem found, one per line.
 
-    sections are the top-level keys the file may hold, each a resource kind's (by default every
-    kind of caigunn_provider.kinds).
+    sections are the top-level keys the file may hold, each a resource kind's (every registered
+    kind's: caigunn_provider.kinds.load_stack_file passes them).
 
     The checks run in stages, and a stage's problems stop the next: the file's bytes (size,
     encoding, characters), then its YAML syntax, then YAML features a stack file refuses
@@ -55,10 +53,6 @@ def load_stack_file(
     report_refused(document.root, document.line, "", problems)
     if not problems:
         check_outside_values(text, document.scalar_spans, problems)
-        if sections is None:
-            from caigunn_provider.kinds import sections as registered_sections
-
-            sections = registered_sections()
         found = check_root(document, os.path.dirname(shown), sections, problems)
     if problems:
         raise StackFileError(problems.render(shown))

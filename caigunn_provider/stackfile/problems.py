@@ -73,3 +73,8 @@ def show(value: object) -> str:
         return value.what
     text = str(value)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 3] + "..."
+
+
+def at(source: str, line: int | None) -> str:
+    """`stacks/dev.yaml:7`, or the source alone for entries a program declared (no lines)."""
+    return f"{source}:{line}" if line else source

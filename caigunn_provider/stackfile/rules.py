@@ -1,6 +1,7 @@
 """The stack file's generic rules: limits, patterns and the characters text may hold.
 
-Each kind's own keys live in its folder (kinds/chatbot/section.py, kinds/chatbot/fields.py).
+Each kind's own keys live in its folder (kinds/chatbot/section.py; the settings table is
+client/fields.py).
 """
 
 from __future__ import annotations

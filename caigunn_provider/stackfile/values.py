@@ -41,14 +41,14 @@ def check_text(
     text = check_string(value, line, path, problems)
     if text is None:
         return None
-    what = _text_problem(text, max_length)
+    what = text_problem(text, max_length)
     if what is not None:
         problems.add(line, path, what)
         return None
     return text
 
 
-def _text_problem(text: str, max_length: int) -> str | None:
+def text_problem(text: str, max_length: int) -> str | None:
     if not text:
         return "must not be empty"
     if len(text) > max_length:

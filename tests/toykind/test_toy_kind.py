@@ -24,11 +24,11 @@ from tests.toykind.emulator import ToyStore
 pytestmark = pytest.mark.e2e
 
 PROGRAM = """\
-from caigunn_provider.kinds.chatbot.kind import KIND as CHATBOT
+from caigunn_provider.kinds import chatbot_kind
 from caigunn_provider.program import pipeline
 from tests.toykind.kind import KIND as TOY
 
-pipeline.run([CHATBOT, TOY])
+pipeline.run([chatbot_kind(), TOY])
 """
 
 

@@ -10,7 +10,7 @@ from caigunn_provider.account import Account
 from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.cli.adopt import _plan
 from caigunn_provider.client import ChatbotRow, Plan
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds import load_stack_file
 from tests.support import BASIC, PRO, UNKNOWN_ID, Admin
 from tests.unit.cli_harness import Cli, Result, stack_file
 

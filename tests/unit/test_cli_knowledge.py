@@ -10,12 +10,13 @@ from collections.abc import Mapping
 
 import pytest
 
+from caigunn_provider.chatbot_level.api import TrainingRow
 from caigunn_provider.cli import knowledge as command
-from caigunn_provider.cli.knowledge_state import KNOWLEDGE_ITEM_TYPE, parse_items
+from caigunn_provider.cli.knowledge_state import parse_items
 from caigunn_provider.cli.managed import Managed, Manager
 from caigunn_provider.client import CaiGunnClient
 from caigunn_provider.errors import NotFoundError
-from caigunn_provider.kinds.knowledge.api import TrainingRow
+from caigunn_provider.kinds.knowledge.kind import ITEM_TYPE as KNOWLEDGE_ITEM_TYPE
 from tests.support import BASIC, Admin
 from tests.unit.cli_harness import Cli
 

@@ -8,7 +8,7 @@ import pytest
 
 from caigunn_provider.cli.common import CliError
 from caigunn_provider.cli.stackedit import NewEntry, add_entries, refused, render, write_checked
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds import load_stack_file
 from tests.support import BASIC, PRO
 
 ID_A = "0a1b2c3d-0000-4000-8000-000000000001"

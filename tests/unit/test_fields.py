@@ -7,12 +7,7 @@ import json
 from dataclasses import fields as dataclass_fields
 from pathlib import Path
 
-from caigunn_provider.client.parsers import SETTING_FIELDS
-from caigunn_provider.emulator import responses
-from caigunn_provider.emulator.forms import ChatbotSettingsFields
-from caigunn_provider.emulator.models import DEFAULT_SETTINGS
-from caigunn_provider.kinds.chatbot.args import ChatbotArgs
-from caigunn_provider.kinds.chatbot.fields import (
+from caigunn_provider.client.fields import (
     BOOLEAN_SETTINGS,
     BUTTON_STYLES,
     DEFAULTS,
@@ -21,7 +16,12 @@ from caigunn_provider.kinds.chatbot.fields import (
     SETTINGS,
     needs_update,
 )
-from caigunn_provider.kinds.chatbot.section import CHATBOT_KEYS
+from caigunn_provider.client.parsers import SETTING_FIELDS
+from caigunn_provider.emulator import responses
+from caigunn_provider.emulator.forms import ChatbotSettingsFields
+from caigunn_provider.emulator.models import DEFAULT_SETTINGS
+from caigunn_provider.kinds import chatbot_section
+from caigunn_provider.kinds.chatbot.args import ChatbotArgs
 from caigunn_provider.kinds.chatbot.settings import _CHECKS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,7 +39,7 @@ def chatbot_schema() -> dict[str, object]:
 
 def test_the_loader_checks_every_setting_and_only_those() -> None:
     assert set(_CHECKS) == set(SETTING_KEYS)
-    assert set(SETTING_KEYS) <= set(CHATBOT_KEYS)
+    assert set(SETTING_KEYS) <= set(chatbot_section().keys)
 
 
 def test_the_schema_describes_every_setting() -> None:

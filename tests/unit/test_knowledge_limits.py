@@ -11,9 +11,10 @@ from caigunn_provider.capabilities import Capabilities
 from caigunn_provider.client import CaiGunnClient, Plan
 from caigunn_provider.client.parsers import plan_row
 from caigunn_provider.errors import StackFileError
+from caigunn_provider.kinds import load_stack_file
 from caigunn_provider.kinds.chatbot.preflight import check_entries
-from caigunn_provider.kinds.knowledge.limits import check_knowledge_preflight
-from caigunn_provider.stackfile import StackFile, load_stack_file
+from caigunn_provider.kinds.chatbot.preflight import check_parts as check_knowledge_preflight
+from caigunn_provider.stackfile import StackFile
 from tests.support import BASIC, PRO
 
 SMALL = Plan(BASIC, "Basic", character_limit=20, crawler_limit=1, training_limit=5)

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
+from caigunn_provider.chatbot_level.api import ChatbotAPI, Event, _event_of
+from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.config import DEFAULT_TRAINING_TIMEOUT, training_timeout
 from caigunn_provider.errors import APIError, BackgroundWorkFailed, ConfigError, WaitTimeout
 from caigunn_provider.kinds.knowledge import digest
-from caigunn_provider.kinds.knowledge.api import ChatbotAPI, Event, _event_of, _links
 from caigunn_provider.kinds.knowledge.provider import replaced_keys, row_ids
-from caigunn_provider.kinds.knowledge.waiters import wait_for_event
 from caigunn_provider.kinds.model.plan import model_title, needs_training, newest, superseded
 from caigunn_provider.kinds.webhook.provider import is_webhook_url
 
@@ -211,11 +211,6 @@ def test_an_events_ended_log_wins_over_its_initial_one() -> None:
     event = _event_of(EVENT)({"webhook_logs": logs})
     assert (event.status, event.data) == ("completed", {"model_id": A})
     assert _event_of(EVENT)({"webhook_logs": []}).status == "initial"
-
-
-def test_the_chatbot_info_gives_its_model_and_webhook() -> None:
-    links = _links({"model": {"id": A, "model_name": "gpt-4"}, "webhook_url": ""})
-    assert (links.model_id, links.model_name, links.webhook_url) == (A, "gpt-4", None)
 
 
 def test_an_api_key_echoed_in_an_error_is_redacted() -> None:

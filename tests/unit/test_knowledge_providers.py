@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from caigunn_provider.chatbot_level.provider import NAME, ChatbotLevelProvider
 from caigunn_provider.dynamic.runtime import Runtime
 from caigunn_provider.errors import CaiGunnError
-from caigunn_provider.kinds.chatbot_level import NAME, ChatbotLevelProvider
 from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.provider import KnowledgeItemProvider
 from caigunn_provider.kinds.model.provider import ModelProvider

@@ -9,16 +9,23 @@ from pathlib import Path
 import pytest
 
 from caigunn_provider.errors import StackFileError
+from caigunn_provider.kinds import load_stack_file
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.kinds.knowledge import digest
-from caigunn_provider.kinds.knowledge.section import MODEL_NAMES, KnowledgeSpec, url_problem
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds.knowledge.section import MODEL_NAMES, KnowledgeSpec
+from caigunn_provider.stackfile.urls import url_problem
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = "chatbots:\n  support:\n    title: Support Desk\n    plan: Pro\n"
 
 
 def knowledge_of(tmp_path: Path, body: str, files: dict[str, bytes] | None = None) -> KnowledgeSpec:
+    knowledge = chatbot_of(tmp_path, body, files).part("knowledge")
+    assert knowledge is not None
+    return knowledge  # type: ignore[no-any-return]
+
+
+def chatbot_of(tmp_path: Path, body: str, files: dict[str, bytes] | None = None) -> ChatbotSpec:
     for relative, content in (files or {}).items():
         target = tmp_path / "stacks" / relative
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -27,8 +34,7 @@ def knowledge_of(tmp_path: Path, body: str, files: dict[str, bytes] | None = Non
     stack.parent.mkdir(parents=True, exist_ok=True)
     stack.write_text(HEAD + body, encoding="utf-8")
     chatbot: ChatbotSpec = load_stack_file(stack).section("chatbots")["support"]
-    assert chatbot.knowledge is not None
-    return chatbot.knowledge
+    return chatbot
 
 
 def problems_of(tmp_path: Path, body: str, files: dict[str, bytes] | None = None) -> list[str]:
@@ -70,20 +76,21 @@ def test_an_entry_reads_its_four_kinds_of_item_in_file_order_with_their_digests(
     assert manual.characters == 0
     assert (site.website, site.single_page) == ("https://www.example.com/help", True)
     assert site.digest == digest.of_website("https://www.example.com/help", True)
-    assert (spec.model, spec.webhook) == ("gpt-4", "https://hooks.example.com/caigunn")
-    assert spec.lines == {"knowledge": 5, "model": 11, "webhook": 12}
+    assert spec.model == "gpt-4"
+    assert spec.lines == {"knowledge": 5, "model": 11}
     assert spec.trains
 
 
 def test_an_entry_without_the_keys_has_no_knowledge(tmp_path: Path) -> None:
     stack = tmp_path / "dev.yaml"
     stack.write_text(HEAD, encoding="utf-8")
-    assert load_stack_file(stack).section("chatbots")["support"].knowledge is None
+    assert load_stack_file(stack).section("chatbots")["support"].part("knowledge") is None
 
 
 def test_a_webhook_alone_trains_nothing(tmp_path: Path) -> None:
-    spec = knowledge_of(tmp_path, "    webhook: http://127.0.0.1:8123/hook\n")
-    assert (spec.items, spec.webhook, spec.trains) == ((), "http://127.0.0.1:8123/hook", False)
+    chatbot = chatbot_of(tmp_path, "    webhook: http://127.0.0.1:8123/hook\n")
+    assert chatbot.part("knowledge") is None
+    assert chatbot.part("webhook") == "http://127.0.0.1:8123/hook"
 
 
 def test_editing_a_text_file_changes_its_digest_and_no_other(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from caigunn_provider.client import CaiGunnClient, ChatbotRow, CreatedChatbot
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import APIError, CaiGunnError, OwnershipError
 from caigunn_provider.kinds.chatbot import ownership
-from caigunn_provider.listing import Listing
+from caigunn_provider.kinds.chatbot.shared import run_of
 
 BASIC, PRO = "plan-basic", "plan-pro"
 URL = "https://caigunn.example/api/external/user/chatbot"
@@ -66,7 +66,7 @@ class Account:
 
 def context(account: Account) -> Context:
     client = cast(CaiGunnClient, account)
-    return Context(client, Listing(account.list_chatbots_page))
+    return Context(client)
 
 
 @pytest.fixture(autouse=True)
@@ -144,7 +144,7 @@ def test_a_new_chatbot_another_entry_of_the_run_owns_is_not_a_candidate() -> Non
     owned = ChatbotRow("owned", "Support", "k", BASIC)
     account = Account(meanwhile=[owned])
     ctx = context(account)
-    assert ctx.claims.take("owned")
+    assert run_of(ctx).claims.take("owned")
 
     made = ownership.create(ctx, "Support", BASIC, {})
 

@@ -13,12 +13,13 @@ from caigunn_provider.capabilities import Capabilities, Level
 from caigunn_provider.client import CaiGunnClient, Plan
 from caigunn_provider.config import ProviderConfig
 from caigunn_provider.errors import StackFileError
+from caigunn_provider.kinds import load_stack_file
 from caigunn_provider.kinds.chatbot.preflight import (
     PreflightError,
     check_entries,
     check_updated_exist,
 )
-from caigunn_provider.stackfile import StackFile, load_stack_file
+from caigunn_provider.stackfile import StackFile
 from tests.support import BASIC, PRO, Admin
 
 TWIN = "9d0a1b2c-3d4e-4f50-8a6b-7c8d9e0f1a2b"

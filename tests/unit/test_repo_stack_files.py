@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from caigunn_provider.emulator.models import PLANS
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds import load_stack_file
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,12 +39,14 @@ def test_annotated_example_shows_a_prompt_file_first_messages_and_allowed_domain
 
 
 def test_annotated_example_trains_a_chatbot_from_a_folder_of_markdown_files() -> None:
-    knowledge = (
-        load_stack_file(ROOT / "examples" / "prod.yaml").section("chatbots")["support"].knowledge
-    )
-    assert knowledge is not None
+    support = load_stack_file(ROOT / "examples" / "prod.yaml").section("chatbots")["support"]
+    assert support.part("knowledge") is not None
+    knowledge = support.part("knowledge")
     files = sorted(str(item.path) for item in knowledge.items if item.kind == "text_file")
     assert files == sorted(
         f"knowledge/{path.name}" for path in (ROOT / "examples" / "knowledge").glob("*.md")
     )
-    assert (knowledge.model, knowledge.webhook) == ("gpt-4", "https://hooks.example.com/caigunn")
+    assert (knowledge.model, support.part("webhook")) == (
+        "gpt-4",
+        "https://hooks.example.com/caigunn",
+    )

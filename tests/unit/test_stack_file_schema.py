@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from caigunn_provider.kinds.chatbot.section import CHATBOT_KEYS, MAX_CHATBOTS
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds import chatbot_section, load_stack_file
+from caigunn_provider.kinds.chatbot.section import MAX_CHATBOTS
 from caigunn_provider.stackfile.rules import (
     COLOR_PATTERN,
     LOGICAL_NAME_PATTERN,
@@ -83,7 +83,7 @@ def test_the_schema_and_the_loader_share_patterns_and_limits() -> None:
 
 
 def test_the_schema_knows_exactly_the_loaders_keys() -> None:
-    assert set(CHATBOT["properties"]) == set(CHATBOT_KEYS)
+    assert set(CHATBOT["properties"]) == set(chatbot_section().keys)
     assert set(SCHEMA["properties"]) == {"chatbots"}
 
 

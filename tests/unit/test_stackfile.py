@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from caigunn_provider.errors import CaiGunnError, StackFileError
+from caigunn_provider.kinds import load_stack_file
 from caigunn_provider.kinds.chatbot.section import MAX_CHATBOTS
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.stackfile import (
@@ -23,7 +24,6 @@ from caigunn_provider.stackfile import (
     MAX_NAME_LENGTH,
     StackFile,
     is_valid_logical_name,
-    load_stack_file,
 )
 from tests.support import EVERY_SETTING
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from caigunn_provider.errors import StackFileError
-from caigunn_provider.stackfile import load_stack_file
+from caigunn_provider.kinds import load_stack_file
 
 from .stackfile_corpus import CORPUS
 

@@ -1,24 +1,18 @@
 """Chatbots declared from a Python program: typed arguments, checked as the stack file's are.
 
-Runs in the program process. `declare()` gives a program what the stack-file path does before it
-declares anything (the account check, plan names, the chatbots to update, recovery after an
-interrupted run), then declares one Chatbot per entry.
+Runs in the program process; caigunn_provider.library.declare hands the specs to the pipeline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
 
+from caigunn_provider.client.fields import SETTING_KEYS
 from caigunn_provider.errors import StackFileError
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.chatbot.fields import SETTING_KEYS
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.stackfile.rules import MAX_TITLE_LENGTH, is_valid_logical_name
-
-if TYPE_CHECKING:
-    from caigunn_provider.kinds.chatbot.resource import Chatbot
 
 # How a program's entries are named in messages, where a stack file gives its path and line.
 PROGRAM = "program"
@@ -106,21 +100,3 @@ def to_specs(chatbots: Mapping[str, ChatbotArgs]) -> dict[str, ChatbotSpec]:
     if problems:
         raise StackFileError(problems)
     return specs
-
-
-def declare(chatbots: Mapping[str, ChatbotArgs], *, export: bool = False) -> dict[str, Chatbot]:
-    """Check, then declare one Chatbot per entry: {name: Chatbot}.
-
-    The same safety as the stack-file path, in one call: the account and token are checked,
-    plan names resolved, chatbots the run would update proven to exist, and a create that an
-    interrupted run may have made is recovered rather than made twice. Any failure stops the
-    run before a resource is declared, with the same one-sentence messages. export=True also
-    exports the `chatbots` and `api_keys` stack outputs, as the stack-file path does.
-    """
-    from caigunn_provider.kinds.chatbot.kind import KIND
-    from caigunn_provider.program import pipeline
-
-    specs = pipeline.stopping(lambda: to_specs(chatbots))
-    declared = pipeline.declare_all(PROGRAM, {KIND: specs}, export=export)
-    found: dict[str, Chatbot] = declared[KIND.section.key]
-    return found

@@ -5,25 +5,25 @@ Runs in the program process.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
 from caigunn_provider.client import ChatbotInfo
-from caigunn_provider.config import EXPIRY_WARNING_DAYS, expiry_warning_days
 from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.kinds.chatbot import expiry, preflight, recovery, retain
 from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE, Chatbot
-from caigunn_provider.kinds.chatbot.section import SECTION, ChatbotSection
+from caigunn_provider.kinds.chatbot.section import ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
-from caigunn_provider.kinds.knowledge.declare import declare_knowledge
-from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
 from caigunn_provider.listing import Listing
 from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.program.kind import Run
+
+if TYPE_CHECKING:
+    from caigunn_provider.program.kind import EntryKind
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,8 @@ class Planned:
     recover: str | None
     protect: bool
     notice: str | None = None
-    knowledge: KnowledgeSpec | None = None
+    # {entry kind: its spec}: what the kinds inside the entry declare under the chatbot.
+    parts: Mapping[EntryKind, Any] = field(default_factory=dict)
     # Adopted: the engine keeps it on delete and says so (kinds/chatbot/retain.py).
     retain: bool = False
     # Its plan period ends soon or is over (said once per run, as a warning).
@@ -54,15 +55,14 @@ class Prepared:
 
 
 class ChatbotKind:
-    """The `chatbots:` section: one Chatbot per entry, and the `chatbots`/`api_keys` outputs."""
+    """The `chatbots:` section: one Chatbot per entry, and under it what each kind inside the
+    entry declares (the section's entry_kinds); the `chatbots`/`api_keys` outputs."""
 
-    section: ChatbotSection = SECTION
+    def __init__(self, section: ChatbotSection) -> None:
+        self.section = section
 
     def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> Prepared:
-        within_days = expiry_warning_days(
-            {EXPIRY_WARNING_DAYS[0]: pulumi.Config("caigunn").get("expiryWarningDays")},
-            os.environ,
-        )
+        within_days = run.config.expiry_warning_days
         plan_ids = preflight.check_entries(run.source, specs, run.account)
         checkpoint = run.checkpoint()
         state = recovery.chatbots_of(checkpoint) if checkpoint is not None else None
@@ -104,15 +104,9 @@ class ChatbotKind:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
             if entry.expiry:
                 pulumi.log.warn(entry.expiry, chatbots[entry.name])
-            if entry.knowledge is not None:
-                bot = chatbots[entry.name]
-                declare_knowledge(
-                    entry.name,
-                    bot.id,
-                    bot.api_key,
-                    entry.knowledge,
-                    pulumi.ResourceOptions(protect=entry.protect),
-                )
+            for kind, part in entry.parts.items():
+                opts = pulumi.ResourceOptions(protect=entry.protect)
+                kind.declare(entry.name, chatbots[entry.name], part, opts)
         return chatbots
 
     def export(self, declared: Mapping[str, Chatbot]) -> None:
@@ -132,9 +126,6 @@ class ChatbotKind:
         pulumi.export(
             "api_keys", pulumi.Output.secret({name: bot.api_key for name, bot in declared.items()})
         )
-
-
-KIND = ChatbotKind()
 
 
 def _recover(
@@ -224,7 +215,7 @@ def _planned(
                 recover=recovered.get(name),
                 protect=spec.protect,
                 notice=notice,
-                knowledge=spec.knowledge,
+                parts=spec.parts,
             )
         )
     return found

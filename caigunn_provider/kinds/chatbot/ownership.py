@@ -25,6 +25,7 @@ from caigunn_provider.errors import (
     NotFoundError,
     OwnershipError,
 )
+from caigunn_provider.kinds.chatbot.shared import run_of
 
 # Pauses before each look for the chatbot a lost create may have made (a server may show a new
 # row a moment late); their sum bounds how long one create waits before sending again.
@@ -46,20 +47,20 @@ class Made:
 def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) -> Made:
     """Create the entry's chatbot exactly once, or raise without leaving a stray one behind."""
     key = (title, plan_id)
-    before = _ids_titled(ctx.listing.snapshot(proven=True).rows.values(), title)
+    before = _ids_titled(run_of(ctx).listing.snapshot(proven=True).rows.values(), title)
     cause: BaseException | None = None
     for _ in range(MAX_POSTS):
-        ctx.claims.start_post(key)
+        run_of(ctx).claims.start_post(key)
         try:
             created = ctx.client.create_chatbot(title, plan_id, settings)
         except CaiGunnError as exc:
             lost = messages.may_have_taken_effect(exc)
-            ctx.claims.end_post(key, lost=lost)
+            run_of(ctx).claims.end_post(key, lost=lost)
             if not lost:
                 raise messages.create_failed(title, exc) from exc
             cause = exc
         else:
-            ctx.claims.end_post(key, lost=False)
+            run_of(ctx).claims.end_post(key, lost=False)
             return _made(ctx, created, title, plan_id)
         found = _match_lost_create(ctx, key, before, cause)
         if found is not None:
@@ -74,12 +75,12 @@ def _made(ctx: Context, created: CreatedChatbot, title: str, plan_id: str) -> Ma
         row = ChatbotRow(created.chatbot_id, title, created.api_key, plan_id)
     else:
         row = _find_by_api_key(ctx, created.api_key, title)
-    if not ctx.claims.take(row.id):
+    if not run_of(ctx).claims.take(row.id):
         raise OwnershipError(
             f"CaiGunn answered the create of {title!r} with chatbot {row.id}, "
             "which another entry of this run already owns"
         )
-    ctx.listing.record_created(row)
+    run_of(ctx).listing.record_created(row)
     return Made(row, created.expired_at)
 
 
@@ -110,7 +111,7 @@ def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
         time.sleep(delay)
         try:
             found = _look_where_new_rows_appear(ctx, api_key) or _in_rows(
-                ctx.listing.rescan().rows.values(), api_key
+                run_of(ctx).listing.rescan().rows.values(), api_key
             )
         except CaiGunnError as exc:
             last = exc
@@ -124,17 +125,17 @@ def _find_by_api_key(ctx: Context, api_key: str, title: str) -> ChatbotRow:
 def _look_where_new_rows_appear(ctx: Context, api_key: str) -> ChatbotRow | None:
     # One look at a time: creates side by side commit close together, so the page one of them
     # fetches usually shows the others' rows too, and they need no request of their own.
-    with ctx.looking:
-        seen = ctx.listing.seen_key(api_key)
+    with run_of(ctx).looking:
+        seen = run_of(ctx).listing.seen_key(api_key)
         if seen is not None:
             return seen
-        snapshot = ctx.listing.snapshot(proven=False)
+        snapshot = run_of(ctx).listing.snapshot(proven=False)
         tail = max(0, len(snapshot.rows) - 2)
-        places = {"tail": [tail], "head": [0], None: [tail, 0]}[ctx.new_rows_at]
+        places = {"tail": [tail], "head": [0], None: [tail, 0]}[run_of(ctx).new_rows_at]
         for offset in dict.fromkeys(places):
-            found = _in_rows(ctx.listing.page(offset, snapshot.page_size), api_key)
+            found = _in_rows(run_of(ctx).listing.page(offset, snapshot.page_size), api_key)
             if found is not None:
-                ctx.new_rows_at = "head" if offset == 0 and tail else "tail"
+                run_of(ctx).new_rows_at = "head" if offset == 0 and tail else "tail"
                 return found
         return None
 
@@ -145,28 +146,28 @@ def _match_lost_create(
     """The chatbot a lost create made, None when it surely made none; OwnershipError if unsure."""
     title, plan_id = key
     # Another create of this title still waiting for its answer may be told any new row is its.
-    ctx.claims.wait_quiet(key, timeout=120)
+    run_of(ctx).claims.wait_quiet(key, timeout=120)
     try:
         for delay in _settle_delays(ctx, cause):
             time.sleep(delay)
-            with ctx.matching:
-                rows = ctx.listing.rescan().rows.values()
+            with run_of(ctx).matching:
+                rows = run_of(ctx).listing.rescan().rows.values()
                 candidates = [
                     row
                     for row in rows
                     if row.title == title
                     and row.plan_id in (None, plan_id)
                     and row.id not in before
-                    and not ctx.claims.is_taken(row.id)
+                    and not run_of(ctx).claims.is_taken(row.id)
                 ]
-                if len(candidates) > ctx.claims.unmatched(key):
+                if len(candidates) > run_of(ctx).claims.unmatched(key):
                     raise messages.create_ambiguous(title, cause, candidates)
-                if candidates and ctx.claims.take(candidates[0].id):
-                    ctx.listing.record_created(candidates[0])
+                if candidates and run_of(ctx).claims.take(candidates[0].id):
+                    run_of(ctx).listing.record_created(candidates[0])
                     return candidates[0]
         return None
     finally:
-        ctx.claims.matched(key)
+        run_of(ctx).claims.matched(key)
 
 
 def _settle_delays(ctx: Context, cause: BaseException) -> tuple[float, ...]:
@@ -223,7 +224,7 @@ def adopt(
             "Nothing was changed. Make the entry match the chatbot, run `pulumi up` to adopt it, "
             "then change the entry in a later `pulumi up`"
         )
-    if not ctx.claims.take(chatbot_id):
+    if not run_of(ctx).claims.take(chatbot_id):
         raise OwnershipError(f"{why}: chatbot {chatbot_id} is already owned by another entry")
     return found
 
@@ -243,9 +244,9 @@ def live(ctx: Context, chatbot_id: str) -> Live | None:
     if not ctx.client.capabilities_known():
         # The first page of the list goes out beside the probe of what the server can do: one
         # that cannot read by id is read through its list, and one request is not worth a wait.
-        ctx.listing.prefetch()
+        run_of(ctx).listing.prefetch()
     if not ctx.client.capabilities().read_by_id:
-        row = ctx.listing.find(chatbot_id)
+        row = run_of(ctx).listing.find(chatbot_id)
         return Live(row, {}) if row is not None else None
     try:
         info = ctx.client.get_chatbot(chatbot_id)

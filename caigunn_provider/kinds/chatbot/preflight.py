@@ -7,7 +7,7 @@ Runs in the program process, after caigunn_provider.account.connect() checked th
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,9 +17,8 @@ from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
 from caigunn_provider.client import ChatbotInfo, Plan
 from caigunn_provider.errors import CaiGunnError, NotFoundError, StackFileError
 from caigunn_provider.ids import is_canonical_id
-from caigunn_provider.kinds.chatbot.fields import needs_update
-from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
-from caigunn_provider.kinds.knowledge.limits import check_knowledge_preflight
+from caigunn_provider.kinds.chatbot.spec import ChatbotSpec, change_of
+from caigunn_provider.stackfile.problems import at
 
 
 class PreflightError(CaiGunnError):
@@ -57,13 +56,62 @@ def check_entries(
                 f"{SEED_OFFERS}; remove them from the entry"
             )
     problems.extend(
-        check_knowledge_preflight(
+        check_parts(
             path, chatbots, plan_ids, account.plans, supported=account.caps.chatbot_level_api
         )
     )
     if problems:
         raise StackFileError(problems)
     return plan_ids
+
+
+def check_parts(
+    path: str,
+    chatbots: Mapping[str, ChatbotSpec],
+    plan_ids: Mapping[str, str],
+    plans: Sequence[Plan],
+    *,
+    supported: bool,
+) -> list[str]:
+    """Every problem of the entries' parts (knowledge, webhook...) as `file:line: path: what`.
+
+    supported says whether the API offers the chatbot-level routes (the current level): without
+    them every part's keys are refused; with them each part is held to its entry's plan (an
+    entry without a resolved plan id is left to the plan check).
+    """
+    if not supported:
+        return refuse_parts(path, chatbots)
+    by_id = {plan.id: plan for plan in plans}
+    problems: list[str] = []
+    for name, spec in chatbots.items():
+        plan = by_id.get(plan_ids.get(name, ""))
+        if plan is not None:
+            for kind, part in spec.parts.items():
+                problems.extend(kind.limits(path, name, part, plan))
+    return problems
+
+
+def refuse_parts(path: str, chatbots: Mapping[str, ChatbotSpec]) -> list[str]:
+    """One problem per entry with parts: they need the chatbot-level routes of the current API."""
+    problems: list[str] = []
+    for name, spec in chatbots.items():
+        if not spec.parts:
+            continue
+        written = [key for kind in spec.parts for key in kind.keys if key in spec.lines]
+        written = written or [next(iter(spec.parts)).keys[0]]
+        needs = [need for kind in spec.parts for need in kind.needs]
+        verb = "needs" if len(written) == 1 else "need"
+        problems.append(
+            f"{at(path, spec.lines.get(written[0]))}: chatbots.{name}.{written[0]}: "
+            f"{_and(written)} {verb} {NEEDS_CURRENT_API} (its chatbot-level routes: "
+            f"{_and(needs)}), and this one offers {SEED_OFFERS}; remove them from the entry"
+        )
+    return problems
+
+
+def _and(words: Sequence[str]) -> str:
+    """`a`, `a and b`, `a, b and c`."""
+    return " and ".join([", ".join(words[:-1]), words[-1]] if len(words) > 1 else words)
 
 
 def check_updated_exist(
@@ -89,8 +137,8 @@ def check_updated_exist(
         for name, spec in chatbots.items()
         if name in owned
         and is_canonical_id(owned[name])  # any other id is the update's to report
-        and recorded[name].get("plan_id") == plan_ids[name]  # a new plan replaces: no update
-        and needs_update(recorded[name], spec.title, spec.settings)
+        # a new plan replaces (its create does not need the old chatbot): only updates count
+        and change_of(recorded[name], plan_ids[name], spec.title, spec.settings) == "update"
     }
 
     def read(name: str) -> ChatbotInfo | bool:
@@ -116,11 +164,6 @@ def check_updated_exist(
             )
         )
     return {name: answer for name, answer in found.items() if isinstance(answer, ChatbotInfo)}
-
-
-def at(source: str, line: int | None) -> str:
-    """`stacks/dev.yaml:7`, or the source alone for entries a program declared (no lines)."""
-    return f"{source}:{line}" if line else source
 
 
 def _close_plan(name: str, plans: list[Plan]) -> str | None:

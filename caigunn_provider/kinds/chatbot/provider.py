@@ -15,6 +15,7 @@ from pulumi.dynamic import (
 
 from caigunn_provider import messages
 from caigunn_provider.client import ChatbotRow
+from caigunn_provider.client.fields import changed_settings
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider, reports, warn
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import CaiGunnError, NotFoundError
@@ -27,7 +28,8 @@ from caigunn_provider.kinds.chatbot.expiry import (
     parse_time,
     recorded_end,
 )
-from caigunn_provider.kinds.chatbot.fields import changed_settings, needs_update
+from caigunn_provider.kinds.chatbot.shared import run_of
+from caigunn_provider.kinds.chatbot.spec import change_of
 
 # Inputs the program declares. The one-shot ones matter only to the create that makes the
 # resource and are spent once it exists: `__import` and `__recover` name an existing chatbot to take
@@ -67,7 +69,7 @@ class ChatbotProvider(BaseProvider):
         if failures:
             return CheckResult(news, failures)
         news["settings"] = dict(news.get("settings") or {}) or None
-        replacing = bool(olds) and olds.get("plan_id") != news.get("plan_id")
+        replacing = bool(olds) and change_of(olds, news.get("plan_id"), "", None) == "replace"
         if olds:
             # The resource exists: adoption happened when it was created and is never redone
             # (not even by a `pulumi up --replace`, which check cannot tell from an update).
@@ -83,16 +85,16 @@ class ChatbotProvider(BaseProvider):
             # The create that follows needs to know what the server can do: that probe goes
             # out beside the scan rather than after it.
             ctx.probe_ahead()
-            rows = ctx.listing.snapshot(proven=True).rows.values()
+            rows = run_of(ctx).listing.snapshot(proven=True).rows.values()
             news[PRIOR_IDS] = sorted(row.id for row in rows if row.title == title)
         return CheckResult(news, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         # The one-shot inputs only matter to create: leaving `import:` in the file changes nothing.
-        replaces = ["plan_id"] if olds.get("plan_id") != news.get("plan_id") else []
-        changed = bool(replaces) or needs_update(olds, news["title"], news.get("settings"))
+        change = change_of(olds, news.get("plan_id"), news["title"], news.get("settings"))
+        replaces = ["plan_id"] if change == "replace" else []
         return DiffResult(
-            changes=changed,
+            changes=change is not None,
             replaces=replaces,
             stables=[] if replaces else ["plan_id", "api_key"],
             delete_before_replace=False,
@@ -118,7 +120,7 @@ class ChatbotProvider(BaseProvider):
                 found.row,
                 plan_id,
                 verified,
-                ctx.listing.size(),
+                run_of(ctx).listing.size(),
                 plan_verified=caps.lists_plans,
                 expires_at=as_output(found.period_end),
             )
@@ -134,7 +136,7 @@ class ChatbotProvider(BaseProvider):
             made.row,
             plan_id,
             settings,
-            ctx.listing.size(),
+            run_of(ctx).listing.size(),
             expires_at=as_output(parse_time(made.expired_at)),
         )
         return CreateResult(made.row.id, outs)
@@ -142,7 +144,7 @@ class ChatbotProvider(BaseProvider):
     @reports("read this chatbot")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ctx = self.context()
-        ctx.listing.hint_size(props.get(LIST_SIZE))
+        run_of(ctx).listing.hint_size(props.get(LIST_SIZE))
         found = self._live(ctx, id_)
         if found is None:
             return ReadResult(None, {})  # proven gone: refresh drops it from the state
@@ -187,7 +189,7 @@ class ChatbotProvider(BaseProvider):
             raise messages.gone_on_update(id_, exc) from exc
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
-        ctx.listing.record_renamed(id_, news["title"])
+        run_of(ctx).listing.record_renamed(id_, news["title"])
         return UpdateResult(outs)
 
     @reports("delete this chatbot")
@@ -212,7 +214,7 @@ class ChatbotProvider(BaseProvider):
             pass  # a by-id 404 proves it gone, which is what delete wanted
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
-        ctx.listing.record_deleted(id_)
+        run_of(ctx).listing.record_deleted(id_)
 
     # --- helpers ------------------------------------------------------------------------------
 

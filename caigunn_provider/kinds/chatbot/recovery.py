@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.kinds.chatbot.provider import PRIOR_IDS
-from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE
+from caigunn_provider.kinds.chatbot.spec import CHATBOT_TYPE
 from caigunn_provider.program.checkpoint import Checkpoint
 
 

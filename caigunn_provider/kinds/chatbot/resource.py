@@ -10,9 +10,9 @@ from pulumi.dynamic import Resource
 
 from caigunn_provider.dynamic import serialization
 from caigunn_provider.kinds.chatbot.provider import ChatbotProvider
-from caigunn_provider.program.checkpoint import dynamic_type
+from caigunn_provider.kinds.chatbot.spec import CHATBOT_TYPE
 
-CHATBOT_TYPE = dynamic_type("caigunn", "Chatbot")
+__all__ = ["CHATBOT_TYPE", "Chatbot"]
 
 # Every Chatbot shares one pickle of its provider, and the SDK's pickle patches do not pile up.
 serialization.install(ChatbotProvider)

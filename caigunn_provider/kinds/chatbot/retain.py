@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE
-from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
+from caigunn_provider.kinds.chatbot.spec import CHATBOT_TYPE, ChatbotSpec
 from caigunn_provider.program.checkpoint import Checkpoint
 
 

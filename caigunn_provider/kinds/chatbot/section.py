@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from caigunn_provider.kinds.chatbot.fields import SETTING_KEYS
+from caigunn_provider.client.fields import SETTING_KEYS
 from caigunn_provider.kinds.chatbot.settings import check_settings
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
-from caigunn_provider.kinds.knowledge.section import KNOWLEDGE_KEYS, check_knowledge
 from caigunn_provider.stackfile.checks import keyed
 from caigunn_provider.stackfile.problems import Problems, key_path, show
 from caigunn_provider.stackfile.rules import MAX_TITLE_LENGTH
@@ -15,12 +16,15 @@ from caigunn_provider.stackfile.section import CheckEntry
 from caigunn_provider.stackfile.values import check_bool, check_text, check_uuid, in_file_order
 from caigunn_provider.stackfile.yamltree import Entry, Map
 
-__all__ = ["CHATBOT_KEYS", "MAX_CHATBOTS", "SECTION", "ChatbotSection"]
+if TYPE_CHECKING:
+    from caigunn_provider.program.kind import EntryKind
+
+__all__ = ["MAX_CHATBOTS", "OWN_KEYS", "ChatbotSection"]
 
 MAX_CHATBOTS = 1000
-# prompt_file is not a setting: it is read into `prompt`. knowledge, model and webhook are
-# checked by kinds/knowledge/section.py (issue 19).
-CHATBOT_KEYS = (
+# The entry's own keys; prompt_file is not a setting: it is read into `prompt`. The keys of the
+# kinds inside an entry (knowledge, webhook...) follow, each kind's own (ChatbotSection.keys).
+OWN_KEYS = (
     "title",
     "plan_id",
     "plan",
@@ -28,7 +32,6 @@ CHATBOT_KEYS = (
     "protect",
     *SETTING_KEYS,
     "prompt_file",
-    *KNOWLEDGE_KEYS,
 )
 
 
@@ -37,25 +40,31 @@ class _FileContext:
     """What the checks of one file share: where prompt files are, and who imported which id."""
 
     base_dir: str
+    entry_kinds: Sequence[EntryKind]
+    keys: tuple[str, ...]
     # Two resources managing one chatbot would fight on every run, so each id is adopted once.
     importers: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class ChatbotSection:
-    """The `chatbots:` key: a mapping from logical name to chatbot."""
+    """The `chatbots:` key: a mapping from logical name to chatbot, whose entries hold the keys
+    of the kinds that live inside them (entry_kinds, from caigunn_provider.kinds)."""
 
+    entry_kinds: Sequence[EntryKind] = ()
     key: str = "chatbots"
     noun: str = "chatbot"
     required: bool = True
     max_entries: int = MAX_CHATBOTS
 
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every key a chatbot entry may hold: its own, then each entry kind's."""
+        return (*OWN_KEYS, *(key for kind in self.entry_kinds for key in kind.keys))
+
     def checker(self, base_dir: str) -> CheckEntry:
-        context = _FileContext(base_dir)
+        context = _FileContext(base_dir, self.entry_kinds, self.keys)
         return lambda name, entry, problems: _check_chatbot(name, entry, context, problems)
-
-
-SECTION = ChatbotSection()
 
 
 def _check_chatbot(
@@ -69,7 +78,7 @@ def _check_chatbot(
             f"expected a mapping with title and plan_id or plan (got {show(bot.value)})",
         )
         return None
-    fields = keyed(bot.value, path, CHATBOT_KEYS, problems)
+    fields = keyed(bot.value, path, context.keys, problems)
     before = len(problems)
     title = _check_title(fields, path, bot.key_line, problems)
     plan_id, plan = _check_plan(fields, path, bot.key_line, problems)
@@ -77,7 +86,7 @@ def _check_chatbot(
     protect = fields.get("protect")
     protected = check_bool(protect, f"{path}.protect", problems) if protect is not None else False
     settings = check_settings(fields, path, context.base_dir, problems)
-    knowledge = check_knowledge(fields, path, context.base_dir, problems)
+    parts = _check_parts(fields, path, context, problems)
     if len(problems) > before or title is None:
         return None
     return ChatbotSpec(
@@ -88,10 +97,22 @@ def _check_chatbot(
         import_=import_,
         protect=bool(protected),
         settings=settings,
-        knowledge=knowledge,
+        parts=parts,
         line=bot.key_line,
         lines={key: entry.key_line for key, entry in fields.items()},
     )
+
+
+def _check_parts(
+    fields: dict[str, Entry], path: str, context: _FileContext, problems: Problems
+) -> dict[EntryKind, Any]:
+    """{kind: its spec} for each entry kind whose keys the entry holds."""
+    found = {}
+    for kind in context.entry_kinds:
+        part = kind.check(fields, path, context.base_dir, problems)
+        if part is not None:
+            found[kind] = part
+    return found
 
 
 def _check_title(fields: dict[str, Entry], path: str, line: int, problems: Problems) -> str | None:

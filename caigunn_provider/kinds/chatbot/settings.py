@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Callable
 
-from caigunn_provider.kinds.chatbot.fields import BOOLEAN_SETTINGS, BUTTON_STYLES, SETTING_KEYS
+from caigunn_provider.client.fields import BOOLEAN_SETTINGS, BUTTON_STYLES, SETTING_KEYS
 from caigunn_provider.stackfile.problems import Problems, count, item_path, show
 from caigunn_provider.stackfile.rules import (
     COLOR_PATTERN,

@@ -1,20 +1,21 @@
-"""A chatbot entry's knowledge declared: one KnowledgeItem per item, its Model, its Webhook.
+"""A chatbot entry's knowledge declared: one KnowledgeItem per item, then its Model.
 
-Runs in the program process, called by the Chatbot kind for each entry that declares
-`knowledge:`, `model:` or `webhook:`. Items are named `<entry>/<kind>:<path or URL>` (inline
+Runs in the program process, called through kinds/knowledge/kind.py for each entry that declares
+`knowledge:` or `model:`. Items are named `<entry>/<kind>:<path or URL>` (inline
 text: `<entry>/text:<digest>`), a name that stays when the content changes, so that an edit is a
-replacement of that one item; the Model and the Webhook carry the entry's name (their type tokens
-differ from the Chatbot's, so the names do not collide).
+replacement of that one item; the Model carries the entry's name (its type token differs from
+the Chatbot's, so the names do not collide).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import pulumi
 
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
 from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
-from caigunn_provider.kinds.model.resource import Model, training_data_ids
-from caigunn_provider.kinds.webhook.resource import Webhook
+from caigunn_provider.kinds.model.resource import Model
 
 # How much of an inline text's digest names its item.
 DIGEST_IN_NAME = 12
@@ -33,7 +34,7 @@ def declare_knowledge(
     spec: KnowledgeSpec,
     opts: pulumi.ResourceOptions | None = None,
 ) -> list[pulumi.CustomResource]:
-    """Declare the entry's items, then the Model trained on them, then its Webhook."""
+    """Declare the entry's items, then the Model trained on them."""
     items = [
         KnowledgeItem(
             item_name(entry, item),
@@ -61,8 +62,11 @@ def declare_knowledge(
                 opts=opts,
             )
         )
-    if spec.webhook is not None:
-        declared.append(
-            Webhook(entry, chatbot_id=chatbot_id, api_key=api_key, url=spec.webhook, opts=opts)
-        )
     return declared
+
+
+def training_data_ids(items: Sequence[KnowledgeItem]) -> pulumi.Output[list[str]]:
+    """The sorted row ids of all these items, as one input for Model (it then depends on them)."""
+    return pulumi.Output.all(*(item.ids for item in items)).apply(
+        lambda lists: sorted({row_id for ids in lists for row_id in ids or []})
+    )

@@ -16,6 +16,17 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from caigunn_provider.chatbot_level import words
+from caigunn_provider.chatbot_level.api import COMPLETED, FAILED, ChatbotAPI, Event
+from caigunn_provider.chatbot_level.provider import (
+    NAME,
+    UNKNOWN,
+    ChatbotLevelProvider,
+    check_chatbot_id,
+    name_of,
+    note,
+)
+from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.errors import (
@@ -26,17 +37,7 @@ from caigunn_provider.errors import (
     WaitTimeout,
 )
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.chatbot_level import (
-    NAME,
-    UNKNOWN,
-    ChatbotLevelProvider,
-    check_chatbot_id,
-    name_of,
-    note,
-)
-from caigunn_provider.kinds.knowledge import digest, words
-from caigunn_provider.kinds.knowledge.api import COMPLETED, FAILED, ChatbotAPI, Event
-from caigunn_provider.kinds.knowledge.waiters import wait_for_event
+from caigunn_provider.kinds.knowledge import digest
 
 KINDS = ("text", "text_file", "file", "website")
 INPUTS = ("chatbot_id", "api_key", "kind", "digest", "path", "text", "website", "single_page")
@@ -132,7 +133,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
-            raise words.explain(exc) from exc
+            raise self.explain(self._context(), exc) from exc
         ids = list(outs.get("ids") or [])
         if not ids or any(row_id not in rows for row_id in ids):
             # Deleted outside Pulumi (in whole or in part): the next up adds it again, and the
@@ -168,7 +169,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                     api.delete_training_data(row_id)
         except (NotFoundError, AuthError) as exc:
             if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
-                raise words.explain(exc) from exc
+                raise self.explain(self._context(), exc) from exc
 
     # --- helpers ------------------------------------------------------------------------------
 
@@ -188,7 +189,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                 text = props["text"] if kind == "text" else _text(name, props)
                 added = api.add_text(text)
         except CaiGunnError as exc:
-            raise words.explain(exc) from exc
+            raise self.explain(self._context(), exc) from exc
         if added.id is not None:
             outs["ids"] = [added.id]
             return outs

@@ -1,20 +1,19 @@
-"""A chatbot entry's `knowledge:`, `model:` and `webhook:` keys, checked and read (issue 19)."""
+"""A chatbot entry's `knowledge:` and `model:` keys, checked and read (issue 19)."""
 
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
-from urllib.parse import urlsplit
 
 from caigunn_provider.kinds.knowledge import digest as digests
 from caigunn_provider.kinds.model.api import MODEL_NAMES
 from caigunn_provider.stackfile.problems import Problems, count, item_path, key_path, show
 from caigunn_provider.stackfile.rules import bad_character, describe_character
 from caigunn_provider.stackfile.source import line_starts
+from caigunn_provider.stackfile.urls import check_url
 from caigunn_provider.stackfile.values import (
     check_bool,
     check_relative_path,
@@ -28,26 +27,21 @@ __all__ = [
     "ITEM_KINDS",
     "KNOWLEDGE_KEYS",
     "MAX_KNOWLEDGE_FILE_BYTES",
-    "MAX_URL_LENGTH",
     "MODEL_NAMES",
     "ItemKind",
     "ItemSpec",
     "KnowledgeSpec",
     "check_knowledge",
-    "url_problem",
 ]
 
 ItemKind = Literal["text_file", "text", "file", "website"]
 ITEM_KINDS: tuple[ItemKind, ...] = ("text_file", "text", "file", "website")
 ITEM_KEYS = (*ITEM_KINDS, "single_page")
-# The chatbot-entry keys this module reads; kinds/chatbot/section.py adds them to CHATBOT_KEYS.
-KNOWLEDGE_KEYS = ("knowledge", "model", "webhook")
+# The chatbot-entry keys this kind owns (kinds/knowledge/kind.py registers them).
+KNOWLEDGE_KEYS = ("knowledge", "model")
 # Each file is read at preview to take its digest, and again by the provider to send it; CaiGunn
 # documents only a plan's total_file_size_limit, so this keeps a stray video or disk image out.
 MAX_KNOWLEDGE_FILE_BYTES = 10 * 1024 * 1024
-# Browsers and most servers stop near here; a longer "URL" is a paste gone wrong.
-MAX_URL_LENGTH = 2048
-_LOOPBACK_NAMES = ("localhost",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,14 +78,13 @@ class ItemSpec:
 
 @dataclass(frozen=True, kw_only=True)
 class KnowledgeSpec:
-    """An entry's knowledge items in file order, model_name and webhook URL (None: not declared).
+    """An entry's knowledge items in file order and model_name (None: not declared).
 
-    lines gives the line of each of knowledge, model and webhook that the entry holds.
+    lines gives the line of each of knowledge and model that the entry holds.
     """
 
     items: tuple[ItemSpec, ...] = ()
     model: str | None = None
-    webhook: str | None = None
     lines: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -103,7 +96,7 @@ class KnowledgeSpec:
 def check_knowledge(
     fields: dict[str, Entry], path: str, base_dir: str, problems: Problems
 ) -> KnowledgeSpec | None:
-    """The entry's knowledge, model and webhook; None when it declares none of them.
+    """The entry's knowledge and model; None when it declares neither.
 
     Every problem is added to problems, each at its line; a caller that sees new problems
     discards the result.
@@ -117,10 +110,6 @@ def check_knowledge(
         items = _check_items(knowledge, f"{path}.knowledge", base_dir, problems)
     model = declared.get("model")
     model_name = _check_model(model, f"{path}.model", problems) if model is not None else None
-    webhook = declared.get("webhook")
-    webhook_url = None
-    if webhook is not None:
-        webhook_url = _check_url(webhook.value, webhook.value_line, f"{path}.webhook", problems)
     model_id = fields.get("model_id")
     trainer = knowledge or model
     if model_id is not None and trainer is not None:
@@ -135,7 +124,6 @@ def check_knowledge(
     return KnowledgeSpec(
         items=items,
         model=model_name,
-        webhook=webhook_url,
         lines={key: entry.key_line for key, entry in declared.items()},
     )
 
@@ -213,7 +201,7 @@ def _check_item(
     if kind.key == "text":
         return _text_item(kind, where, line, problems)
     if kind.key == "website":
-        url = _check_url(kind.value, kind.value_line, where, problems)
+        url = check_url(kind.value, kind.value_line, where, problems)
         if url is None:
             return None
         return ItemSpec(
@@ -364,7 +352,7 @@ def _read_file(
     return raw
 
 
-# --- model and webhook ---------------------------------------------------------------------------
+# --- the model ---------------------------------------------------------------------------
 
 
 def _check_model(entry: Entry, path: str, problems: Problems) -> str | None:
@@ -386,50 +374,3 @@ def _check_model(entry: Entry, path: str, problems: Problems) -> str | None:
         entry.value_line, path, f"must be one of CaiGunn's model names: {names} (got {show(value)})"
     )
     return None
-
-
-def _check_url(value: object, line: int, path: str, problems: Problems) -> str | None:
-    url = check_string(value, line, path, problems)
-    if url is None:
-        return None
-    what = url_problem(url)
-    if what is not None:
-        problems.add(line, path, what)
-        return None
-    return url
-
-
-def url_problem(url: str) -> str | None:
-    """What is wrong with a website or webhook URL: https, or http to a loopback host only."""
-    if not url:
-        return "must not be empty"
-    if len(url) > MAX_URL_LENGTH:
-        return f"must be at most {count(MAX_URL_LENGTH)} characters (got {count(len(url))})"
-    if bad_character(url, multiline=False) is not None or any(char.isspace() for char in url):
-        return f"must be a URL without spaces or control characters (got {show(url)})"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 -- a port out of range raises here
-    except ValueError:
-        return f"not a URL (got {show(url)})"
-    if parts.scheme not in ("https", "http") or not host:
-        return f"must be an https:// URL (got {show(url)})"
-    if parts.username is not None or parts.password is not None:
-        # Not shown: it would be a secret, and the state and every preview would show it.
-        return "must not carry a user name or password"
-    if parts.scheme == "http" and not _is_loopback(host):
-        return (
-            f"must be an https:// URL (got {show(url)}); http:// is accepted only to this "
-            "machine (localhost, 127.0.0.1, [::1]), for tests"
-        )
-    return None
-
-
-def _is_loopback(host: str) -> bool:
-    if host.casefold() in _LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

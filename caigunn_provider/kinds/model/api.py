@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from caigunn_provider.chatbot_level.api import CHATBOT_API, ChatbotAPI
 from caigunn_provider.client import parsers
 from caigunn_provider.client.transport import Malformed
-from caigunn_provider.kinds.knowledge.api import CHATBOT_API, ChatbotAPI
 
 # The model names the API documents ("PaLM2" is its default).
 MODEL_NAMES = (

@@ -14,6 +14,17 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from caigunn_provider.chatbot_level import words
+from caigunn_provider.chatbot_level.api import COMPLETED, FAILED
+from caigunn_provider.chatbot_level.provider import (
+    NAME,
+    UNKNOWN,
+    ChatbotLevelProvider,
+    check_chatbot_id,
+    name_of,
+    note,
+)
+from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Context
@@ -24,17 +35,6 @@ from caigunn_provider.errors import (
     NotFoundError,
     WaitTimeout,
 )
-from caigunn_provider.kinds.chatbot_level import (
-    NAME,
-    UNKNOWN,
-    ChatbotLevelProvider,
-    check_chatbot_id,
-    name_of,
-    note,
-)
-from caigunn_provider.kinds.knowledge import words
-from caigunn_provider.kinds.knowledge.api import COMPLETED, FAILED
-from caigunn_provider.kinds.knowledge.waiters import wait_for_event
 from caigunn_provider.kinds.model.api import MODEL_NAMES, ModelAPI
 from caigunn_provider.kinds.model.plan import model_title, needs_training, newest, superseded
 
@@ -91,13 +91,13 @@ class ModelProvider(ChatbotLevelProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ctx = self._context()
         try:
-            links = self._api(props, ctx).links(str(props["chatbot_id"]))
+            info = ctx.client.get_chatbot(str(props["chatbot_id"]))
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
-            raise words.explain(exc) from exc
+            raise self.explain(self._context(), exc) from exc
         # A model set outside Pulumi shows as a change: the next up puts this one back.
-        return ReadResult(id_, {**props, "active_model_id": links.model_id})
+        return ReadResult(id_, {**props, "active_model_id": info.model_id})
 
     @reports("train this chatbot")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -142,7 +142,7 @@ class ModelProvider(ChatbotLevelProvider):
         except CaiGunnError as exc:
             if isinstance(exc, PartialFailure):
                 raise
-            raise words.explain(exc) from exc
+            raise self.explain(self._context(), exc) from exc
         return outs
 
     def _model_for(

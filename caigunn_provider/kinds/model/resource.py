@@ -7,9 +7,8 @@ from collections.abc import Sequence
 import pulumi
 from pulumi.dynamic import Resource
 
+from caigunn_provider.chatbot_level.provider import NAME
 from caigunn_provider.dynamic import serialization
-from caigunn_provider.kinds.chatbot_level import NAME
-from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
 from caigunn_provider.kinds.model.provider import ModelProvider
 
 # Every resource of this kind shares one pickle of its provider (dynamic/serialization.py).
@@ -56,10 +55,3 @@ class Model(Resource, module="caigunn", name="Model"):
         super().__init__(
             ModelProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
         )
-
-
-def training_data_ids(items: Sequence[KnowledgeItem]) -> pulumi.Output[list[str]]:
-    """The sorted row ids of all these items, as one input for Model (it then depends on them)."""
-    return pulumi.Output.all(*(item.ids for item in items)).apply(
-        lambda lists: sorted({row_id for ids in lists for row_id in ids or []})
-    )

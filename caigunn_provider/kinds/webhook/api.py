@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from caigunn_provider.chatbot_level.api import CHATBOT_API, ChatbotAPI
 from caigunn_provider.client import parsers
-from caigunn_provider.kinds.knowledge.api import CHATBOT_API, ChatbotAPI
 
 
 class WebhookAPI(ChatbotAPI):
-    """PUT and DELETE /webhook, beside the chatbot-level calls (links() reads the URL back)."""
+    """PUT and DELETE /webhook (the chatbot's info, a user-level GET, reads the URL back)."""
 
     def subscribe(self, url: str) -> None:
         """PUT /webhook: CaiGunn's events for this chatbot go to url."""

@@ -13,24 +13,23 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from caigunn_provider.client.transport import token_may_travel_to
-from caigunn_provider.dynamic.base import reports, sentinels
-from caigunn_provider.errors import AuthError, CaiGunnError, NotFoundError
-from caigunn_provider.kinds.chatbot_level import (
+from caigunn_provider.chatbot_level.provider import (
     NAME,
     UNKNOWN,
     ChatbotLevelProvider,
     check_chatbot_id,
 )
-from caigunn_provider.kinds.knowledge import words
+from caigunn_provider.dynamic.base import reports, sentinels
+from caigunn_provider.errors import AuthError, CaiGunnError, NotFoundError
 from caigunn_provider.kinds.webhook.api import WebhookAPI
+from caigunn_provider.stackfile.urls import url_problem
 
 INPUTS = ("chatbot_id", "api_key", "url")
 
 
 def is_webhook_url(url: object) -> bool:
-    """https:// anywhere, or http:// to this machine (tests): the rule the access token follows."""
-    return isinstance(url, str) and url.isascii() and " " not in url and token_may_travel_to(url)
+    """https:// anywhere, or http:// to this machine (tests): the stack file's URL rule."""
+    return isinstance(url, str) and url_problem(url) is None
 
 
 class WebhookProvider(ChatbotLevelProvider):
@@ -64,15 +63,13 @@ class WebhookProvider(ChatbotLevelProvider):
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ctx = self._context()
         try:
-            links = WebhookAPI(ctx.client.transport, str(props.get("api_key"))).links(
-                str(props["chatbot_id"])
-            )
+            info = ctx.client.get_chatbot(str(props["chatbot_id"]))
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
-            raise words.explain(exc) from exc
+            raise self.explain(self._context(), exc) from exc
         # Changed or removed outside Pulumi: the next up puts the declared URL back.
-        return ReadResult(id_, {**props, "url": links.webhook_url})
+        return ReadResult(id_, {**props, "url": info.webhook_url})
 
     @reports("change this chatbot's webhook")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -87,12 +84,12 @@ class WebhookProvider(ChatbotLevelProvider):
             pass  # none set: what delete wanted
         except AuthError as exc:
             if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
-                raise words.explain(exc) from exc
+                raise self.explain(self._context(), exc) from exc
 
     def _subscribe(self, props: dict[str, Any]) -> dict[str, Any]:
         ctx = self._context()
         try:
             WebhookAPI(ctx.client.transport, str(props.get("api_key"))).subscribe(props["url"])
         except CaiGunnError as exc:
-            raise words.explain(exc) from exc
+            raise self.explain(self._context(), exc) from exc
         return {key: props.get(key) for key in (*INPUTS, NAME)}

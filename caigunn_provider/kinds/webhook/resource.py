@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 from pulumi.dynamic import Resource
 
+from caigunn_provider.chatbot_level.provider import NAME
 from caigunn_provider.dynamic import serialization
-from caigunn_provider.kinds.chatbot_level import NAME
 from caigunn_provider.kinds.webhook.provider import WebhookProvider
 
 # Every resource of this kind shares one pickle of its provider (dynamic/serialization.py).

@@ -12,8 +12,9 @@ import pulumi
 
 from caigunn_provider.kinds.chatbot.resource import Chatbot
 from caigunn_provider.kinds.knowledge import digest
+from caigunn_provider.kinds.knowledge.declare import training_data_ids
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
-from caigunn_provider.kinds.model.resource import Model, training_data_ids
+from caigunn_provider.kinds.model.resource import Model
 from caigunn_provider.kinds.webhook.resource import Webhook
 
 spec = json.loads(Path("spec.json").read_text())

@@ -1,4 +1,8 @@
-"""The chatbot-level API of one chatbot (its api-key): training data, background events, links."""
+"""The chatbot-level API of one chatbot (its api-key): training data, background events.
+
+The chatbot's own info (its model, its webhook URL) is the user-level GET of
+caigunn_provider.client.operations.CaiGunnClient.get_chatbot, read with the token alone.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,6 @@ from caigunn_provider.ids import is_canonical_id
 T = TypeVar("T")
 
 CHATBOT_API = "/api/external/chatbot"
-USER_CHATBOT = "/api/external/user/chatbot"
 API_KEY_HEADER = "api-key"
 # Where an event stands: `initial` until it ends `completed` or `failed`.
 COMPLETED, FAILED = "completed", "failed"
@@ -61,15 +64,6 @@ class Event:
         extra = self.data.get("stage")
         said = f"{self.event or 'event'}: {self.status}"
         return f"{said} ({extra})" if isinstance(extra, str) and extra else said
-
-
-@dataclass(frozen=True)
-class Links:
-    """What the chatbot's info says about its knowledge: the model it answers with, its webhook."""
-
-    model_id: str | None
-    model_name: str | None
-    webhook_url: str | None
 
 
 class ChatbotAPI:
@@ -124,13 +118,6 @@ class ChatbotAPI:
             "GET", f"{CHATBOT_API}/event/{_checked(event_id)}", parse=_event_of(event_id)
         )
         return event
-
-    # --- the chatbot's info ---------------------------------------------------------------------
-
-    def links(self, chatbot_id: str) -> Links:
-        """GET /user/chatbot/{id}: the model it answers with and its webhook URL."""
-        links: Links = self.send("GET", f"{USER_CHATBOT}/{_checked(chatbot_id)}", parse=_links)
-        return links
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -239,19 +226,6 @@ def _event_of(event_id: str) -> Callable[[Any], Event]:
         )
 
     return parse
-
-
-def _links(payload: Any) -> Links:
-    body = parsers._object(payload)
-    model = body.get("model")
-    model_id = model.get("id") if isinstance(model, dict) else None
-    model_name = model.get("model_name") if isinstance(model, dict) else None
-    webhook = body.get("webhook_url")
-    return Links(
-        model_id=model_id if isinstance(model_id, str) and model_id else None,
-        model_name=model_name if isinstance(model_name, str) else None,
-        webhook_url=webhook if isinstance(webhook, str) and webhook else None,
-    )
 
 
 def _checked(an_id: str) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from caigunn_provider.chatbot_level.api import FAILED, Event
 from caigunn_provider.errors import BackgroundWorkFailed, WaitTimeout
-from caigunn_provider.kinds.knowledge.api import FAILED, Event
 
 # The first look comes soon (short jobs end in a second or two), later ones further apart.
 FIRST_POLL = 0.25

@@ -1,22 +1,20 @@
-"""What the chatbot-level kinds (knowledge items, models, webhooks) share: the chatbot's API.
+"""The provider base of every kind inside a chatbot entry: the chatbot's API, its name, waits.
 
 Runs in the dynamic-provider process, on the generic base (caigunn_provider/dynamic/base.py).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
-from caigunn_provider.config import training_timeout
+from caigunn_provider.chatbot_level.api import ChatbotAPI
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import NotFoundError
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.knowledge.api import ChatbotAPI
 
 __all__ = ["NAME", "UNKNOWN", "ChatbotLevelProvider", "check_chatbot_id", "name_of", "note"]
 
@@ -29,11 +27,13 @@ NAME = "__name"
 class ChatbotLevelProvider(BaseProvider):
     """A chatbot-level kind's provider: the chatbot's api-key API and the waits' timeout."""
 
+    credentials = "the access token or the chatbot's api_key"
+
     def _context(self) -> Context:
         return self.context()
 
     def _timeout(self) -> float:
-        return training_timeout(getattr(self, "_config", {}), os.environ)
+        return self.provider_config().training_timeout
 
     def _api(self, props: dict[str, Any], ctx: Context | None = None) -> ChatbotAPI:
         return ChatbotAPI((ctx or self._context()).client.transport, str(props.get("api_key")))

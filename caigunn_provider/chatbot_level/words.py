@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from caigunn_provider.config import SET_TOKEN, TRAINING_TIMEOUT
-from caigunn_provider.errors import AuthError, CaiGunnError
+from caigunn_provider.config import TRAINING_TIMEOUT
+from caigunn_provider.errors import CaiGunnError
 
 
 def file_changed(name: str, path: str) -> CaiGunnError:
@@ -38,12 +38,3 @@ def still_running(name: str, what: str, timeout: float) -> str:
 
 def progress(name: str, stage: str, elapsed: float) -> str:
     return f"{name}: {stage} ({elapsed:.0f} s)"
-
-
-def explain(exc: CaiGunnError) -> CaiGunnError:
-    """An error of a chatbot-level call in the user's terms (a refusal may be the api_key's)."""
-    if isinstance(exc, AuthError):
-        return CaiGunnError(
-            f"CaiGunn refused the access token or the chatbot's api_key ({exc}).\n{SET_TOKEN}"
-        )
-    return exc

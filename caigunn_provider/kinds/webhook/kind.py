@@ -1,0 +1,50 @@
+"""The webhook kind inside a chatbot entry: `webhook: <url>`, the URL CaiGunn posts events to.
+
+Its stack-file side loads without Pulumi; declare() imports the resource when the program runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from typing import Any
+
+from caigunn_provider.client import Plan
+from caigunn_provider.stackfile.fragments import fragment_docs, fragment_schema
+from caigunn_provider.stackfile.problems import Problems
+from caigunn_provider.stackfile.urls import check_url
+
+
+class WebhookKind:
+    """One Webhook per entry with `webhook:`; its spec is the URL."""
+
+    name = "webhook"
+    keys = ("webhook",)
+    needs = ("webhooks",)
+
+    @cached_property
+    def schema(self) -> Mapping[str, Any]:
+        return fragment_schema(__file__)
+
+    @cached_property
+    def docs(self) -> str:
+        return fragment_docs(__file__)
+
+    def check(
+        self, fields: Mapping[str, Any], path: str, base_dir: str, problems: Problems
+    ) -> str | None:
+        entry = fields.get("webhook")
+        if entry is None:
+            return None
+        return check_url(entry.value, entry.value_line, f"{path}.webhook", problems)
+
+    def limits(self, source: str, name: str, spec: str, plan: Plan) -> list[str]:
+        return []
+
+    def declare(self, entry: str, chatbot: Any, spec: str, opts: Any) -> Sequence[Any]:
+        from caigunn_provider.kinds.webhook.resource import Webhook
+
+        return [Webhook(entry, chatbot_id=chatbot.id, api_key=chatbot.api_key, url=spec, opts=opts)]
+
+
+KIND = WebhookKind()

@@ -1,0 +1,23 @@
+"""The fragments a kind inside a chatbot entry keeps in its folder (schema.json, docs.md), and
+their places in the generated schema and docs/stack-file.md (caigunn_provider/kinds/generate.py).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["fragment_docs", "fragment_schema"]
+
+
+def fragment_schema(module_file: str) -> dict[str, Any]:
+    """The schema.json beside a kind's module: its `properties`, maybe `allOf` and `$defs`."""
+    text = (Path(module_file).parent / "schema.json").read_text("utf-8")
+    found: dict[str, Any] = json.loads(text)
+    return found
+
+
+def fragment_docs(module_file: str) -> str:
+    """The docs.md beside a kind's module: its section of docs/stack-file.md."""
+    return (Path(module_file).parent / "docs.md").read_text("utf-8")

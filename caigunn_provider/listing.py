@@ -24,8 +24,9 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeAlias
 
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.errors import CaiGunnError, ListingError
@@ -33,6 +34,8 @@ from caigunn_provider.errors import CaiGunnError, ListingError
 Fetch = Callable[[int, int], list[ChatbotRow]]
 # Told the number of distinct rows read so far after each page (a command line's progress line).
 OnPage = Callable[[int], None]
+# What the page at offset 1 says of the first page (see _shifted_tells).
+_Told: TypeAlias = Literal["ended"] | list[ChatbotRow] | None
 
 # The page size asked for; servers clamp it silently (30 is common), and the scan adapts.
 ASK_LIMIT = 100
@@ -150,19 +153,37 @@ def scan(
     until a page short of it, and no wider than usual past it, so that a good hint costs no
     extra request.
     """
-    if pool is None:
-        with ThreadPoolExecutor(max_workers=max(PROVEN_WIDTH, HINTED_WIDTH) * window) as own:
-            return scan(
-                fetch,
-                proven=proven,
-                window=window,
-                max_requests=max_requests,
-                on_page=on_page,
-                pool=own,
-                first_page=first_page,
-                size_hint=size_hint,
-            )
-    state = _Scan(fetch, max_requests, on_page, pool)
+    with _pool_for(pool, window) as chosen:
+        state = _Scan(fetch, max_requests, on_page, chosen)
+        first, told = _first_pages(state, first_page, proven=proven)
+        if _ended(first, told):
+            # An empty list tells no page size: the one asked for stands.
+            return state.snapshot(proven=True, page_size=len(first) or ASK_LIMIT)
+        if proven and len(first) >= 2:
+            return _proven_scan(state, len(first), told, window)
+        return _fast_scan(state, len(first), window, size_hint)
+
+
+def _pool_for(
+    pool: ThreadPoolExecutor | None, window: int
+) -> AbstractContextManager[ThreadPoolExecutor]:
+    """`pool` itself (left running), or a pool of its own for one scan, shut down after it once
+    the pages still in flight have come back."""
+    if pool is not None:
+        return nullcontext(pool)
+    return ThreadPoolExecutor(max_workers=max(PROVEN_WIDTH, HINTED_WIDTH) * window)
+
+
+def _first_pages(
+    state: _Scan, first_page: Future[list[ChatbotRow]] | None, *, proven: bool
+) -> tuple[list[ChatbotRow], _Told]:
+    """The first page's rows, read into `state`, and what the page at offset 1 says of them
+    (see _shifted_tells), a page only a proven scan asks for beside the first.
+
+    A first page of fewer than two rows does not wait for that page: an empty list is whole, and
+    pages of one row cannot overlap. A `first_page` asked for ahead of the scan counts as one of
+    its requests, and then no page at offset 1 goes beside it.
+    """
     shifted = None
     if first_page is None:
         first_page = state.submit(0, ASK_LIMIT)
@@ -174,25 +195,27 @@ def scan(
         state.requests += 1
     first = first_page.result()
     state.add(first)
-    if not first:
-        return state.snapshot(proven=True, page_size=ASK_LIMIT)
-    page_size = len(first)
-    # A first page shorter than asked is either the whole list or a clamp: one more page tells,
-    # so pages go side by side only once the page size is known.
-    width = window if page_size == ASK_LIMIT else 1
-    if proven and page_size >= 2:
-        # A proven scan is what creates wait for, and a run that creates can afford the few pages
-        # a wider window fetches past the end; a refresh's fast scan cannot.
-        position = len(first) - 1
-        told = _shifted_tells(first, _page_or_none(shifted))
-        if told == "ended":
-            return state.snapshot(proven=True, page_size=page_size)
-        if told is not None:
-            state.add(told)
-            position, width = page_size, PROVEN_WIDTH * window
-        _proven_rest(state, position, page_size, PROVEN_WIDTH * window, width)
-        return state.snapshot(proven=True, page_size=page_size)
-    _fast_rest(state, page_size, window, width, size_hint)
+    if len(first) < 2:
+        return first, None
+    return first, _shifted_tells(first, _page_or_none(shifted))
+
+
+def _ended(first: list[ChatbotRow], told: _Told) -> bool:
+    """Whether the first page holds the whole list: it is empty, or the page at offset 1 says
+    the list ends where it does."""
+    return not first or told == "ended"
+
+
+def _first_width(page_size: int, window: int) -> int:
+    """How many pages go side by side after the first. A first page shorter than asked is
+    either the whole list or a clamp: one more page tells, so pages go side by side only once
+    the page size is known."""
+    return window if page_size == ASK_LIMIT else 1
+
+
+def _fast_scan(state: _Scan, page_size: int, window: int, size_hint: int) -> Snapshot:
+    """The rest of a fast scan: what it finds is live, but it proves nothing gone."""
+    _fast_rest(state, page_size, window, _first_width(page_size, window), size_hint)
     return state.snapshot(proven=False, page_size=page_size)
 
 
@@ -240,9 +263,7 @@ def _page_or_none(page: Future[list[ChatbotRow]] | None) -> list[ChatbotRow] | N
         return None
 
 
-def _shifted_tells(
-    first: list[ChatbotRow], shifted: list[ChatbotRow] | None
-) -> Literal["ended"] | list[ChatbotRow] | None:
+def _shifted_tells(first: list[ChatbotRow], shifted: list[ChatbotRow] | None) -> _Told:
     """What the page at offset 1 says of the first: "ended" when it is the first less its first
     row (the list ends where the first page does: a page cut short by a clamp would be followed
     by one more row); its rows when it is the first less its first row plus one more (the first
@@ -256,6 +277,22 @@ def _shifted_tells(
     if len(shifted) == len(first) and [row.id for row in shifted[:-1]] == ahead:
         return shifted
     return None
+
+
+def _proven_scan(state: _Scan, page_size: int, told: _Told, window: int) -> Snapshot:
+    """The rest of a proven scan, given what the page at offset 1 told of the first (not that
+    the list ended there: the caller has seen to that).
+
+    A proven scan is what creates wait for, and a run that creates can afford the few pages a
+    wider window fetches past the end; a refresh's fast scan cannot.
+    """
+    position, width = page_size - 1, _first_width(page_size, window)
+    if isinstance(told, list):
+        # The first page was clamped, and the page at offset 1 read one row past it.
+        state.add(told)
+        position, width = page_size, PROVEN_WIDTH * window
+    _proven_rest(state, position, page_size, PROVEN_WIDTH * window, width)
+    return state.snapshot(proven=True, page_size=page_size)
 
 
 def _proven_rest(state: _Scan, position: int, page_size: int, window: int, width: int) -> None:

@@ -108,14 +108,16 @@ class ChatbotAPI:
 
     def delete_training_data(self, row_id: str) -> None:
         """DELETE /training_data/{id}; NotFoundError when no such row is left."""
-        self.send("DELETE", f"{CHATBOT_API}/training_data/{_checked(row_id)}", parse=parsers.ignore)
+        self.send(
+            "DELETE", f"{CHATBOT_API}/training_data/{checked_id(row_id)}", parse=parsers.ignore
+        )
 
     # --- background work ------------------------------------------------------------------------
 
     def event(self, event_id: str) -> Event:
         """GET /event/{id}: the event as its latest log says (an ended log wins over `initial`)."""
         event: Event = self.send(
-            "GET", f"{CHATBOT_API}/event/{_checked(event_id)}", parse=_event_of(event_id)
+            "GET", f"{CHATBOT_API}/event/{checked_id(event_id)}", parse=_event_of(event_id)
         )
         return event
 
@@ -228,7 +230,8 @@ def _event_of(event_id: str) -> Callable[[Any], Event]:
     return parse
 
 
-def _checked(an_id: str) -> str:
+def checked_id(an_id: str) -> str:
+    """an_id, checked to be a canonical UUID before it goes into a path."""
     # Only a canonical UUID goes into a path: nothing else can reach another route.
     if not is_canonical_id(an_id):
         raise ValueError("an id must be a canonical lower-case UUID to be put into a URL")

@@ -29,6 +29,16 @@ def training_failed(entry: str, detail: object) -> CaiGunnError:
     )
 
 
+def event_forgotten(name: str, event_id: str) -> CaiGunnError:
+    """CaiGunn answers 404 for a training's event (events may expire; how long they live is not
+    documented): the next run looks for the model and trains again only if none is right."""
+    return CaiGunnError(
+        f"{name}: CaiGunn no longer knows the training's event {event_id} (it may have "
+        "expired). Run `pulumi up` again: it uses the model if the training made one on exactly "
+        "these rows, and trains again otherwise."
+    )
+
+
 def still_running(name: str, what: str, timeout: float) -> str:
     return (
         f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}). It may still "

@@ -6,23 +6,31 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Body
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    StringConstraints,
+    create_model,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from caigunn_provider.emulator.answers import InFlightCreates
+from caigunn_provider.emulator.chatbot_routes import COLUMNS
 from caigunn_provider.emulator.faults import FaultInjector
 from caigunn_provider.emulator.forms import request_validation_error
 from caigunn_provider.emulator.knowledge_models import KnowledgeBackend
-from caigunn_provider.emulator.knowledge_responses import WebUrl, log_view, model_summary
+from caigunn_provider.emulator.knowledge_responses import log_view, model_summary
 from caigunn_provider.emulator.models import Chatbot, ChatbotBackend, find_plan, iso_time
 from caigunn_provider.emulator.request_log import RequestLog
 from caigunn_provider.emulator.responses import chatbot_row
 from caigunn_provider.emulator.tokens import TokenStore
 
 
-class EditBody(BaseModel):
-    """PATCH /_emulator/chatbots/{id} body: any of these, at least one (null clears the last
-    three)."""
+class CoreEdit(BaseModel):
+    """PATCH /_emulator/chatbots/{id} body: any of these and of the chatbot-level modules'
+    columns (EditBody), at least one; null clears any but the first two."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -30,16 +38,28 @@ class EditBody(BaseModel):
     period_end_at: AwareDatetime | None = None
     next_plan_id: uuid.UUID | None = None
     model_id: uuid.UUID | None = None
-    webhook_url: WebUrl | None = None
 
     @model_validator(mode="after")
-    def _something(self) -> EditBody:
+    def _something(self) -> CoreEdit:
         if not self.model_fields_set:
             raise ValueError("name at least one field to change")
         for name in ("title", "period_end_at"):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"{name} cannot be null")
         return self
+
+
+# The whole edit body: the fields above, and each module column (a value it accepts, or null).
+_COLUMN_FIELDS: dict[str, Any] = {column.name: (column.accepts | None, None) for column in COLUMNS}
+EditBody = create_model("EditBody", __base__=CoreEdit, **_COLUMN_FIELDS)
+
+
+def parse_edit(body: dict[str, Any]) -> CoreEdit:
+    """The edit body validated; 422 located in the body, as FastAPI's own."""
+    try:
+        return EditBody.model_validate(body)
+    except PydanticValidationError as exc:
+        raise request_validation_error(exc, {}, default="body") from exc
 
 
 class AdminResponses:
@@ -65,9 +85,13 @@ class AdminResponses:
         """Every row, deleted ones too, with all fields, every stored setting and the extras."""
         return {"chatbots": [self._row(c) for c in self._backend.all_chatbots()]}
 
-    def edit_chatbot(self, chatbot_id: str, body: EditBody) -> dict[str, Any]:
+    def edit_chatbot(
+        self, chatbot_id: str, fields: Annotated[dict[str, Any], Body()]
+    ) -> dict[str, Any]:
         """Change behind the provider's back (drift), at either level: the title and period of
-        any stored chatbot; model_id (a setting) of a live one; webhook_url and next_plan_id."""
+        any stored chatbot; model_id (a setting) of a live one; next_plan_id and the modules'
+        columns (webhook_url...)."""
+        body = parse_edit(fields)
         given = body.model_fields_set
         if body.next_plan_id is not None:
             find_plan(str(body.next_plan_id))  # 400 for a plan the catalogue lacks
@@ -81,7 +105,7 @@ class AdminResponses:
             chatbot = self._backend.update_chatbot(chatbot_id, settings={"model_id": model_id})
         extras: dict[str, Any] = {
             name: None if getattr(body, name) is None else str(getattr(body, name))
-            for name in ("webhook_url", "next_plan_id")
+            for name in ("next_plan_id", *(column.name for column in COLUMNS))
             if name in given
         }
         if extras:
@@ -91,6 +115,12 @@ class AdminResponses:
     def delete_chatbot(self, chatbot_id: str) -> dict[str, Any]:
         """Delete behind the provider's back (drift), at either level."""
         return self._row(self._backend.delete_chatbot(chatbot_id))
+
+    def get_extras(self, chatbot_id: str) -> dict[str, Any]:
+        """What a chatbot, deleted or not, keeps beside its row: next_plan_id and the values of
+        the chatbot-level modules (those the API never reads back too, as an Opentalk device)."""
+        self._backend.get_any(chatbot_id)
+        return self._backend.extras(chatbot_id)
 
     def get_knowledge(self, chatbot_id: str) -> dict[str, Any]:
         """A chatbot's training data (every column), models and events with their logs."""

@@ -9,15 +9,15 @@ from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import cast, get_args
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from caigunn_provider.emulator.faults import FaultInjector, error_response, is_admin_path
 from caigunn_provider.emulator.knobs import Operation, ScriptRule
+from caigunn_provider.emulator.urls import OPERATIONS
 
-_OPERATIONS: frozenset[str] = frozenset(get_args(Operation))
+_OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
 # What create_commit_fail_rate makes of a create it picks.
 _COMMIT_THEN_500 = ScriptRule(operation="create_chatbot", answer="status", commit=True)
 _INCOMPLETE_RESPONSE = "ASGI callable returned without completing response."
@@ -231,7 +231,7 @@ class AnswersMiddleware:
 
 
 def _as_operation(name: str | None) -> Operation | None:
-    return cast(Operation, name) if name in _OPERATIONS else None
+    return name if name in _OPERATIONS else None
 
 
 async def _send_scripted(

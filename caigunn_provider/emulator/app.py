@@ -15,6 +15,7 @@ from caigunn_provider.emulator.answers import (
     InFlightCreates,
     quiet_deliberate_drops,
 )
+from caigunn_provider.emulator.chatbot_routes import COLUMNS, MODULES
 from caigunn_provider.emulator.exceptions import EmulatorError
 from caigunn_provider.emulator.faults import FaultInjector, FaultsMiddleware, error_response
 from caigunn_provider.emulator.guard import GuardMiddleware
@@ -25,7 +26,7 @@ from caigunn_provider.emulator.request_log import RequestLog, RequestLogMiddlewa
 from caigunn_provider.emulator.responses import ChatbotResponses
 from caigunn_provider.emulator.startup import EmulatorSettings
 from caigunn_provider.emulator.tokens import TokenStore
-from caigunn_provider.emulator.urls import RouteTable, Service, bind_routes
+from caigunn_provider.emulator.urls import RouteTable, bind_routes
 from caigunn_provider.emulator.webhooks import WebhookSender
 
 DESCRIPTION = (
@@ -48,7 +49,11 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: EmulatorSettings) -> FastAPI:
     """A ready-to-serve emulator for these settings (opens the store, preloads, opens the log)."""
-    backend = ChatbotBackend(settings.db, api_key_prefix=settings.api_key_prefix)
+    backend = ChatbotBackend(
+        settings.db,
+        api_key_prefix=settings.api_key_prefix,
+        extra_columns=[column.name for column in COLUMNS],
+    )
     backend.preload(settings.preload)
     faults = FaultInjector(settings.knobs, seed=settings.seed)
     request_log = RequestLog(settings.request_log)
@@ -85,10 +90,11 @@ def create_app(settings: EmulatorSettings) -> FastAPI:
 
     responses = ChatbotResponses(backend, faults, knowledge, level=settings.level, tokens=tokens)
     admin = AdminResponses(backend, faults, request_log, in_flight, knowledge, tokens)
-    handlers: dict[Service, object] = {
+    handlers: dict[str, object] = {
         "user": responses,
         "chatbot": KnowledgeResponses(knowledge),
         "admin": admin,
+        **{module.name: module.handlers(backend) for module in MODULES},
     }
     routes = [*bind_routes(handlers, settings.level), *settings.extra_routes]
     for route in routes:

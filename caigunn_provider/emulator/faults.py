@@ -14,8 +14,8 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from caigunn_provider.emulator.knobs import Knobs, Operation, ScriptRule
+from caigunn_provider.emulator.urls import ADMIN_PREFIX
 
-ADMIN_PREFIX = "/_emulator"
 # FastAPI's interactive API pages: the emulator's own, served without a token, never logged.
 DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/openapi.json"})
 

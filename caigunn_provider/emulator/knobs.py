@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -15,25 +16,17 @@ from pydantic import (
     model_validator,
 )
 
-# The CaiGunn operations a scripted answer can target (the handlers' names).
-Operation = Literal[
-    "get_all_chatbots",
-    "create_chatbot",
-    "get_chatbot_info",
-    "update_chatbot",
-    "delete_chatbot",
-    "get_all_plans",
-    "refresh_token",
-    "create_training_data",
-    "get_all_training_data",
-    "delete_training_data",
-    "create_model",
-    "get_all_models",
-    "get_model",
-    "get_event",
-    "subscribe_webhook",
-    "unsubscribe_webhook",
-]
+from caigunn_provider.emulator.urls import OPERATIONS
+
+
+def _known_operation(name: str) -> str:
+    if name not in OPERATIONS:
+        raise ValueError(f"not the operation of a CaiGunn route; one of {', '.join(OPERATIONS)}")
+    return name
+
+
+# An operation a scripted answer can target: a CaiGunn route's handler name (the route table's).
+Operation = Annotated[str, AfterValidator(_known_operation)]
 Answer = Literal["status", "drop", "non_json", "hang"]
 
 # Upper bounds that keep a mistyped value from wedging the emulator (every later request

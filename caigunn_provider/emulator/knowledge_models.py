@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any, Literal, get_args
 
+from caigunn_provider.emulator.chatbot_routes.webhook import WEBHOOK_URL
 from caigunn_provider.emulator.exceptions import (
-    ApiKeyRefused,
     EventNotFound,
     FileSizeLimitExceeded,
     LimitExceeded,
@@ -26,12 +26,13 @@ from caigunn_provider.emulator.models import (
     ChatbotBackend,
     find_plan,
     iso_now,
-    read_extras,
 )
 from caigunn_provider.emulator.webhooks import Delivery, WebhookSender, is_loopback_url
 
 DataType = Literal["text", "file", "crawler"]
 EventKind = Literal["crawling", "uploading", "training"]
+# How a finished event ends: its status and the data of its last log.
+Outcome = tuple[Literal["completed", "failed"], dict[str, Any]]
 
 # The reference's model names; the first is the default.
 ModelName = Literal[
@@ -191,6 +192,13 @@ def _log(row: tuple[Any, ...]) -> EventLog:
     return EventLog(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
 
+def _insert_data(conn: sqlite3.Connection, rows: Sequence[TrainingData]) -> None:
+    conn.executemany(
+        f"INSERT INTO training_data ({_DATA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(r.id, r.chatbot_id, r.type, r.title, r.characters, r.size, r.created_at) for r in rows],
+    )
+
+
 def crawled_titles(website: str, single_page: bool, pages: int) -> list[str]:
     """The rows' titles a crawl yields: the URL, and for a whole site `<URL>/page-N` after it."""
     if single_page or pages == 1:
@@ -200,8 +208,9 @@ def crawled_titles(website: str, single_page: bool, pages: int) -> list[str]:
 
 
 class KnowledgeBackend:
-    """Each chatbot's training data, models, events and webhook; method names follow the API's
-    operations. Crawls, uploads and trainings finish on timers, `work_ms` after they start."""
+    """Each chatbot's training data, models and events (their logs POSTed to the chatbot's
+    webhook); method names follow the API's operations. Crawls, uploads and trainings finish on
+    timers, `work_ms` after they start."""
 
     def __init__(
         self, chatbots: ChatbotBackend, knobs: Callable[[], Knobs], sender: WebhookSender
@@ -223,17 +232,6 @@ class KnowledgeBackend:
         for timer in timers:
             timer.cancel()
 
-    # Who is calling
-
-    def chatbot_for_api_key(self, api_key: str | None) -> Chatbot:
-        """The live chatbot whose api_key this is; ApiKeyRefused otherwise."""
-        if not api_key:
-            raise ApiKeyRefused("Missing api-key header")
-        chatbot = self._chatbots.find_by_api_key(api_key)
-        if chatbot is None:
-            raise ApiKeyRefused()
-        return chatbot
-
     # Training data
 
     def create_text(self, chatbot: Chatbot, text: str) -> TrainingData:
@@ -248,7 +246,7 @@ class KnowledgeBackend:
             iso_now(),
         )
         with self._chatbots.transaction() as conn:
-            self._insert_data(conn, [row])
+            _insert_data(conn, [row])
         return row
 
     def create_upload(self, chatbot: Chatbot, files: Sequence[UploadedFile]) -> str:
@@ -382,16 +380,6 @@ class KnowledgeBackend:
             ]
         return {event_id: self.get_event(chatbot_id, event_id) for event_id in ids}
 
-    # Webhook
-
-    def subscribe_webhook(self, chatbot_id: str, webhook_url: str) -> None:
-        """Set the chatbot's one webhook URL."""
-        self._chatbots.set_extras(chatbot_id, {"webhook_url": webhook_url})
-
-    def unsubscribe_webhook(self, chatbot_id: str) -> None:
-        """Remove the chatbot's webhook URL (nothing to remove is fine)."""
-        self._chatbots.set_extras(chatbot_id, {"webhook_url": None})
-
     # internals
 
     def _all_data(self, conn: sqlite3.Connection, chatbot_id: str) -> list[TrainingData]:
@@ -400,15 +388,6 @@ class KnowledgeBackend:
             (chatbot_id,),
         ).fetchall()
         return [_data(row) for row in rows]
-
-    def _insert_data(self, conn: sqlite3.Connection, rows: Sequence[TrainingData]) -> None:
-        conn.executemany(
-            f"INSERT INTO training_data ({_DATA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (r.id, r.chatbot_id, r.type, r.title, r.characters, r.size, r.created_at)
-                for r in rows
-            ],
-        )
 
     def _pending_payloads(
         self, conn: sqlite3.Connection, chatbot_id: str, event: EventKind
@@ -440,7 +419,7 @@ class KnowledgeBackend:
         data: dict[str, Any],
     ) -> Delivery | None:
         """Store one log; the delivery to make once it is committed, if the webhook is loopback."""
-        url = read_extras(conn, chatbot_id)["webhook_url"]
+        url = self._chatbots.read_extras(conn, chatbot_id)[WEBHOOK_URL]
         broadcast = None if url is None else "pending" if is_loopback_url(url) else "skipped"
         log = {
             "created_at": iso_now(),
@@ -498,72 +477,91 @@ class KnowledgeBackend:
                 deliveries: list[Delivery] = []
                 again: str | None = event_id
             else:
-                status, data = self._outcome(conn, chatbot_id, event, json.loads(payload), knobs)
+                status, data = _outcome(conn, chatbot_id, event, json.loads(payload), knobs)
                 conn.execute("UPDATE events SET status = ? WHERE id = ?", (status, event_id))
                 delivery = self._add_log(conn, chatbot_id, event_id, event, status, data)
                 deliveries, again = ([delivery] if delivery else []), None
         self._after_commit(deliveries, again)
 
-    def _outcome(
-        self,
-        conn: sqlite3.Connection,
-        chatbot_id: str,
-        event: EventKind,
-        payload: dict[str, Any],
-        knobs: Knobs,
-    ) -> tuple[str, dict[str, Any]]:
-        """Make the rows (or the model) of a finished event; its final status and log data."""
-        now = iso_now()
-        if event == "crawling":
-            if knobs.fail_crawl is not None:
-                return "failed", {"detail": knobs.fail_crawl}
-            rows = [
-                TrainingData(str(uuid.uuid4()), chatbot_id, "crawler", title, 0, 0, now)
-                for title in payload["titles"]
-            ]
-            self._insert_data(conn, rows)
-            return "completed", {"training_data_ids": [row.id for row in rows]}
-        if event == "uploading":
-            if knobs.fail_upload is not None:
-                return "failed", {"detail": knobs.fail_upload}
-            items: list[dict[str, Any]] = []
-            for file in payload["files"]:
-                name = file["filename"]
-                if PurePosixPath(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
-                    items.append(
-                        {
-                            "id": None,
-                            "filename": name,
-                            "status": "failed",
-                            "detail": UNSUPPORTED_FORMAT,
-                        }
-                    )
-                    continue
-                row = TrainingData(
-                    str(uuid.uuid4()), chatbot_id, "file", name, 0, file["size"], now
-                )
-                self._insert_data(conn, [row])
-                items.append({"id": row.id, "filename": name})
-            return "completed", {"training_data_ids": items}
-        detail = knobs.fail_training
-        if detail is None and not payload["training_data"]:
-            detail = NO_TRAINING_DATA
-        if detail is None and payload["characters"] > payload["character_limit"]:
-            detail = CHARACTER_LIMIT_EXCEEDED
-        if detail is not None:
-            return "failed", {"detail": detail}
-        model_id = str(uuid.uuid4())
-        conn.execute(
-            f"INSERT INTO models ({_MODEL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                model_id,
-                chatbot_id,
-                payload["title"],
-                payload["model_name"],
-                now,
-                now,
-                json.dumps(payload["training_data"]),
-            ),
-        )
-        ids = [item["id"] for item in payload["training_data"]]
-        return "completed", {"model_id": model_id, "training_data_ids": ids}
+
+def _finish_crawl(
+    conn: sqlite3.Connection, chatbot_id: str, payload: dict[str, Any], knobs: Knobs
+) -> Outcome:
+    """A crawl adds a row per page, unless fail_crawl is set."""
+    if knobs.fail_crawl is not None:
+        return "failed", {"detail": knobs.fail_crawl}
+    now = iso_now()
+    rows = [
+        TrainingData(str(uuid.uuid4()), chatbot_id, "crawler", title, 0, 0, now)
+        for title in payload["titles"]
+    ]
+    _insert_data(conn, rows)
+    return "completed", {"training_data_ids": [row.id for row in rows]}
+
+
+def _finish_upload(
+    conn: sqlite3.Connection, chatbot_id: str, payload: dict[str, Any], knobs: Knobs
+) -> Outcome:
+    """An upload adds a row per supported file and names each file's fate, unless fail_upload
+    is set."""
+    if knobs.fail_upload is not None:
+        return "failed", {"detail": knobs.fail_upload}
+    now = iso_now()
+    items = [_uploaded(conn, chatbot_id, file, now) for file in payload["files"]]
+    return "completed", {"training_data_ids": items}
+
+
+def _uploaded(
+    conn: sqlite3.Connection, chatbot_id: str, file: dict[str, Any], now: str
+) -> dict[str, Any]:
+    """One file of a finished upload: its row, or why it has none."""
+    name = file["filename"]
+    if PurePosixPath(name).suffix.lower() not in SUPPORTED_EXTENSIONS:
+        return {"id": None, "filename": name, "status": "failed", "detail": UNSUPPORTED_FORMAT}
+    row = TrainingData(str(uuid.uuid4()), chatbot_id, "file", name, 0, file["size"], now)
+    _insert_data(conn, [row])
+    return {"id": row.id, "filename": name}
+
+
+def _finish_training(
+    conn: sqlite3.Connection, chatbot_id: str, payload: dict[str, Any], knobs: Knobs
+) -> Outcome:
+    """A training makes a model, unless fail_training is set or the data will not do."""
+    detail = knobs.fail_training
+    if detail is None and not payload["training_data"]:
+        detail = NO_TRAINING_DATA
+    if detail is None and payload["characters"] > payload["character_limit"]:
+        detail = CHARACTER_LIMIT_EXCEEDED
+    if detail is not None:
+        return "failed", {"detail": detail}
+    model_id, now = str(uuid.uuid4()), iso_now()
+    conn.execute(
+        f"INSERT INTO models ({_MODEL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            model_id,
+            chatbot_id,
+            payload["title"],
+            payload["model_name"],
+            now,
+            now,
+            json.dumps(payload["training_data"]),
+        ),
+    )
+    ids = [item["id"] for item in payload["training_data"]]
+    return "completed", {"model_id": model_id, "training_data_ids": ids}
+
+
+def _outcome(
+    conn: sqlite3.Connection,
+    chatbot_id: str,
+    event: EventKind,
+    payload: dict[str, Any],
+    knobs: Knobs,
+) -> Outcome:
+    """Make the rows (or the model) of a finished event; its final status and log data."""
+    finish = {
+        "crawling": _finish_crawl,
+        "uploading": _finish_upload,
+        "training": _finish_training,
+    }[event]
+    return finish(conn, chatbot_id, payload, knobs)

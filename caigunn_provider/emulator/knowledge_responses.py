@@ -1,14 +1,16 @@
-"""Chatbot-level route handlers (training data, models, events, webhook): parse and serialise."""
+"""Chatbot-level route handlers (training data, models, events): parse and serialise."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.datastructures import UploadFile
 
+from caigunn_provider.emulator.chatbot_module import Caller, WebUrl
+from caigunn_provider.emulator.chatbot_routes import COLUMNS
 from caigunn_provider.emulator.forms import RequestFields, parse_fields, read_query_and_form
 from caigunn_provider.emulator.knowledge_models import (
     DEFAULT_MODEL_NAME,
@@ -22,22 +24,8 @@ from caigunn_provider.emulator.knowledge_models import (
 )
 from caigunn_provider.emulator.models import Chatbot
 
-CHATBOT_API = "/api/external/chatbot"
-# An http(s) URL with a host; what a crawl or a webhook may name.
-WebUrl = Annotated[
-    str, StringConstraints(pattern=r"^https?://[^\s/?#]+([/?#]\S*)?$", max_length=2000)
-]
-
-
-def calling_chatbot(
-    request: Request, api_key: Annotated[str | None, Header(alias="api-key")] = None
-) -> Chatbot:
-    """Dependency: the live chatbot whose api_key the `api-key` header holds (401 otherwise)."""
-    knowledge: KnowledgeBackend = request.app.state.knowledge
-    return knowledge.chatbot_for_api_key(api_key)
-
-
-Caller = Annotated[Chatbot, Depends(calling_chatbot)]
+# The chatbot-level modules' values the chatbot info shows.
+_INFO_COLUMNS = tuple(column.name for column in COLUMNS if column.in_info)
 
 
 class TextFields(BaseModel):
@@ -66,14 +54,6 @@ class ModelBody(BaseModel):
     model_name: ModelName = DEFAULT_MODEL_NAME
 
 
-class WebhookBody(BaseModel):
-    """PUT /webhook JSON body."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    webhook_url: WebUrl
-
-
 def model_summary(model: TrainedModel) -> dict[str, Any]:
     """One entry of the model list."""
     return {
@@ -100,7 +80,8 @@ def log_view(log: EventLog) -> dict[str, Any]:
 def knowledge_info(
     chatbot: Chatbot, knowledge: KnowledgeBackend, extras: dict[str, Any]
 ) -> dict[str, Any]:
-    """What the chatbot info adds at the current level: period, plan limits, model, webhook."""
+    """What the chatbot info adds at the current level: period, plan limits, the values of
+    chatbot-level modules it shows (the webhook), model."""
     model = knowledge.model_in_use(chatbot)
     limits = plan_limits(chatbot.plan_id)
     return {
@@ -111,7 +92,7 @@ def knowledge_info(
         "crawler_limit": limits.crawler_limit,
         "training_limit": limits.training_limit,
         "total_file_size_limit": limits.total_file_size_limit,
-        "webhook_url": extras["webhook_url"],
+        **{name: extras[name] for name in _INFO_COLUMNS},
         "model": None
         if model is None
         else {"id": model.id, "model_name": model.model_name, "embedding_name": EMBEDDING_NAME},
@@ -181,13 +162,3 @@ class KnowledgeResponses:
         return {
             "webhook_logs": [log_view(log) for log in self._backend.get_event(chatbot.id, event_id)]
         }
-
-    def subscribe_webhook(self, chatbot: Caller, body: WebhookBody) -> dict[str, Any]:
-        """PUT /webhook: the chatbot's one webhook URL."""
-        self._backend.subscribe_webhook(chatbot.id, body.webhook_url)
-        return {"detail": "Subscribe webhook successfully"}
-
-    def unsubscribe_webhook(self, chatbot: Caller) -> dict[str, Any]:
-        """DELETE /webhook."""
-        self._backend.unsubscribe_webhook(chatbot.id)
-        return {"detail": "Unsubscribe webhook successfully"}

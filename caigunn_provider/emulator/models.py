@@ -8,14 +8,14 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from caigunn_provider.client.fields import DEFAULTS
 from caigunn_provider.emulator.exceptions import ChatbotNotFound, PlanNotFound
-from caigunn_provider.kinds.chatbot.fields import DEFAULTS
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ PLANS: tuple[Plan, ...] = (
 )
 
 # The optional chatbot settings the current API accepts on create and update, with the values a
-# chatbot has when they are not given (the one table: caigunn_provider/kinds/chatbot/fields.py),
+# chatbot has when they are not given (the one table: caigunn_provider/client/fields.py),
 # and the two uploaded files, kept by name.
 DEFAULT_SETTINGS: Mapping[str, Any] = {**DEFAULTS, "avatar": None, "button_image": None}
 
@@ -58,15 +58,14 @@ CREATE TABLE IF NOT EXISTS chatbots (
 )
 """
 
-# What a chatbot has beyond its row that the API reads but no create or update form writes.
+# What a chatbot has beyond its row that the API reads but no create or update form writes: its
+# next plan, and a column for each value a chatbot-level module keeps (added when missing).
 _EXTRAS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS chatbot_extras (
     chatbot_id TEXT PRIMARY KEY,
-    webhook_url TEXT,
     next_plan_id TEXT
 )
 """
-EXTRAS: tuple[str, ...] = ("webhook_url", "next_plan_id")
 
 _COLUMNS = (
     "id, webchat_id, title, plan_id, api_key, expired_at, created_at, updated_at, is_deleted, "
@@ -113,14 +112,6 @@ def find_plan(plan_id: str) -> Plan:
     raise PlanNotFound()
 
 
-def read_extras(conn: sqlite3.Connection, chatbot_id: str) -> dict[str, Any]:
-    """The chatbot's webhook_url and next_plan_id read on a connection the caller holds."""
-    row = conn.execute(
-        "SELECT webhook_url, next_plan_id FROM chatbot_extras WHERE chatbot_id = ?", (chatbot_id,)
-    ).fetchone()
-    return dict(zip(EXTRAS, row or (None, None), strict=True))
-
-
 def _row_to_chatbot(row: tuple[Any, ...]) -> Chatbot:
     settings = {**DEFAULT_SETTINGS, **json.loads(row[9])}
     return Chatbot(
@@ -161,8 +152,18 @@ def endless_chatbot(position: int) -> Chatbot:
 class ChatbotBackend:
     """The account's chatbots; method names follow the CaiGunn API's operation names."""
 
-    def __init__(self, db_path: str | None = None, *, api_key_prefix: str = "") -> None:
+    def __init__(
+        self,
+        db_path: str | None = None,
+        *,
+        api_key_prefix: str = "",
+        extra_columns: Sequence[str] = (),
+    ) -> None:
         self._api_key_prefix = api_key_prefix
+        # Per chatbot, beside its row: the next plan and the chatbot-level modules' columns.
+        self._extras = ("next_plan_id", *extra_columns)
+        if len(set(self._extras)) != len(self._extras):
+            raise ValueError(f"a chatbot extra is named twice: {self._extras}")
         # One connection shared by the server's worker threads; the lock serialises its use,
         # which SQLite needs and which keeps every operation atomic.
         self._lock = threading.Lock()
@@ -173,6 +174,7 @@ class ChatbotBackend:
                 self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute(_SCHEMA)
             self._conn.execute(_EXTRAS_SCHEMA)
+            self._add_missing_extras()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -280,19 +282,31 @@ class ChatbotBackend:
         return _row_to_chatbot(row) if row is not None else None
 
     def extras(self, chatbot_id: str) -> dict[str, Any]:
-        """The chatbot's webhook_url and next_plan_id (None when never set)."""
+        """The chatbot's next_plan_id and module columns, by name (None when never set)."""
         with self._lock:
-            return read_extras(self._conn, chatbot_id)
+            return self.read_extras(self._conn, chatbot_id)
+
+    def read_extras(self, conn: sqlite3.Connection, chatbot_id: str) -> dict[str, Any]:
+        """The same, read on a connection the caller holds (see transaction)."""
+        row = conn.execute(
+            f"SELECT {', '.join(self._extras)} FROM chatbot_extras WHERE chatbot_id = ?",
+            (chatbot_id,),
+        ).fetchone()
+        return dict(zip(self._extras, row or (None,) * len(self._extras), strict=True))
 
     def set_extras(self, chatbot_id: str, changes: Mapping[str, Any]) -> None:
-        """Set some of webhook_url and next_plan_id (None clears one) of any stored chatbot."""
+        """Set some of next_plan_id and the module columns (None clears one) of any stored
+        chatbot."""
+        unknown = set(changes) - set(self._extras)
+        if unknown:
+            raise KeyError(f"not a chatbot extra: {sorted(unknown)}")
         with self._lock, self._conn:
             self._get_any(chatbot_id)
-            merged = {**read_extras(self._conn, chatbot_id), **changes}
+            merged = {**self.read_extras(self._conn, chatbot_id), **changes}
             self._conn.execute(
-                "INSERT OR REPLACE INTO chatbot_extras (chatbot_id, webhook_url, next_plan_id) "
-                "VALUES (?, ?, ?)",
-                (chatbot_id, merged["webhook_url"], merged["next_plan_id"]),
+                f"INSERT OR REPLACE INTO chatbot_extras (chatbot_id, {', '.join(self._extras)}) "
+                f"VALUES (?{', ?' * len(self._extras)})",
+                (chatbot_id, *(merged[name] for name in self._extras)),
             )
 
     def set_period_end(self, chatbot_id: str, period_end_at: str) -> Chatbot:
@@ -341,6 +355,13 @@ class ChatbotBackend:
         return len(self._insert_many(rows))
 
     # internals
+
+    def _add_missing_extras(self) -> None:
+        """Add the columns a store made before a module existed lacks."""
+        present = {row[1] for row in self._conn.execute("PRAGMA table_info(chatbot_extras)")}
+        for name in self._extras:
+            if name not in present:  # names are identifiers (ChatbotColumn checks them)
+                self._conn.execute(f"ALTER TABLE chatbot_extras ADD COLUMN {name} TEXT")
 
     def _insert_many(self, rows: list[tuple[str, str, dict[str, Any]]]) -> list[Chatbot]:
         now = iso_now()

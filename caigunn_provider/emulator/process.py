@@ -154,10 +154,3 @@ def emulator_process(*flags: str, startup_timeout: float = 20.0) -> Iterator[Emu
         yield emulator
     finally:
         emulator.stop()
-
-
-@contextmanager
-def running_emulator(*flags: str, startup_timeout: float = 20.0) -> Iterator[str]:
-    """A running emulator's base URL for the `with` block (use emulator_process for more)."""
-    with emulator_process(*flags, startup_timeout=startup_timeout) as emulator:
-        yield emulator.base_url

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from caigunn_provider.capabilities import Level
+from caigunn_provider.client.fields import READABLE_SETTINGS
 from caigunn_provider.emulator.exceptions import BadRequest
 from caigunn_provider.emulator.faults import FaultInjector
 from caigunn_provider.emulator.forms import (
@@ -29,7 +30,6 @@ from caigunn_provider.emulator.models import (
     endless_chatbot,
 )
 from caigunn_provider.emulator.tokens import TokenStore
-from caigunn_provider.kinds.chatbot.fields import READABLE_SETTINGS
 
 # What every view of a chatbot starts with: identity, plan, keys, state and timestamps.
 _IDENTITY_FIELDS = (

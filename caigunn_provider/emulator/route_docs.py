@@ -34,6 +34,13 @@ def levels_of(spec: RouteSpec) -> str:
     return "both levels" if len(spec.levels) > 1 else f"{spec.levels[0]} level"
 
 
+def about(spec: RouteSpec, quote: str = "") -> str:
+    """The levels, and for a CaiGunn route its operation (what a script rule names)."""
+    if spec.service == "admin":
+        return levels_of(spec)
+    return f"{levels_of(spec)}, operation {quote}{spec.operation}{quote}"
+
+
 def curl_examples(spec: RouteSpec) -> list[str]:
     """The route's curl commands, with $BASE, $TOKEN, $API_KEY and `$<PATH_PARAM>` to fill in."""
     path = re.sub(r"\{(\w+)\}", lambda match: "$" + match.group(1).upper(), spec.path)
@@ -55,7 +62,7 @@ def help_epilog() -> str:
         lines += ["", title + ":"]
         for spec in ROUTES:
             if spec.service == service:
-                lines.append(f"  {spec.method} {spec.path}  ({levels_of(spec)}): {spec.summary}")
+                lines.append(f"  {spec.method} {spec.path}  ({about(spec)}): {spec.summary}")
                 lines += [f"      {command}" for command in curl_examples(spec)]
     return "\n".join(lines) + "\n"
 
@@ -68,7 +75,7 @@ def markdown_routes() -> str:
         for spec in ROUTES:
             if spec.service == service:
                 lines += [
-                    f"- `{spec.method} {spec.path}` ({levels_of(spec)}): {spec.summary}",
+                    f"- `{spec.method} {spec.path}` ({about(spec, '`')}): {spec.summary}",
                     "",
                     "  ```sh",
                     *("  " + command for command in curl_examples(spec)),

@@ -1,4 +1,7 @@
-"""The routing table: every method and path, the handler serving it, its levels and an example."""
+"""The routing table: every method and path, the handler serving it, its levels and an example.
+
+The user API, the knowledge routes and the test hooks are listed here; each chatbot-level module
+(caigunn_provider/emulator/chatbot_routes/) adds its own routes."""
 
 from __future__ import annotations
 
@@ -9,21 +12,24 @@ from typing import Any, Literal
 from starlette.routing import compile_path
 
 from caigunn_provider.capabilities import LEVELS, Level
-from caigunn_provider.emulator.faults import ADMIN_PREFIX
+from caigunn_provider.emulator.chatbot_module import JSON_BODY, ChatbotModule, ChatbotRoute
+from caigunn_provider.emulator.chatbot_routes import COLUMNS, MODULES
 
 USER_API = "/api/external/user"
 CHATBOT_API = "/api/external/chatbot"
-# Which handler object serves a route: the user API, the chatbot-level API, the test hooks.
+ADMIN_PREFIX = "/_emulator"
+# Which part of the API a route belongs to (its section of the route map, and the handler object
+# serving it unless a chatbot-level module does): the user API, the chatbot-level API, the hooks.
 Service = Literal["user", "chatbot", "admin"]
 CURRENT: tuple[Level, ...] = ("current",)
 BASIC_PLAN = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
-_JSON = "-H 'Content-Type: application/json' "
 
 
 @dataclass(frozen=True)
 class RouteSpec:
     """One route as data: method, path, the operation (handler name) serving it, the levels that
-    offer it, a one-line summary, and curl examples as (query string, extra curl arguments)."""
+    offer it, a one-line summary, curl examples as (query string, extra curl arguments), and the
+    handler object serving it: its service's, or the chatbot-level module's it names."""
 
     method: str
     path: str
@@ -32,9 +38,27 @@ class RouteSpec:
     summary: str
     levels: tuple[Level, ...] = LEVELS
     examples: tuple[tuple[str, str], ...] = (("", ""),)
+    module: str | None = None
 
 
-ROUTES: tuple[RouteSpec, ...] = (
+def module_route(module: ChatbotModule, route: ChatbotRoute) -> RouteSpec:
+    """A chatbot-level module's route as a row of the table."""
+    return RouteSpec(
+        route.method,
+        CHATBOT_API + route.path,
+        route.operation,
+        "chatbot",
+        route.summary,
+        CURRENT,
+        route.examples,
+        module.name,
+    )
+
+
+# What the admin edit route changes beyond the modules' columns.
+ADMIN_EDITS = ("title", "period_end_at", "next_plan_id", "model_id")
+
+_USER_ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(
         "GET",
         f"{USER_API}/chatbot",
@@ -60,7 +84,12 @@ ROUTES: tuple[RouteSpec, ...] = (
         f"{USER_API}/chatbot/{{chatbot_id}}",
         "get_chatbot_info",
         "user",
-        "one chatbot: identity, prompt, period, plan limits, model, webhook_url",
+        ", ".join(
+            [
+                "one chatbot: identity, prompt, period, plan limits, model",
+                *(column.name for column in COLUMNS if column.in_info),
+            ]
+        ),
         CURRENT,
     ),
     RouteSpec(
@@ -91,6 +120,8 @@ ROUTES: tuple[RouteSpec, ...] = (
         CURRENT,
         (("?expired_date=2030-01-01", ""),),
     ),
+)
+_KNOWLEDGE_ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec(
         "POST",
         f"{CHATBOT_API}/training_data",
@@ -127,7 +158,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "chatbot",
         "train a model on all current training data, as an event ({event_id})",
         CURRENT,
-        (("", _JSON + """-d '{"title": "v1", "model_name": "gpt-4"}'"""),),
+        (("", JSON_BODY + """-d '{"title": "v1", "model_name": "gpt-4"}'"""),),
     ),
     RouteSpec(
         "GET",
@@ -153,31 +184,16 @@ ROUTES: tuple[RouteSpec, ...] = (
         "an event's logs: initial, then completed or failed",
         CURRENT,
     ),
-    RouteSpec(
-        "PUT",
-        f"{CHATBOT_API}/webhook",
-        "subscribe_webhook",
-        "chatbot",
-        "set the chatbot's webhook URL",
-        CURRENT,
-        (("", _JSON + """-d '{"webhook_url": "http://127.0.0.1:9000/hook"}'"""),),
-    ),
-    RouteSpec(
-        "DELETE",
-        f"{CHATBOT_API}/webhook",
-        "unsubscribe_webhook",
-        "chatbot",
-        "remove the chatbot's webhook URL",
-        CURRENT,
-    ),
+)
+_ADMIN_ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("GET", f"{ADMIN_PREFIX}/chatbots", "list_chatbots", "admin", "every stored chatbot"),
     RouteSpec(
         "PATCH",
         f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}",
         "edit_chatbot",
         "admin",
-        "out-of-band edit: title, period_end_at, next_plan_id, model_id, webhook_url",
-        examples=(("", _JSON + """-d '{"period_end_at": "2030-01-01T00:00:00.000Z"}'"""),),
+        "out-of-band edit: " + ", ".join([*ADMIN_EDITS, *(column.name for column in COLUMNS)]),
+        examples=(("", JSON_BODY + """-d '{"period_end_at": "2030-01-01T00:00:00.000Z"}'"""),),
     ),
     RouteSpec(
         "DELETE",
@@ -185,6 +201,18 @@ ROUTES: tuple[RouteSpec, ...] = (
         "delete_chatbot",
         "admin",
         "out-of-band delete",
+    ),
+    RouteSpec(
+        "GET",
+        f"{ADMIN_PREFIX}/chatbots/{{chatbot_id}}/extras",
+        "get_extras",
+        "admin",
+        ", ".join(
+            [
+                "what a chatbot keeps beside its row: next_plan_id",
+                *(column.name for column in COLUMNS),
+            ]
+        ),
     ),
     RouteSpec(
         "GET",
@@ -207,7 +235,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "put_knobs",
         "admin",
         "change knobs at run time",
-        examples=(("", _JSON + """-d '{"work_ms": 1000, "fail_crawl": "Crawl failed"}'"""),),
+        examples=(("", JSON_BODY + """-d '{"work_ms": 1000, "fail_crawl": "Crawl failed"}'"""),),
     ),
     RouteSpec("GET", f"{ADMIN_PREFIX}/requests", "get_requests", "admin", "the request log"),
     RouteSpec(
@@ -229,6 +257,16 @@ ROUTES: tuple[RouteSpec, ...] = (
         "the access token accepted now, its expiry and how many refreshes retired one",
     ),
 )
+ROUTES: tuple[RouteSpec, ...] = (
+    *_USER_ROUTES,
+    *_KNOWLEDGE_ROUTES,
+    *(module_route(module, route) for module in MODULES for route in module.routes),
+    *_ADMIN_ROUTES,
+)
+# The CaiGunn operations, in the table's order: what a scripted answer can target.
+OPERATIONS: tuple[str, ...] = tuple(spec.operation for spec in ROUTES if spec.service != "admin")
+if len(set(OPERATIONS)) != len(OPERATIONS):
+    raise ValueError(f"two CaiGunn routes have the same operation: {OPERATIONS}")
 
 
 @dataclass(frozen=True)
@@ -245,11 +283,13 @@ class Route:
         return str(self.endpoint.__name__)
 
 
-def bind_routes(handlers: Mapping[Service, object], level: Level) -> list[Route]:
-    """The routes the level offers, each bound to its handler; any other path answers 404 like
-    an unknown route."""
+def bind_routes(handlers: Mapping[str, object], level: Level) -> list[Route]:
+    """The routes the level offers, each bound to its handler (the handler objects by service
+    and by module name); any other path answers 404 like an unknown route."""
     return [
-        Route(spec.method, spec.path, getattr(handlers[spec.service], spec.operation))
+        Route(
+            spec.method, spec.path, getattr(handlers[spec.module or spec.service], spec.operation)
+        )
         for spec in ROUTES
         if level in spec.levels
     ]

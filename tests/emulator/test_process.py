@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from caigunn_provider.emulator.exceptions import EmulatorStartError
-from caigunn_provider.emulator.process import emulator_process, running_emulator
+from caigunn_provider.emulator.process import emulator_process
+from tests.emulator_process import running_emulator
 from tests.support import BASIC, CHATBOT_PATH, TOKEN, USER_API, Admin
 
 from .api_calls import create_by_query, create_form, list_page

@@ -92,15 +92,15 @@ def test_a_plan_whose_list_gives_no_limits_is_not_checked(tmp_path: Path) -> Non
 def test_without_the_current_api_each_entrys_keys_are_refused_at_the_first(
     tmp_path: Path,
 ) -> None:
-    body = "    webhook: https://hooks.example.com\n    model: gpt-4\n"
+    body = "    webhook: https://hooks.example.com\n    model: gpt-4\n    knowledge: [text: hi]\n"
     loaded = stack(tmp_path, entry(BASIC, body))
     [problem] = check_knowledge_preflight(
         loaded.path, loaded.section("chatbots"), {"support": BASIC}, [], supported=False
     )
     assert problem == (
-        f"{loaded.path}:6: chatbots.support.model: model and webhook need the current CaiGunn API "
-        "(its chatbot-level routes: training data, models and webhooks), and this one offers "
-        "only list and create; remove them from the entry"
+        f"{loaded.path}:7: chatbots.support.knowledge: knowledge, model and webhook need the "
+        "current CaiGunn API (its chatbot-level routes: training data, models and webhooks), and "
+        "this one offers only list and create; remove them from the entry"
     )
 
 
@@ -137,3 +137,10 @@ def test_the_plan_list_gives_the_plans_limits_and_ignores_odd_ones() -> None:
         BASIC, "Basic", character_limit=1000, crawler_limit=10, training_limit=None
     )
     assert plan_row({"id": BASIC, "title": "Basic", "crawler_limit": True}).crawler_limit is None
+
+
+def test_a_model_without_knowledge_items_is_a_stack_file_error_at_its_line(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack(tmp_path, entry(BASIC, "    model: gpt-4\n"))
+    [problem] = caught.value.problems
+    assert problem.startswith(f"{tmp_path / 'dev.yaml'}:5: chatbots.support.model: needs knowledge")

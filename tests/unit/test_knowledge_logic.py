@@ -13,7 +13,7 @@ from caigunn_provider.config import DEFAULT_TRAINING_TIMEOUT, training_timeout
 from caigunn_provider.errors import APIError, BackgroundWorkFailed, ConfigError, WaitTimeout
 from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.provider import replaced_keys, row_ids
-from caigunn_provider.kinds.model.plan import model_title, needs_training, newest, superseded
+from caigunn_provider.kinds.model.plan import model_title, needs_training, newest_titled, superseded
 from caigunn_provider.kinds.webhook.provider import is_webhook_url
 
 A, B, C = (f"{n}0000000-0000-4000-8000-000000000000" for n in "abc")
@@ -100,6 +100,8 @@ def test_the_model_title_is_a_digest_of_the_set_and_the_model_name_only() -> Non
     assert title.startswith("pulumi-") and len(title) == len("pulumi-") + 16
     assert title == model_title([A, B, A], "gpt-4")
     assert title != model_title([A, B], None)
+    # The API's default model is the same training whether it is named or not.
+    assert model_title([A, B], None) == model_title([A, B], "PaLM2")
     assert title != model_title([A], "gpt-4")
 
 
@@ -110,12 +112,12 @@ def test_superseded_rows_are_the_old_ids_the_new_set_lost_and_never_others() -> 
     assert superseded(None, [A]) == []
 
 
-def test_training_is_needed_for_a_new_set_a_new_model_name_or_a_pending_training() -> None:
+def test_training_is_needed_for_a_new_set_or_a_new_model_name_only() -> None:
     olds = {"model_id": C, "trained_ids": [A, B], "model_name": None}
     assert not needs_training(olds, {"training_data_ids": [B, A], "model_name": None})
+    assert not needs_training(olds, {"training_data_ids": [A, B], "model_name": "PaLM2"})
     assert needs_training(olds, {"training_data_ids": [A], "model_name": None})
     assert needs_training(olds, {"training_data_ids": [A, B], "model_name": "gpt-4"})
-    assert needs_training({**olds, "pending_event": EVENT}, {"training_data_ids": [A, B]})
     assert needs_training(None, {"training_data_ids": [A, B]})
 
 
@@ -126,10 +128,10 @@ class Row:
     created_at: str
 
 
-def test_the_newest_model_of_a_title_is_used() -> None:
+def test_the_models_of_a_title_are_looked_at_newest_first() -> None:
     rows = [Row(A, "pulumi-x", "2024-01-01"), Row(B, "pulumi-x", "2024-02-01"), Row(C, "y", "z")]
-    assert newest(rows, "pulumi-x") == B
-    assert newest(rows, "pulumi-none") is None
+    assert newest_titled(rows, "pulumi-x") == [B, A]
+    assert newest_titled(rows, "pulumi-none") == []
 
 
 # --- the waiter -----------------------------------------------------------------------------------

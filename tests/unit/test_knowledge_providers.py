@@ -14,6 +14,7 @@ from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.provider import KnowledgeItemProvider
 from caigunn_provider.kinds.model.provider import ModelProvider
+from caigunn_provider.kinds.model.training import TrainingProvider
 from caigunn_provider.kinds.webhook.provider import WebhookProvider
 from tests.support import Admin
 
@@ -111,20 +112,60 @@ def test_a_failed_upload_names_the_item_and_the_detail(
     assert key not in str(caught.value)
 
 
+def model_inputs(training: dict[str, Any]) -> dict[str, Any]:
+    """The Model's inputs from its Training's outputs, as the resource wires them."""
+    return {
+        "chatbot_id": training["chatbot_id"],
+        "api_key": training["api_key"],
+        "model_name": training["model_name"],
+        "training_data_ids": training["training_data_ids"],
+        "ready_model_id": training["model_id"],
+        "event_id": training["event_id"],
+        "title": training["title"],
+        NAME: training[NAME],
+    }
+
+
 def test_a_model_trains_once_and_the_same_set_is_never_trained_again(admin: Admin) -> None:
     chatbot_id, key = a_chatbot(admin)
     admin.set_knobs(work_ms=10)
     items = configured(KnowledgeItemProvider(Runtime()), admin)
     row = items.create(text_item(chatbot_id, key, "Hello")).outs["ids"]
     news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": row, NAME: "support"}
-    model = configured(ModelProvider(Runtime()), admin)
-    first = model.create(model.check({}, news).inputs).outs
+    training = configured(TrainingProvider(Runtime()), admin)
+    started = training.create(training.check({}, news).inputs).outs
+    # The Training step only starts the training: its event is recorded, nothing waited for.
+    assert started["event_id"] and started["model_id"] is None
+    assert posts(admin, "/chatbot/model") == 1
+    first = configured(ModelProvider(Runtime()), admin).create(model_inputs(started)).outs
     assert info(admin, chatbot_id)["model"]["id"] == first["model_id"]
+    # A state lost after the training: the model trained on exactly these rows is found.
+    again = configured(TrainingProvider(Runtime()), admin).create(news).outs
+    assert (again["model_id"], again["event_id"]) == (first["model_id"], None)
     assert posts(admin, "/chatbot/model") == 1
-    # A state lost after the training: the model titled for this set is found, not retrained.
-    again = configured(ModelProvider(Runtime()), admin).create(news).outs
-    assert again["model_id"] == first["model_id"]
+    # Naming the API's default model is the same training.
+    named = configured(TrainingProvider(Runtime()), admin)
+    assert named.create({**news, "model_name": "PaLM2"}).outs["model_id"] == first["model_id"]
     assert posts(admin, "/chatbot/model") == 1
+
+
+def test_a_model_is_reused_only_while_it_was_trained_on_exactly_the_rows_there_are(
+    admin: Admin,
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    admin.set_knobs(work_ms=10)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    mine = items.create(text_item(chatbot_id, key, "Hello")).outs["ids"]
+    by_hand = items.create(text_item(chatbot_id, key, "a sensitive document")).outs
+    news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": mine, NAME: "support"}
+    started = configured(TrainingProvider(Runtime()), admin).create(news).outs
+    configured(ModelProvider(Runtime()), admin).create(model_inputs(started))
+    assert posts(admin, "/chatbot/model") == 1
+    # The hand-made row is deleted: the model that holds it is not right any more.
+    items.delete(chatbot_id, by_hand)
+    again = configured(TrainingProvider(Runtime()), admin).create(news).outs
+    assert again["model_id"] is None and again["event_id"]
+    assert posts(admin, "/chatbot/model") == 2
 
 
 def test_a_model_unset_outside_pulumi_is_found_by_read_and_put_back_without_training(
@@ -141,33 +182,36 @@ def test_a_model_unset_outside_pulumi_is_found_by_read_and_put_back_without_trai
         "training_data_ids": row.outs["ids"],
         NAME: "support",
     }
+    started = configured(TrainingProvider(Runtime()), admin).create(news).outs
     model = configured(ModelProvider(Runtime()), admin)
-    outs = model.create(news).outs
+    outs = model.create(model_inputs(started)).outs
     answer = admin.call("PATCH", f"/_emulator/chatbots/{chatbot_id}", json={"model_id": None})
     assert answer.status_code == 200, answer.text
     read = model.read(chatbot_id, outs).outs
     assert read["active_model_id"] is None
-    assert model.diff(chatbot_id, read, news).changes is True
+    assert model.diff(chatbot_id, read, model_inputs(started)).changes is True
     admin.clear_requests()
-    fixed = model.update(chatbot_id, read, news).outs
+    fixed = model.update(chatbot_id, read, model_inputs(started)).outs
     assert fixed["active_model_id"] == outs["model_id"]
     assert info(admin, chatbot_id)["model"]["id"] == outs["model_id"]
     assert posts(admin, "/chatbot/model") == 0
 
 
-def test_preview_says_which_rows_this_stack_did_not_create(
+def test_preview_names_the_rows_this_stack_did_not_create_by_id_and_type_only(
     admin: Admin, capsys: pytest.CaptureFixture[str]
 ) -> None:
     chatbot_id, key = a_chatbot(admin)
     items = configured(KnowledgeItemProvider(Runtime()), admin)
-    items.create(text_item(chatbot_id, key, "made by hand"))
+    by_hand = items.create(text_item(chatbot_id, key, "made by hand")).outs["ids"]
     mine = items.create(text_item(chatbot_id, key, "Hello")).outs["ids"]
     news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": mine, NAME: "support"}
     olds: dict[str, Any] = {"chatbot_id": chatbot_id, "api_key": key, "trained_ids": []}
-    diff = configured(ModelProvider(Runtime()), admin).diff(chatbot_id, olds, news)
+    diff = configured(TrainingProvider(Runtime()), admin).diff(chatbot_id, olds, news)
     assert diff.changes is True
     said = capsys.readouterr().err
     assert "support: 1 row(s) of training data that this stack did not create exist" in said
+    assert f"{by_hand[0]} (text)" in said
+    assert "made by hand" not in said, "a row's text never reaches the log"
 
 
 def test_a_webhook_is_set_read_back_and_removed(admin: Admin) -> None:

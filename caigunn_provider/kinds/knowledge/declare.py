@@ -1,10 +1,11 @@
-"""A chatbot entry's knowledge declared: one KnowledgeItem per item, then its Model.
+"""A chatbot entry's knowledge declared: one KnowledgeItem per item, then its Training (started,
+never waited for) and its Model (waits for the training, then serves the model).
 
 Runs in the program process, called through kinds/knowledge/kind.py for each entry that declares
 `knowledge:` or `model:`. Items are named `<entry>/<kind>:<path or URL>` (inline
 text: `<entry>/text:<digest>`), a name that stays when the content changes, so that an edit is a
-replacement of that one item; the Model carries the entry's name (its type token differs from
-the Chatbot's, so the names do not collide).
+replacement of that one item; the Training and the Model carry the entry's name (their type
+tokens differ from the Chatbot's, so the names do not collide).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pulumi
 
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
 from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
-from caigunn_provider.kinds.model.resource import Model
+from caigunn_provider.kinds.model.resource import Model, Training
 
 # How much of an inline text's digest names its item.
 DIGEST_IN_NAME = 12
@@ -34,7 +35,7 @@ def declare_knowledge(
     spec: KnowledgeSpec,
     opts: pulumi.ResourceOptions | None = None,
 ) -> list[pulumi.CustomResource]:
-    """Declare the entry's items, then the Model trained on them."""
+    """Declare the entry's items, then the Training on them and the Model it makes."""
     items = [
         KnowledgeItem(
             item_name(entry, item),
@@ -52,16 +53,15 @@ def declare_knowledge(
     ]
     declared: list[pulumi.CustomResource] = list(items)
     if spec.trains:
-        declared.append(
-            Model(
-                entry,
-                chatbot_id=chatbot_id,
-                api_key=api_key,
-                training_data_ids=training_data_ids(items),
-                model_name=spec.model,
-                opts=opts,
-            )
+        training = Training(
+            entry,
+            chatbot_id=chatbot_id,
+            api_key=api_key,
+            training_data_ids=training_data_ids(items),
+            model_name=spec.model,
+            opts=opts,
         )
+        declared += [training, Model(entry, training=training, api_key=api_key, opts=opts)]
     return declared
 
 

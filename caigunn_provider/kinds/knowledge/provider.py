@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +20,7 @@ from pulumi.dynamic import (
 )
 
 from caigunn_provider.chatbot_level import words
-from caigunn_provider.chatbot_level.api import COMPLETED, FAILED, ChatbotAPI, Event
+from caigunn_provider.chatbot_level.api import COMPLETED, FAILED, ChatbotAPI, Event, TrainingRow
 from caigunn_provider.chatbot_level.provider import (
     NAME,
     UNKNOWN,
@@ -27,7 +30,7 @@ from caigunn_provider.chatbot_level.provider import (
     note,
 )
 from caigunn_provider.chatbot_level.waiters import wait_for_event
-from caigunn_provider.dynamic.base import reports, sentinels
+from caigunn_provider.dynamic.base import reports, sentinels, warn
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.errors import (
     AuthError,
@@ -97,7 +100,9 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds, news = sentinels(olds), sentinels(news)
-        replaces = replaced_keys(olds, news)
+        # Rows gone (deleted outside Pulumi, or by a training that then failed while the item
+        # was out of the stack): the item is made again, never silently left out of a training.
+        replaces = replaced_keys(olds, news) or (["ids"] if self._rows_gone(olds) else [])
         pending = bool(olds.get("event_id")) and not olds.get("ids")
         changed = (
             bool(replaces)
@@ -123,8 +128,8 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         outs = dict(props)
         try:
             if not outs.get("ids") and outs.get("event_id"):
-                event = api.event(outs["event_id"])
-                if event.status == FAILED:
+                event = self._event_or_none(api, outs)
+                if event is None or event.status == FAILED:
                     return ReadResult(None, {})  # it never made a row: the next up adds it again
                 if event.status != COMPLETED:
                     return ReadResult(id_, outs)  # still at work: the next up waits for it
@@ -149,9 +154,9 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
             return UpdateResult(outs)  # nothing of the item itself changed in CaiGunn
         # A crawl or upload that an earlier run stopped waiting for: pick it up where it is.
         api = self._api(news)
-        event = api.event(olds["event_id"])
-        if event.status == FAILED:
-            return UpdateResult(self._add(news))  # it made nothing: add the item afresh
+        event = self._event_or_none(api, olds)
+        if event is None or event.status == FAILED:
+            return UpdateResult(self._add(news))  # it made nothing known: add the item afresh
         return UpdateResult(self._finish(news, api, olds["event_id"], outs))
 
     @reports("delete this knowledge item")
@@ -161,8 +166,8 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         ids = list(props.get("ids") or [])
         try:
             if not ids and props.get("event_id"):
-                event = api.event(props["event_id"])
-                ids = row_ids(event)[0] if event.status == COMPLETED else []
+                event = self._event_or_none(api, props)
+                ids = row_ids(event)[0] if event and event.status == COMPLETED else []
             for row_id in ids:
                 # A 404 proves it gone, which is what delete wanted (the model's update did it).
                 with contextlib.suppress(NotFoundError):
@@ -172,6 +177,33 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                 raise self.explain(self._context(), exc) from exc
 
     # --- helpers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _event_or_none(api: ChatbotAPI, props: dict[str, Any]) -> Event | None:
+        """The item's crawl or upload event; None, with a warning, when CaiGunn no longer knows
+        it (events may expire: how long they live is not documented). Never a stuck stack."""
+        try:
+            return api.event(str(props["event_id"]))
+        except NotFoundError:
+            warn(
+                f"{name_of(props)}: CaiGunn no longer knows the event {props['event_id']} of this "
+                "item's crawl or upload (it may have expired); the item is taken as never made"
+            )
+            return None
+
+    def _rows_gone(self, olds: dict[str, Any]) -> bool:
+        """Whether a row the item made is no longer in its chatbot's training data (one list
+        read per chatbot and run, shared by its items); False where that cannot be told."""
+        ids, chatbot_id = olds.get("ids"), olds.get("chatbot_id")
+        if not ids or olds.get("api_key") in (None, UNKNOWN) or not isinstance(chatbot_id, str):
+            return False
+        ctx = self._context()
+        present = ctx.slot("knowledge rows", lambda _: PresentRows())
+        try:
+            rows = present.of(chatbot_id, lambda: self._api(olds, ctx).list_training_data())
+        except (CaiGunnError, ValueError):
+            return False  # proves nothing: the update meets it and reports it
+        return any(row_id not in rows for row_id in ids)
 
     def _add(self, props: dict[str, Any]) -> dict[str, Any]:
         """Add the item to its chatbot's training data and wait until its rows exist."""
@@ -248,3 +280,25 @@ def _text(name: str, props: dict[str, Any]) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaiGunnError(f"{name}: {props['path']} is not UTF-8 text") from exc
+
+
+class PresentRows:
+    """Each chatbot's training-data row ids, read once per run (the first asker reads, the
+    others of that chatbot wait for its answer)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._found: dict[str, Future[frozenset[str]]] = {}
+
+    def of(self, chatbot_id: str, read: Callable[[], list[TrainingRow]]) -> frozenset[str]:
+        with self._lock:
+            found = self._found.get(chatbot_id)
+            mine = found is None
+            if found is None:
+                found = self._found[chatbot_id] = Future()
+        if mine:
+            try:
+                found.set_result(frozenset(row.id for row in read()))
+            except BaseException as exc:
+                found.set_exception(exc)
+        return found.result()

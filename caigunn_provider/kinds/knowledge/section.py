@@ -121,6 +121,13 @@ def check_knowledge(
             f"{first.key_line}): the model trained from the knowledge becomes the chatbot's "
             "model_id",
         )
+    elif model is not None and knowledge is None:
+        problems.add(
+            model.key_line,
+            f"{path}.model",
+            "needs knowledge items to train on: add `knowledge:` to the entry (CaiGunn refuses "
+            "a training without training data), or remove the model",
+        )
     return KnowledgeSpec(
         items=items,
         model=model_name,

@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from caigunn_provider.chatbot_level.api import CHATBOT_API, ChatbotAPI
+from caigunn_provider.chatbot_level.api import CHATBOT_API, ChatbotAPI, checked_id
 from caigunn_provider.client import parsers
 from caigunn_provider.client.transport import Malformed
 
-# The model names the API documents ("PaLM2" is its default).
+# The model names the API documents ("PaLM2" is its default: a training that names none uses it).
 MODEL_NAMES = (
     "PaLM2",
     "gpt-3.5-turbo",
@@ -21,6 +21,12 @@ MODEL_NAMES = (
     "CaiGunn001",
     "Gemini 1.5",
 )
+DEFAULT_MODEL = "PaLM2"
+
+
+def model_name_of(declared: str | None) -> str:
+    """The model a training uses: the one declared, else the API's default (written the same)."""
+    return declared or DEFAULT_MODEL
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,15 @@ class ModelRow:
     title: str
     model_name: str | None
     created_at: str
+
+
+@dataclass(frozen=True)
+class ModelDetail:
+    """One model with the rows it was trained on (GET /model/{id})."""
+
+    id: str
+    model_name: str | None
+    training_data_ids: frozenset[str]
 
 
 class ModelAPI(ChatbotAPI):
@@ -51,6 +66,13 @@ class ModelAPI(ChatbotAPI):
         )
         return models
 
+    def get_model(self, model_id: str) -> ModelDetail:
+        """GET /model/{id}: the model and its training data; NotFoundError when none."""
+        detail: ModelDetail = self.send(
+            "GET", f"{CHATBOT_API}/model/{checked_id(model_id)}", parse=_model_detail
+        )
+        return detail
+
 
 def _event_id(payload: Any) -> str:
     body = parsers._object(payload)
@@ -66,4 +88,17 @@ def _model_row(row: Mapping[str, Any]) -> ModelRow:
         title=title,
         model_name=name if isinstance(name, str) else None,
         created_at=created if isinstance(created, str) else "",
+    )
+
+
+def _model_detail(payload: Any) -> ModelDetail:
+    body = parsers._object(payload)
+    rows = body.get("training_data")
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise Malformed("no 'training_data' list of objects in the model")
+    name = body.get("model_name")
+    return ModelDetail(
+        id=parsers._id(body, "id"),
+        model_name=name if isinstance(name, str) else None,
+        training_data_ids=frozenset(parsers._id(row, "id") for row in rows),
     )

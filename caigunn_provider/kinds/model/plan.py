@@ -1,4 +1,4 @@
-"""What a model's update must do: the rows it supersedes, whether it trains, the model's title."""
+"""What a training must do: the rows it supersedes, whether it trains, its title, the model."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from caigunn_provider.kinds.model.api import model_name_of
+
 TITLE_PREFIX = "pulumi-"
 
 
 def model_title(training_data_ids: Iterable[str], model_name: str | None) -> str:
-    """`pulumi-<16 hex>`: a digest of the sorted ids and the model name.
-
-    A model with this title was trained on exactly this set, so finding one in the model list
-    means the training already happened (a run that stopped waiting for it, say).
-    """
-    text = "\n".join([model_name or "", *sorted(set(training_data_ids))])
+    """`pulumi-<16 hex>`: a digest of the sorted ids and the model name (the API's default
+    written out, so that naming it changes nothing). A model found by title is still checked
+    for its rows before it is used (is_right)."""
+    text = "\n".join([model_name_of(model_name), *sorted(set(training_data_ids))])
     return TITLE_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
@@ -31,15 +31,28 @@ def superseded(olds: Mapping[str, Any] | None, new_ids: Iterable[str]) -> list[s
 
 
 def needs_training(olds: Mapping[str, Any] | None, news: Mapping[str, Any]) -> bool:
-    """Whether the chatbot's model no longer matches its items (or model name)."""
-    if not olds or not olds.get("model_id") or olds.get("pending_event"):
+    """Whether the last training no longer matches the declared rows (or model name)."""
+    if not olds:
         return True
-    return sorted(set(news.get("training_data_ids") or [])) != list(
-        olds.get("trained_ids") or []
-    ) or olds.get("model_name") != news.get("model_name")
+    declared = sorted(set(news.get("training_data_ids") or []))
+    return declared != list(olds.get("trained_ids") or []) or model_name_of(
+        olds.get("model_name")
+    ) != model_name_of(news.get("model_name"))
 
 
-def newest(models: Iterable[Any], title: str) -> str | None:
-    """The id of the newest model with this title, if any (rows with id, title, created_at)."""
-    found = [model for model in models if model.title == title]
-    return max(found, key=lambda model: model.created_at).id if found else None
+def is_right(detail: Any, rows: Iterable[str], model_name: str | None) -> bool:
+    """Whether a model (ModelDetail) was trained on exactly the chatbot's rows now (a training
+    uses every row, hand-made ones too) with the model asked for."""
+    return detail.training_data_ids == frozenset(rows) and model_name_of(
+        detail.model_name
+    ) == model_name_of(model_name)
+
+
+def newest_titled(models: Iterable[Any], title: str) -> list[str]:
+    """The ids of the models with this title, newest first (rows with id, title, created_at)."""
+    found = sorted(
+        (model for model in models if model.title == title),
+        key=lambda model: model.created_at,
+        reverse=True,
+    )
+    return [model.id for model in found]

@@ -1,4 +1,9 @@
-"""The Model resource that programs declare (pulumi-python:dynamic/caigunn:Model)."""
+"""The Training and Model resources (pulumi-python:dynamic/caigunn:Training and :Model).
+
+A chatbot's training is two steps: Training starts it and records its event (or the right model
+it found), Model waits for that and puts the model into service. Programs declare both, Training
+first (kinds/knowledge/declare.py).
+"""
 
 from __future__ import annotations
 
@@ -10,20 +15,23 @@ from pulumi.dynamic import Resource
 from caigunn_provider.chatbot_level.provider import NAME
 from caigunn_provider.dynamic import serialization
 from caigunn_provider.kinds.model.provider import ModelProvider
+from caigunn_provider.kinds.model.training import TrainingProvider
 
-# Every resource of this kind shares one pickle of its provider (dynamic/serialization.py).
+# Every resource of a kind shares one pickle of its provider (dynamic/serialization.py).
 serialization.install(ModelProvider)
+serialization.install(TrainingProvider)
 
 
-class Model(Resource, module="caigunn", name="Model"):
-    """The model one chatbot answers with, trained on its knowledge items; id = the chatbot's id."""
+class Training(Resource, module="caigunn", name="Training"):
+    """One chatbot's training on its declared rows, started (never waited for); id = the
+    chatbot's id. event_id is the training's event, or None where ready_model_id was found."""
 
     chatbot_id: pulumi.Output[str]
     model_name: pulumi.Output[str | None]
-    model_id: pulumi.Output[str]
-    trained_ids: pulumi.Output[list[str]]
-    active_model_id: pulumi.Output[str | None]
-    pending_event: pulumi.Output[str | None]
+    training_data_ids: pulumi.Output[list[str]]
+    event_id: pulumi.Output[str | None]
+    model_id: pulumi.Output[str | None]
+    title: pulumi.Output[str]
 
     def __init__(
         self,
@@ -35,21 +43,54 @@ class Model(Resource, module="caigunn", name="Model"):
         model_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """Declare the chatbot's model: training_data_ids are its KnowledgeItems' ids (flattened).
-
-        model_name None trains with the API's default. Name it after the chatbot's entry: failures
-        name it.
-        """
         props = {
             "chatbot_id": chatbot_id,
             "api_key": api_key,
             "model_name": model_name,
             "training_data_ids": training_data_ids,
             NAME: resource_name,
+            "event_id": None,
+            "model_id": None,
+            "title": None,
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
+        super().__init__(
+            TrainingProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
+        )
+
+
+class Model(Resource, module="caigunn", name="Model"):
+    """The model one chatbot answers with, trained on its knowledge items; id = the chatbot's id."""
+
+    chatbot_id: pulumi.Output[str]
+    model_name: pulumi.Output[str | None]
+    model_id: pulumi.Output[str]
+    trained_ids: pulumi.Output[list[str]]
+    active_model_id: pulumi.Output[str | None]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        training: Training,
+        api_key: pulumi.Input[str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare the chatbot's model: the one its Training found or started. Name it after the
+        chatbot's entry: failures name it."""
+        props = {
+            "chatbot_id": training.chatbot_id,
+            "api_key": api_key,
+            "model_name": training.model_name,
+            "training_data_ids": training.training_data_ids,
+            "ready_model_id": training.model_id,
+            "event_id": training.event_id,
+            "title": training.title,
+            NAME: resource_name,
             "model_id": None,
             "trained_ids": None,
             "active_model_id": None,
-            "pending_event": None,
+            "served": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(

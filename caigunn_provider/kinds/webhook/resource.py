@@ -25,12 +25,18 @@ class Webhook(Resource, module="caigunn", name="Webhook"):
         *,
         chatbot_id: pulumi.Input[str],
         api_key: pulumi.Input[str],
-        url: str,
+        url: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the chatbot's webhook: https://, or http:// to localhost for tests."""
-        props = {"chatbot_id": chatbot_id, "api_key": api_key, "url": url, NAME: resource_name}
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
+        # A webhook URL often carries a token of its own: a secret in the state, diffs and outputs.
+        props = {
+            "chatbot_id": chatbot_id,
+            "api_key": api_key,
+            "url": pulumi.Output.secret(url),
+            NAME: resource_name,
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key", "url"])
         super().__init__(
             WebhookProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
         )

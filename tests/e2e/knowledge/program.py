@@ -1,4 +1,4 @@
-"""Declares one Chatbot with KnowledgeItems, a Model and a Webhook from spec.json beside it.
+"""Declares one Chatbot with KnowledgeItems, a Training, a Model and a Webhook from spec.json.
 
 Copied as __main__.py into a test project: each test step edits spec.json and the files it names.
 """
@@ -14,7 +14,7 @@ from caigunn_provider.kinds.chatbot.resource import Chatbot
 from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.declare import training_data_ids
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
-from caigunn_provider.kinds.model.resource import Model
+from caigunn_provider.kinds.model.resource import Model, Training
 from caigunn_provider.kinds.webhook.resource import Webhook
 
 spec = json.loads(Path("spec.json").read_text())
@@ -46,13 +46,14 @@ for declared in spec.get("knowledge") or []:
             single_page=single if kind == "website" else None,
         )
     )
-model = Model(
+training = Training(
     entry,
     chatbot_id=bot.id,
     api_key=bot.api_key,
     training_data_ids=training_data_ids(items),
     model_name=spec.get("model"),
 )
+model = Model(entry, training=training, api_key=bot.api_key)
 if spec.get("webhook"):
     Webhook(entry, chatbot_id=bot.id, api_key=bot.api_key, url=spec["webhook"])
 pulumi.export("chatbot_id", bot.id)

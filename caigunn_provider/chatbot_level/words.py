@@ -39,6 +39,26 @@ def event_forgotten(name: str, event_id: str) -> CaiGunnError:
     )
 
 
+def text_unclear(name: str, cause: CaiGunnError, rows: list[str]) -> CaiGunnError:
+    """A text POST whose answer was lost while other text rows appeared: which is its own cannot
+    be told, so nothing is posted again and no row is taken."""
+    return CaiGunnError(
+        f"{name}: CaiGunn may have added this text ({cause}), but {len(rows)} new text rows "
+        f"appeared meanwhile ({', '.join(rows)}), so which one is this item's cannot be told. "
+        "Delete the rows that are not wanted (`python -m caigunn_provider knowledge` lists them), "
+        "then run `pulumi up` again."
+    )
+
+
+def delete_waits(name: str, what: str, timeout: float) -> CaiGunnError:
+    """A delete that waited for the item's crawl or upload past the timeout."""
+    return CaiGunnError(
+        f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}), and the rows "
+        "it makes would be left behind; the item stays in the state. Run the command again once "
+        "it has ended: a delete is safe to repeat."
+    )
+
+
 def still_running(name: str, what: str, timeout: float) -> str:
     return (
         f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}). It may still "

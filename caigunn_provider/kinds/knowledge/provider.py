@@ -20,7 +20,14 @@ from pulumi.dynamic import (
 )
 
 from caigunn_provider.chatbot_level import words
-from caigunn_provider.chatbot_level.api import COMPLETED, FAILED, ChatbotAPI, Event, TrainingRow
+from caigunn_provider.chatbot_level.api import (
+    COMPLETED,
+    FAILED,
+    Added,
+    ChatbotAPI,
+    Event,
+    TrainingRow,
+)
 from caigunn_provider.chatbot_level.provider import (
     NAME,
     UNKNOWN,
@@ -41,6 +48,7 @@ from caigunn_provider.errors import (
 )
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.kinds.knowledge import digest
+from caigunn_provider.messages import may_have_taken_effect
 
 KINDS = ("text", "text_file", "file", "website")
 INPUTS = ("chatbot_id", "api_key", "kind", "digest", "path", "text", "website", "single_page")
@@ -166,7 +174,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         ids = list(props.get("ids") or [])
         try:
             if not ids and props.get("event_id"):
-                event = self._event_or_none(api, props)
+                event = self._ended_event(api, props)
                 ids = row_ids(event)[0] if event and event.status == COMPLETED else []
             for row_id in ids:
                 # A 404 proves it gone, which is what delete wanted (the model's update did it).
@@ -190,6 +198,26 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                 "item's crawl or upload (it may have expired); the item is taken as never made"
             )
             return None
+
+    def _ended_event(self, api: ChatbotAPI, props: dict[str, Any]) -> Event | None:
+        """The item's crawl or upload once ended, waited for (with the training timeout) so that
+        a delete finds every row it makes; a wait past the timeout fails the delete, which keeps
+        the item in the state for the next run to delete."""
+        event = self._event_or_none(api, props)
+        if event is None or event.ended:
+            return event
+        event_id, name = str(props["event_id"]), name_of(props)
+        try:
+            return wait_for_event(
+                lambda: api.event(event_id),
+                event_id=event_id,
+                timeout=self._timeout(),
+                progress=lambda stage, elapsed: note(words.progress(name, stage, elapsed)),
+            )
+        except BackgroundWorkFailed:
+            return None  # it made nothing to delete
+        except WaitTimeout as exc:
+            raise words.delete_waits(name, _what(props), self._timeout()) from exc
 
     def _rows_gone(self, olds: dict[str, Any]) -> bool:
         """Whether a row the item made is no longer in its chatbot's training data (one list
@@ -219,7 +247,10 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                 added = api.add_file(Path(props["path"]).name, content)
             else:
                 text = props["text"] if kind == "text" else _text(name, props)
-                added = api.add_text(text)
+                texts = self._context().slot("knowledge text posts", lambda _: TextPosts())
+                added = Added(
+                    id=texts.add(api, str(props["chatbot_id"]), text, name), event_id=None
+                )
         except CaiGunnError as exc:
             raise self.explain(self._context(), exc) from exc
         if added.id is not None:
@@ -302,3 +333,45 @@ class PresentRows:
             except BaseException as exc:
                 found.set_exception(exc)
         return found.result()
+
+
+class TextPosts:
+    """Each chatbot's text POSTs, one at a time, each owning exactly its row even when its answer
+    is lost (a 5xx or a timeout after the request left): the POST is never sent again; the text
+    rows that appeared meanwhile are compared with those known before it. Exactly one new row is
+    this item's; none means it did not land; more is a stop that names them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        # Each chatbot's text row ids as this run knows them (read before its first POST).
+        self._known: dict[str, set[str]] = {}
+
+    def add(self, api: ChatbotAPI, chatbot_id: str, text: str, name: str) -> str:
+        """POST the text; the id of the row it made."""
+        with self._lock:
+            lock = self._locks.setdefault(chatbot_id, threading.Lock())
+        with lock:
+            known = self._known.get(chatbot_id)
+            if known is None:
+                known = self._known[chatbot_id] = _text_rows(api)
+            try:
+                added = api.add_text(text)
+            except CaiGunnError as exc:
+                if not may_have_taken_effect(exc):
+                    raise
+                new = sorted(_text_rows(api) - known)
+                known.update(new)
+                if len(new) == 1:
+                    return new[0]
+                if new:
+                    raise words.text_unclear(name, exc, new) from exc
+                raise
+            if added.id is None:
+                raise CaiGunnError(f"{name}: CaiGunn answered a text upload without its row's id")
+            known.add(added.id)
+            return added.id
+
+
+def _text_rows(api: ChatbotAPI) -> set[str]:
+    return {row.id for row in api.list_training_data() if row.type == "text"}

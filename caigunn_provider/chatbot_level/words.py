@@ -59,6 +59,16 @@ def delete_waits(name: str, what: str, timeout: float) -> CaiGunnError:
     )
 
 
+def training_answer_lost(name: str, cause: CaiGunnError, timeout: float) -> CaiGunnError:
+    """A training POST whose answer was lost, and whose model did not appear within the wait."""
+    return CaiGunnError(
+        f"{name}: CaiGunn may have started the training ({cause}), and no model of it appeared "
+        f"within {timeout:g} s ({TRAINING_TIMEOUT[0]}). Run `pulumi up` again: it uses that "
+        "model once it is listed, and starts a training only if none trained on exactly these "
+        "rows exists (which counts against the plan's training_limit)."
+    )
+
+
 def still_running(name: str, what: str, timeout: float) -> str:
     return (
         f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}). It may still "

@@ -20,6 +20,7 @@ from caigunn_provider.emulator.urls import OPERATIONS
 _OPERATIONS: frozenset[str] = frozenset(OPERATIONS)
 # What create_commit_fail_rate makes of a create it picks.
 _COMMIT_THEN_500 = ScriptRule(operation="create_chatbot", answer="status", commit=True)
+CHATBOT_LEVEL_PREFIX = "/api/external/chatbot/"
 _INCOMPLETE_RESPONSE = "ASGI callable returned without completing response."
 
 # Set in the task of a request whose connection is dropped on purpose (a scripted "drop").
@@ -184,6 +185,12 @@ class AnswersMiddleware:
         creating = operation == "create_chatbot"
         if rule is None and creating and self._injector.draw_create_commit_failure():
             rule = _COMMIT_THEN_500
+        elif (
+            rule is None
+            and _chatbot_level_write(scope)
+            and self._injector.draw_write_commit_failure()
+        ):
+            rule = _COMMIT_THEN_500.model_copy(update={"operation": operation})
         try:
             await self._answer(operation, rule, scope, receive, send)
         finally:
@@ -243,3 +250,10 @@ async def _send_scripted(
         await dropped.with_headers(rule.headers).drop(send)
     else:
         await scripted_answer(rule, retry_after).replay(send)
+
+
+def _chatbot_level_write(scope: Scope) -> bool:
+    """A write of the chatbot-level API (its api-key routes: training data, model, ...)."""
+    return scope["method"] in ("POST", "PUT", "PATCH", "DELETE") and str(scope["path"]).startswith(
+        CHATBOT_LEVEL_PREFIX
+    )

@@ -130,6 +130,13 @@ class FaultInjector:
             rate = self._knobs.create_commit_fail_rate
             return rate > 0 and self._random.random() < rate
 
+    def draw_write_commit_failure(self) -> bool:
+        """Whether this chatbot-level write commits and then answers 500
+        (write_commit_fail_rate)."""
+        with self._lock:
+            rate = self._knobs.write_commit_fail_rate
+            return rate > 0 and self._random.random() < rate
+
     def take_rule(self, operation: Operation) -> ScriptRule | None:
         """The first armed script rule for this operation, used up once; None if there is none."""
         with self._lock:

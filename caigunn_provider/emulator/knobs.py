@@ -109,6 +109,13 @@ class Knobs(BaseModel):
         le=1,
         description="share of creates (past the other faults) that commit, then answer 500",
     )
+    write_commit_fail_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of chatbot-level writes (training data, model, webhook, Opentalk; "
+        "past the other faults) that commit, then answer 500",
+    )
     fail_statuses: tuple[FailStatus, ...] = Field(
         default=(429, 500, 503),
         min_length=1,

@@ -122,3 +122,23 @@ class LeakScan:
             f"{len(self.hits)} hits ({self.encrypted_logs} of the artifacts are automatic logs "
             "encrypted by the engine)"
         )
+
+
+def plant_tokens(root: Path, tokens: Iterable[str]) -> list[str]:
+    """Write each token into two new files under root, one as text and one as base64 protobuf
+    (a field tag, a length, the token: the way the engine logs it); the hits a scan of root for
+    them must then report, in no order."""
+    folder = root / "planted-canaries"
+    folder.mkdir()
+    expected = []
+    for number, token in enumerate(tokens):
+        secret = token.encode()
+        (folder / f"token-{number}.txt").write_text(f"config: {token}\n")
+        # The field's tag and length shift the token by two bytes, then by one more each time.
+        encoded = base64.b64encode(b"\x1a" * (number % 3) + b"\n" + bytes([len(secret)]) + secret)
+        (folder / f"token-{number}.b64").write_bytes(encoded)
+        expected += [
+            f"planted-canaries/token-{number}.txt: a token",
+            f"planted-canaries/token-{number}.b64: a token in base64",
+        ]
+    return expected

@@ -26,7 +26,7 @@ import pytest
 
 from caigunn_provider.capabilities import Level
 from tests.e2e.conftest import entry, ids_by_name, make_project, two_chatbots, write_stack_file
-from tests.e2e.leaks import API_KEY_PREFIX, LeakScan, RecordingProject
+from tests.e2e.leaks import API_KEY_PREFIX, LeakScan, RecordingProject, plant_tokens
 from tests.e2e.pulumi_cli import VENV_BIN
 from tests.support import PRO, Admin, emulator
 
@@ -177,6 +177,12 @@ def test_no_canary_token_or_api_key_is_left_in_any_artifact(tmp_path: Path, leve
     proof = LeakScan.for_canaries([token], api_keys)
     proof.scan("stack output --show-secrets", "".join(project.shown_secrets))
     assert proof.hits
+    # No output shows a token: planted in files under the folder scanned, each token is found,
+    # as text and as base64, by a scan for the same canaries (and nothing else is).
+    planted = plant_tokens(project.workdir, tokens)
+    rescan = LeakScan.for_canaries(tokens, api_keys)
+    rescan.scan_folder(project.workdir)
+    assert sorted(rescan.hits) == sorted(planted)
     assert scan.artifacts > 100 and scan.encrypted_logs > 0
 
 
@@ -222,7 +228,8 @@ def walk_the_knowledge_flows(project: RecordingProject, admin: Admin) -> None:
     (folder / "manual.pdf").write_bytes(b"%PDF-1.4 a tiny manual\n")
     write_stack_file(project, KNOWLEDGE_STACK)
     assert "knowledge/returns.md" in project.preview()
-    assert project.outcome("up").changes == {"create": 8}
+    # The stack, the chatbot, its 4 items, the Training step, the model and the webhook.
+    assert project.outcome("up").changes == {"create": 9}
     second = project.outcome("up", "--expect-no-changes", "-v=8", "--logtostderr")
     assert set(second.changes) == {"same"}
     listed = json.loads(knowledge_cli(project))
@@ -290,6 +297,13 @@ def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
 
     assert scan.hits == []
     assert len(api_keys) == 1 and api_keys[0].startswith(API_KEY_PREFIX)
+    # The scan could fail: the api_key and the token, planted under the folder, are found there.
+    (project.workdir / "planted-api-key.txt").write_text(api_keys[0])
+    planted = plant_tokens(project.workdir, [token])
+    rescan = LeakScan.for_canaries([token], api_keys)
+    rescan.scan_folder(project.workdir)
+    # (The api_key is found twice: by its own needle and by the prefix every api_key has.)
+    assert sorted(rescan.hits) == sorted([*planted, *["planted-api-key.txt: an api_key"] * 2])
     assert scan.artifacts > 50 and scan.encrypted_logs > 0
 
 

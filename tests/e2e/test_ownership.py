@@ -10,14 +10,22 @@ import pytest
 
 from tests.e2e.conftest import entry, ids_by_name, write_stack_file
 from tests.e2e.pulumi_cli import PulumiProject
-from tests.support import BASIC, PRO, Admin
+from tests.support import BASIC, CHATBOT_PATH, PRO, Admin
 
 SUPPORT = "chatbots:\n" + entry("support", "Support Desk")
 
 
 def lose_the_next_create(admin: Admin, answer: str, **rule: Any) -> None:
-    admin.set_knobs(script=[{"operation": "create_chatbot", "answer": answer, **rule}])
+    armed = admin.set_knobs(script=[{"operation": "create_chatbot", "answer": answer, **rule}])
+    assert len(armed["script"]) == 1
     admin.clear_requests()
+
+
+def script_used_up(admin: Admin) -> bool:
+    """Whether every scripted rule has been used up: the emulator drops a rule from the knobs'
+    script (GET /_emulator/knobs) only as it takes it to answer the last request it is for."""
+    left: list[dict[str, Any]] = admin.knobs()["script"]
+    return left == []
 
 
 def answered_posts(admin: Admin) -> list[dict[str, Any]]:
@@ -62,7 +70,11 @@ def test_a_create_whose_answer_is_lost_ends_with_one_chatbot_in_the_same_run(
 
     project.up()
 
-    assert len(answered_posts(admin)) == 1
+    posts = answered_posts(admin)
+    # The one create was the one the rule answered: the rule is used up (a drop, garbage or a
+    # hang answers 2xx in the log, their status line being the create's own; the 500 is there).
+    assert script_used_up(admin)
+    assert [r["status"] for r in posts] == [rule.get("status", 200)]
     assert len(admin.chatbots()) == 1
     owned_once(project, admin)
     project.up("--expect-no-changes")
@@ -100,6 +112,10 @@ def test_a_seed_create_whose_id_lookup_fails_still_succeeds_with_one_post(
     project.up()
 
     assert len(admin.requests("POST")) == 1
+    # The lookups of the new chatbot failed as scripted, all 12 of them, and were tried again.
+    assert script_used_up(admin)
+    lists = [r["status"] for r in admin.requests("GET") if r["path"] == CHATBOT_PATH]
+    assert lists.count(500) == 12 and lists[-1] == 200
     assert len(admin.chatbots()) == 1
     owned_once(project, admin)
 
@@ -112,7 +128,8 @@ def test_two_entries_alike_with_lost_answers_each_own_one_chatbot(
 
     project.up()
 
-    assert len(admin.requests("POST")) == 2
+    assert [r["status"] for r in admin.requests("POST")] == [500, 500]  # both lost as scripted
+    assert script_used_up(admin)
     assert len(admin.chatbots()) == 2
     owned_once(project, admin)
     project.up("--expect-no-changes")

@@ -328,3 +328,31 @@ def test_pause_after_create_does_not_delay_other_operations(admin: Admin) -> Non
     list_page(admin)
 
     assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_write_commit_fail_rate_commits_every_picked_chatbot_level_write_and_answers_500(
+    admin: Admin,
+) -> None:
+    chatbot_id = admin.create("Support")
+    [row] = [row for row in admin.rows() if row["id"] == chatbot_id]
+    admin.set_knobs(write_commit_fail_rate=0.5)
+    headers = {"api-key": str(row["api_key"]), "caigunn-access-token": admin.token}
+    statuses = [
+        admin.session.post(
+            f"{admin.base_url}/api/external/chatbot/training_data",
+            params={"type": "text"},
+            data={"text": f"row {n}"},
+            headers=headers,
+            timeout=30,
+        ).status_code
+        for n in range(40)
+    ]
+    listed = admin.session.get(
+        f"{admin.base_url}/api/external/chatbot/training_data", headers=headers, timeout=30
+    )
+
+    assert set(statuses) == {200, 500}
+    assert 5 <= statuses.count(500) <= 35
+    assert len(listed.json()["training_data"]) == 40  # every write committed, failed or not
+    assert listed.status_code == 200  # only writes are picked

@@ -104,7 +104,7 @@ def test_fifty_concurrent_creates_and_gets_finish_against_a_server_busy_above_ei
     assert sorted(got) == sorted(server.created)
     assert server.unexpected == []
     # The server was kept full, and the 5 clients together never sent more at once than the
-    # account's one limit (each with a limit of its own could send 50 at once).
+    # account's one limit (with a limit each, the 50 calls could all be sent at once).
     assert server.most_in_flight == SERVER_CAPACITY
     assert SERVER_CAPACITY < server.most_open <= limits.max_concurrency
     assert limits.for_account(url, TOKEN).in_flight == 0

@@ -73,7 +73,10 @@ def test_the_sdk_server_still_serves_from_a_four_worker_pool_in_main() -> None:
     source = sdk_server_source()
     main = re.search(r"\ndef main\(\):(.*?)\n\n", source, re.S)
     assert main is not None, "pulumi/dynamic/__main__.py no longer has main()"
-    assert re.search(r"grpc\.server\(\s*futures\.ThreadPoolExecutor\(max_workers=\d+\)", main[1])
+    # Four workers: the ceiling workers.install lifts (and four_worker_server copies).
+    pool = re.search(r"grpc\.server\(\s*futures\.ThreadPoolExecutor\(max_workers=(\d+)\)", main[1])
+    assert pool is not None, "main() no longer serves from grpc.server(ThreadPoolExecutor(...))"
+    assert int(pool[1]) == 4
     assert re.search(r"^def get_provider\(", source, re.M)
     assert re.search(r"^class DynamicResourceProviderServicer\(", source, re.M)
     assert re.search(r"^main\(\)$", source, re.M), "the server no longer runs on import"

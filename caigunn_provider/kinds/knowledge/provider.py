@@ -335,11 +335,16 @@ class PresentRows:
         return found.result()
 
 
+# A text POST that failed and is proven not to have landed (no new row) is sent again this often.
+TEXT_ATTEMPTS = 3
+
+
 class TextPosts:
     """Each chatbot's text POSTs, one at a time, each owning exactly its row even when its answer
     is lost (a 5xx or a timeout after the request left): the POST is never sent again; the text
     rows that appeared meanwhile are compared with those known before it. Exactly one new row is
-    this item's; none means it did not land; more is a stop that names them."""
+    this item's; none means it did not land (and it is sent again, a few times at most); more is
+    a stop that names them."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -355,22 +360,26 @@ class TextPosts:
             known = self._known.get(chatbot_id)
             if known is None:
                 known = self._known[chatbot_id] = _text_rows(api)
-            try:
-                added = api.add_text(text)
-            except CaiGunnError as exc:
-                if not may_have_taken_effect(exc):
-                    raise
-                new = sorted(_text_rows(api) - known)
-                known.update(new)
-                if len(new) == 1:
-                    return new[0]
-                if new:
-                    raise words.text_unclear(name, exc, new) from exc
-                raise
-            if added.id is None:
-                raise CaiGunnError(f"{name}: CaiGunn answered a text upload without its row's id")
-            known.add(added.id)
-            return added.id
+            for attempt in range(1, TEXT_ATTEMPTS + 1):
+                try:
+                    added = api.add_text(text)
+                except CaiGunnError as exc:
+                    if not may_have_taken_effect(exc):
+                        raise
+                    new = sorted(_text_rows(api) - known)
+                    known.update(new)
+                    if len(new) == 1:
+                        return new[0]
+                    if new:
+                        raise words.text_unclear(name, exc, new) from exc
+                    if attempt == TEXT_ATTEMPTS:
+                        raise
+                    continue  # proven not to have landed: sending it again makes no second row
+                if added.id is None:
+                    raise CaiGunnError(f"{name}: CaiGunn answered a text upload without an id")
+                known.add(added.id)
+                return added.id
+            raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 def _text_rows(api: ChatbotAPI) -> set[str]:

@@ -11,6 +11,7 @@ chatbot's id.
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
 from pulumi.dynamic import (
@@ -22,6 +23,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from caigunn_provider.chatbot_level import words
 from caigunn_provider.chatbot_level.api import FAILED
 from caigunn_provider.chatbot_level.provider import (
     NAME,
@@ -31,6 +33,7 @@ from caigunn_provider.chatbot_level.provider import (
     name_of,
     note,
 )
+from caigunn_provider.chatbot_level.waiters import FIRST_POLL, GROWTH, LONGEST_POLL
 from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import CaiGunnError, NotFoundError
@@ -42,6 +45,7 @@ from caigunn_provider.kinds.model.plan import (
     newest_titled,
     superseded,
 )
+from caigunn_provider.messages import may_have_taken_effect
 
 INPUTS = ("chatbot_id", "api_key", "model_name", "training_data_ids")
 # How many models titled for this set are looked at, newest first, before one is trained.
@@ -121,7 +125,14 @@ class TrainingProvider(ChatbotLevelProvider):
             found = self._right_model(ctx, api, str(news["chatbot_id"]), rows, title, model_name)
             if found is not None:
                 return {**outs, "model_id": found, "event_id": None}
-            event_id = api.train(title, model_name)
+            try:
+                event_id = api.train(title, model_name)
+            except CaiGunnError as exc:
+                if not may_have_taken_effect(exc):
+                    raise
+                # Never POSTed again: the model it may have started is waited for by title.
+                found = self._lost_training(api, name_of(news), rows, title, model_name, exc)
+                return {**outs, "model_id": found, "event_id": None}
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
         note(f"{name_of(news)}: training started (event {event_id})")
@@ -147,6 +158,32 @@ class TrainingProvider(ChatbotLevelProvider):
             except NotFoundError:
                 continue
         return None
+
+    def _lost_training(
+        self,
+        api: ModelAPI,
+        name: str,
+        rows: list[str],
+        title: str,
+        model_name: str | None,
+        cause: CaiGunnError,
+    ) -> str:
+        """The model a training POST whose answer was lost made: looked for by its title (a
+        training in progress is invisible until its model is listed), up to the training
+        timeout; a timeout is the lost answer's failure, and the next run looks again."""
+        timeout, started = self._timeout(), time.monotonic()
+        interval = FIRST_POLL
+        while True:
+            for model_id in newest_titled(api.list_models(), title)[:LOOKS]:
+                with contextlib.suppress(NotFoundError):
+                    if is_right(api.get_model(model_id), rows, model_name):
+                        return model_id
+            elapsed = time.monotonic() - started
+            if elapsed >= timeout:
+                raise words.training_answer_lost(name, cause, timeout)
+            note(f"{name}: a training answer was lost: waiting for its model ({elapsed:.0f} s)")
+            time.sleep(min(interval, timeout - elapsed))
+            interval = min(interval * GROWTH, LONGEST_POLL)
 
     def _ended_badly(self, olds: dict[str, Any]) -> bool:
         """Whether the training this step started failed, or CaiGunn no longer knows its event:

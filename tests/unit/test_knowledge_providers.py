@@ -236,3 +236,36 @@ def test_a_wrong_api_key_is_refused_and_never_quoted(admin: Admin) -> None:
         )
     assert "refused the access token or the chatbot's api_key" in str(caught.value)
     assert wrong not in str(caught.value)
+
+
+def test_an_adopted_chatbot_gets_back_the_webhook_and_model_it_had_when_they_are_deleted(
+    admin: Admin,
+) -> None:
+    # A chatbot made outside the stack, with a webhook and a model of its own, is adopted.
+    chatbot_id, key = a_chatbot(admin)
+    admin.set_knobs(work_ms=10)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    theirs = items.create(text_item(chatbot_id, key, "their own text")).outs["ids"]
+    news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": theirs, NAME: "x"}
+    started = configured(TrainingProvider(Runtime()), admin).create(news).outs
+    their_model = configured(ModelProvider(Runtime()), admin).create(model_inputs(started)).outs
+    hooks = configured(WebhookProvider(Runtime()), admin)
+    hooks.create({"chatbot_id": chatbot_id, "api_key": key, "url": "https://theirs.example.com/"})
+    assert info(admin, chatbot_id)["model"]["id"] == their_model["model_id"]
+
+    # The stack sets its own webhook and trains its own model.
+    hook = hooks.create({"chatbot_id": chatbot_id, "api_key": key, "url": "https://ours.example/"})
+    mine = items.create(text_item(chatbot_id, key, "our text")).outs["ids"]
+    ours = {**news, "training_data_ids": sorted([*theirs, *mine])}
+    started = configured(TrainingProvider(Runtime()), admin).create(ours).outs
+    model = configured(ModelProvider(Runtime()), admin)
+    our_model = model.create(model_inputs(started)).outs
+    assert our_model["model_id"] != their_model["model_id"]
+    assert info(admin, chatbot_id)["webhook_url"] == "https://ours.example/"
+
+    # Destroy keeps the adopted chatbot: the Webhook's and the Model's deletes restore it.
+    hooks.delete(chatbot_id, hook.outs)
+    model.delete(chatbot_id, our_model)
+    after = info(admin, chatbot_id)
+    assert after["webhook_url"] == "https://theirs.example.com/"
+    assert after["model"]["id"] == their_model["model_id"]

@@ -72,7 +72,15 @@ class ModelProvider(ChatbotLevelProvider):
 
     @reports("train this chatbot")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(str(props["chatbot_id"]), self._serve(None, props))
+        # The model the chatbot answered with before (an adopted one had one): delete puts it
+        # back, since a kept chatbot must not keep answering with the stack's last model.
+        ctx = self._context()
+        try:
+            before = ctx.client.get_chatbot(str(props["chatbot_id"])).model_id
+        except CaiGunnError as exc:
+            raise self.explain(ctx, exc) from exc
+        outs = self._serve({"active_model_id": before, "model_before": before}, props)
+        return CreateResult(str(props["chatbot_id"]), outs)
 
     @reports("read this chatbot's model")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -90,9 +98,20 @@ class ModelProvider(ChatbotLevelProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         return UpdateResult(self._serve(olds, news))
 
+    @reports("put back the model this chatbot had")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        # CaiGunn cannot delete a model, and the chatbot keeps answering with the one it has.
-        return None
+        # CaiGunn cannot delete a model: the chatbot goes back to the one it had before.
+        before = props.get("model_before")
+        if not before or before == props.get("active_model_id"):
+            return
+        ctx = self._context()
+        try:
+            ctx.client.update_chatbot(str(props["chatbot_id"]), {"model_id": before})
+        except (NotFoundError, AuthError) as exc:
+            if not self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
+                raise self.explain(ctx, exc) from exc
+        except CaiGunnError as exc:
+            raise self.explain(ctx, exc) from exc
 
     # --- the one update -----------------------------------------------------------------------
 
@@ -105,6 +124,7 @@ class ModelProvider(ChatbotLevelProvider):
             trained_ids=previous.get("trained_ids"),
             active_model_id=previous.get("active_model_id"),
             served=previous.get("served"),
+            model_before=previous.get("model_before"),
         )
         try:
             model_id = self._model_of(olds, news, outs)

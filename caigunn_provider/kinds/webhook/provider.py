@@ -57,7 +57,15 @@ class WebhookProvider(ChatbotLevelProvider):
 
     @reports("set this chatbot's webhook")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        return CreateResult(str(props["chatbot_id"]), self._subscribe(props))
+        # What the chatbot had before (an adopted one may have had a webhook): delete puts it
+        # back, since a kept chatbot must not lose what it had when the stack took it over.
+        try:
+            before = self._context().client.get_chatbot(str(props["chatbot_id"])).webhook_url
+        except CaiGunnError as exc:
+            raise self.explain(self._context(), exc) from exc
+        return CreateResult(
+            str(props["chatbot_id"]), {**self._subscribe(props), "url_before": before}
+        )
 
     @reports("read this chatbot's webhook")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -73,13 +81,18 @@ class WebhookProvider(ChatbotLevelProvider):
 
     @reports("change this chatbot's webhook")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        return UpdateResult(self._subscribe(news))
+        return UpdateResult({**self._subscribe(news), "url_before": olds.get("url_before")})
 
     @reports("remove this chatbot's webhook")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         ctx = self._context()
+        api = WebhookAPI(ctx.client.transport, str(props.get("api_key")))
         try:
-            WebhookAPI(ctx.client.transport, str(props.get("api_key"))).unsubscribe()
+            before = props.get("url_before")
+            if isinstance(before, str) and before:
+                api.subscribe(before)  # the webhook it had before this stack set one
+            else:
+                api.unsubscribe()
         except NotFoundError:
             pass  # none set: what delete wanted
         except AuthError as exc:

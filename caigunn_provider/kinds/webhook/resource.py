@@ -36,7 +36,7 @@ class Webhook(Resource, module="caigunn", name="Webhook"):
             "url": pulumi.Output.secret(url),
             NAME: resource_name,
         }
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key", "url"])
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key", "url", "url_before"])
         super().__init__(
             WebhookProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
         )

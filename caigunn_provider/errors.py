@@ -26,6 +26,15 @@ class OwnershipError(CaiGunnError, ValueError):
     """Which chatbot an entry owns cannot be settled safely (adoption mismatch, ambiguity)."""
 
 
+class AmbiguousCreate(OwnershipError):
+    """A create whose answer was lost while other chatbots of its title appeared: which one it
+    made cannot be told (candidates: their ids)."""
+
+    def __init__(self, message: str, *, candidates: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.candidates = candidates
+
+
 class ListingError(CaiGunnError):
     """The chatbot list could not be read completely within the allowed number of requests."""
 

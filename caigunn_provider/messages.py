@@ -8,6 +8,7 @@ from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.config import API_URL, SET_TOKEN, TOKEN, Source
 from caigunn_provider.errors import (
+    AmbiguousCreate,
     APIConnectionError,
     APIError,
     AuthError,
@@ -145,14 +146,15 @@ def create_unresolved(title: str, cause: BaseException, why: str) -> OwnershipEr
 
 def create_ambiguous(
     title: str, cause: BaseException, candidates: Sequence[ChatbotRow]
-) -> OwnershipError:
+) -> AmbiguousCreate:
     """Several new chatbots could be the one a failed create made: the user must say which."""
     ids = ", ".join(row.id for row in candidates)
-    return OwnershipError(
+    return AmbiguousCreate(
         f"CaiGunn may have created the chatbot {title!r} ({cause}), but {len(candidates)} new "
         f"chatbots with that title appeared meanwhile ({ids}), so which one is this entry's cannot "
         f"be told. Add `import: <id>` with the right one to this entry in the stack file, then "
-        "run `pulumi up`"
+        "run `pulumi up`",
+        candidates=tuple(row.id for row in candidates),
     )
 
 

@@ -68,6 +68,8 @@ class ChatbotKind:
         state = recovery.chatbots_of(checkpoint) if checkpoint is not None else None
         recovered: dict[str, str] = {}
         ending: dict[str, str] = {}
+        if state is not None:
+            _stop_on_ambiguous(run, state, specs)
         if state is not None and checkpoint is not None:
             read = preflight.check_updated_exist(
                 run.source, specs, run.account, plan_ids, state.owned, state.recorded
@@ -145,6 +147,28 @@ def _recover(
     if unsure:
         raise CaiGunnError("\n".join(_unsure_message(item, run.source) for item in unsure))
     return found
+
+
+def _stop_on_ambiguous(
+    run: Run, state: recovery.Chatbots, specs: Mapping[str, ChatbotSpec]
+) -> None:
+    """An entry whose create stopped as ambiguous is not created again until `import:` names
+    its chatbot: a blind rerun stops here, naming the candidates, before anything is declared."""
+    unsettled = [
+        (name, candidates)
+        for name, candidates in state.ambiguous.items()
+        if name in specs and specs[name].import_ is None
+    ]
+    if unsettled:
+        raise CaiGunnError(
+            "\n".join(
+                f"{run.source}: chatbots.{name}: an earlier `pulumi up` created this chatbot, "
+                f"and which chatbot it made cannot be told: {', '.join(candidates)} have its title "
+                "and appeared meanwhile. Add `import: <id>` to the entry for the one that is its "
+                "chatbot; nothing is created until then."
+                for name, candidates in unsettled
+            )
+        )
 
 
 def _expiry_warnings(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pulumi.dynamic import (
@@ -17,8 +18,9 @@ from caigunn_provider import messages
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.client.fields import changed_settings
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider, reports, warn
+from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Context
-from caigunn_provider.errors import CaiGunnError, NotFoundError
+from caigunn_provider.errors import AmbiguousCreate, CaiGunnError, NotFoundError
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.kinds.chatbot import ownership
 from caigunn_provider.kinds.chatbot.expiry import (
@@ -29,7 +31,7 @@ from caigunn_provider.kinds.chatbot.expiry import (
     recorded_end,
 )
 from caigunn_provider.kinds.chatbot.shared import run_of
-from caigunn_provider.kinds.chatbot.spec import change_of
+from caigunn_provider.kinds.chatbot.spec import AMBIGUOUS, AMBIGUOUS_ID, change_of
 
 # Inputs the program declares. The one-shot ones matter only to the create that makes the
 # resource and are spent once it exists: `__import` and `__recover` name an existing chatbot to take
@@ -90,6 +92,11 @@ class ChatbotProvider(BaseProvider):
         return CheckResult(news, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if olds.get(AMBIGUOUS):
+            # The record of an ambiguous create: replaced by the chatbot `import:` names (the
+            # program stops a run without one before anything is declared). The engine checks the
+            # replacement's inputs afresh, so its `import:` is not spent on the record.
+            return DiffResult(changes=True, replaces=[AMBIGUOUS], delete_before_replace=False)
         # The one-shot inputs only matter to create: leaving `import:` in the file changes nothing.
         change = change_of(olds, news.get("plan_id"), news["title"], news.get("settings"))
         replaces = ["plan_id"] if change == "replace" else []
@@ -129,6 +136,15 @@ class ChatbotProvider(BaseProvider):
             made = ownership.create(ctx, title, plan_id, settings)
             if settings:
                 ownership.apply_ignored_settings(ctx, made.row.id, settings)
+        except AmbiguousCreate as exc:
+            # Kept in the state, so that a blind rerun stops again instead of creating a second
+            # chatbot: a record with a placeholder id, whose read and delete do nothing.
+            record = {key: props.get(key) for key in ("title", "plan_id", "settings", PRIOR_IDS)}
+            raise PartialFailure(
+                str(exc),
+                outs={**record, AMBIGUOUS: list(exc.candidates)},
+                id_=f"{AMBIGUOUS_ID}{uuid.uuid4()}",
+            ) from exc
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
         # The create's answer says when the new period ends: no read is spent on it.
@@ -143,6 +159,8 @@ class ChatbotProvider(BaseProvider):
 
     @reports("read this chatbot")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        if props.get(AMBIGUOUS):
+            return ReadResult(id_, props)  # the record of an ambiguous create: nothing to read
         ctx = self.context()
         run_of(ctx).listing.hint_size(props.get(LIST_SIZE))
         found = self._live(ctx, id_)
@@ -194,6 +212,8 @@ class ChatbotProvider(BaseProvider):
 
     @reports("delete this chatbot")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
+        if props.get(AMBIGUOUS):
+            return  # the record of an ambiguous create: no chatbot of its own to delete
         ctx = self.context()
         if props.get("adopted"):
             warn(

@@ -17,11 +17,11 @@ provider recorded in the pending operation's inputs) and that no resource of the
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.kinds.chatbot.provider import PRIOR_IDS
-from caigunn_provider.kinds.chatbot.spec import CHATBOT_TYPE
+from caigunn_provider.kinds.chatbot.spec import AMBIGUOUS, CHATBOT_TYPE
 from caigunn_provider.program.checkpoint import Checkpoint
 
 
@@ -42,6 +42,8 @@ class Chatbots:
     owned: Mapping[str, str]  # logical name -> chatbot id
     recorded: Mapping[str, Mapping[str, object]]  # logical name -> the inputs the state holds
     interrupted: tuple[Interrupted, ...]
+    # Logical name -> the candidates of a create that stopped as ambiguous (no chatbot owned).
+    ambiguous: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,16 @@ def chatbots_of(checkpoint: Checkpoint) -> Chatbots:
                 prior_ids=frozenset(prior) if isinstance(prior, list) else None,
             )
         )
+    ambiguous = {
+        name: tuple(str(candidate) for candidate in rec.outputs[AMBIGUOUS])
+        for name, rec in records.items()
+        if isinstance(rec.outputs.get(AMBIGUOUS), list)
+    }
     return Chatbots(
-        owned={name: rec.id for name, rec in records.items()},
-        recorded={name: rec.inputs for name, rec in records.items()},
+        owned={name: rec.id for name, rec in records.items() if name not in ambiguous},
+        recorded={name: rec.inputs for name, rec in records.items() if name not in ambiguous},
         interrupted=tuple(interrupted),
+        ambiguous=ambiguous,
     )
 
 

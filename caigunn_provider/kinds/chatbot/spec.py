@@ -12,10 +12,14 @@ from caigunn_provider.program.checkpoint import dynamic_type
 if TYPE_CHECKING:
     from caigunn_provider.program.kind import EntryKind
 
-__all__ = ["CHATBOT_TYPE", "Change", "ChatbotSpec", "change_of"]
+__all__ = ["AMBIGUOUS", "AMBIGUOUS_ID", "CHATBOT_TYPE", "Change", "ChatbotSpec", "change_of"]
 
 # The Chatbot resource's type token (kinds/chatbot/resource.py), for readers of the state.
 CHATBOT_TYPE = dynamic_type("caigunn", "Chatbot")
+# The output that marks the record of an ambiguous create (its candidates' ids), and the start
+# of its placeholder id: the state keeps the ambiguity until an `import:` settles it.
+AMBIGUOUS = "__ambiguous"
+AMBIGUOUS_ID = "ambiguous-create-"
 
 # What a declared chatbot needs of the one the state holds.
 Change = Literal["replace", "update"] | None

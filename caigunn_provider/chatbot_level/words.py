@@ -69,6 +69,17 @@ def training_answer_lost(name: str, cause: CaiGunnError, timeout: float) -> CaiG
     )
 
 
+def trained_other_rows(name: str, model_id: str) -> CaiGunnError:
+    """A training that used rows other than the declared ones: its model is not put into
+    service (the chatbot keeps the model it had); the next run trains again."""
+    return CaiGunnError(
+        f"{name}: CaiGunn's training made model {model_id} from rows other than this stack's "
+        "(another training of this chatbot ran at the same time, from another stack or the "
+        "console, or rows were added meanwhile), so it was not put into service; the chatbot "
+        "keeps its model. Run `pulumi up` again: it trains once more on the declared rows."
+    )
+
+
 def still_running(name: str, what: str, timeout: float) -> str:
     return (
         f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}). It may still "

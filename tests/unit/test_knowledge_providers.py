@@ -122,6 +122,7 @@ def model_inputs(training: dict[str, Any]) -> dict[str, Any]:
         "ready_model_id": training["model_id"],
         "event_id": training["event_id"],
         "title": training["title"],
+        "rows": training.get("rows"),
         NAME: training[NAME],
     }
 
@@ -269,3 +270,27 @@ def test_an_adopted_chatbot_gets_back_the_webhook_and_model_it_had_when_they_are
     after = info(admin, chatbot_id)
     assert after["webhook_url"] == "https://theirs.example.com/"
     assert after["model"]["id"] == their_model["model_id"]
+
+
+def test_a_training_that_used_other_rows_is_not_put_into_service_and_the_next_run_trains_again(
+    admin: Admin,
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    admin.set_knobs(work_ms=10)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    mine = items.create(text_item(chatbot_id, key, "Hello")).outs["ids"]
+    news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": mine, NAME: "support"}
+    started = configured(TrainingProvider(Runtime()), admin).create(news).outs
+    assert started["rows"] == mine
+    # As if a row had come and gone between the Training's look and CaiGunn's training (another
+    # training of this chatbot ran meanwhile): the rows it recorded are not those trained on.
+    skewed = {**started, "rows": sorted([*mine, "00000000-0000-4000-8000-000000000000"])}
+    with pytest.raises(CaiGunnError) as caught:
+        configured(ModelProvider(Runtime()), admin).create(
+            {**model_inputs(skewed), "rows": skewed["rows"]}
+        )
+    assert "was not put into service" in str(caught.value)
+    assert (info(admin, chatbot_id).get("model") or {}).get("id") is None
+    training = configured(TrainingProvider(Runtime()), admin)
+    assert training.diff(chatbot_id, skewed, news).changes is True
+    assert training.diff(chatbot_id, started, news).changes is False

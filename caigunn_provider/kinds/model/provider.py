@@ -34,6 +34,7 @@ from caigunn_provider.errors import (
 )
 from caigunn_provider.kinds.model.api import ModelAPI
 from caigunn_provider.kinds.model.plan import newest_titled
+from caigunn_provider.kinds.model.training import trained_other_rows
 
 INPUTS = ("chatbot_id", "api_key", "model_name", "training_data_ids")
 # What the Training step recorded: the model it found, or the event of the training it started.
@@ -158,6 +159,8 @@ class ModelProvider(ChatbotLevelProvider):
         api = ModelAPI(self._context().client.transport, str(news.get("api_key")))
         name = name_of(news)
         event = self._wait(api, name, str(event_id), outs)
+        if trained_other_rows(event, news.get("rows")):
+            raise words.trained_other_rows(name, str(event.data.get("model_id")))
         model_id = event.data.get("model_id")
         if isinstance(model_id, str) and model_id:
             return model_id

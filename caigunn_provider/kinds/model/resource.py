@@ -32,6 +32,7 @@ class Training(Resource, module="caigunn", name="Training"):
     event_id: pulumi.Output[str | None]
     model_id: pulumi.Output[str | None]
     title: pulumi.Output[str]
+    rows: pulumi.Output[list[str]]
 
     def __init__(
         self,
@@ -52,6 +53,7 @@ class Training(Resource, module="caigunn", name="Training"):
             "event_id": None,
             "model_id": None,
             "title": None,
+            "rows": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
@@ -84,6 +86,7 @@ class Model(Resource, module="caigunn", name="Model"):
             "model_name": training.model_name,
             "training_data_ids": training.training_data_ids,
             "ready_model_id": training.model_id,
+            "rows": training.rows,
             "event_id": training.event_id,
             "title": training.title,
             NAME: resource_name,

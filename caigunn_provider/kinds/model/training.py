@@ -24,7 +24,7 @@ from pulumi.dynamic import (
 )
 
 from caigunn_provider.chatbot_level import words
-from caigunn_provider.chatbot_level.api import FAILED
+from caigunn_provider.chatbot_level.api import COMPLETED, FAILED, Event
 from caigunn_provider.chatbot_level.provider import (
     NAME,
     UNKNOWN,
@@ -122,6 +122,8 @@ class TrainingProvider(ChatbotLevelProvider):
                 with contextlib.suppress(NotFoundError):
                     api.delete_training_data(row_id)
             rows = [row.id for row in api.list_training_data()]
+            # Every row the training uses (hand-made ones too): the Model holds it to them.
+            outs["rows"] = sorted(rows)
             found = self._right_model(ctx, api, str(news["chatbot_id"]), rows, title, model_name)
             if found is not None:
                 return {**outs, "model_id": found, "event_id": None}
@@ -193,11 +195,12 @@ class TrainingProvider(ChatbotLevelProvider):
             return False
         api = ModelAPI(self._context().client.transport, str(olds["api_key"]))
         try:
-            return api.event(str(event_id)).status == FAILED
+            event = api.event(str(event_id))
         except NotFoundError:
             return True
         except (CaiGunnError, ValueError):
             return False  # proves nothing: the Model's wait meets it and reports it
+        return event.status == FAILED or trained_other_rows(event, olds.get("rows"))
 
     def _tell_unmanaged(self, news: dict[str, Any], ids: list[str]) -> None:
         """Say which rows of the chatbot this stack did not create: the training uses them too.
@@ -220,3 +223,14 @@ class TrainingProvider(ChatbotLevelProvider):
                 f"{name_of(news)}: {len(others)} row(s) of training data that this stack did not "
                 f"create exist ({shown}{more}) and will be trained on too"
             )
+
+
+def trained_other_rows(event: Event, rows: object) -> bool:
+    """Whether a completed training used rows other than those there were when it was started
+    (another training of the chatbot, from another stack or the console, or rows added
+    meanwhile): its model is then not the declared knowledge's."""
+    trained = event.data.get("training_data_ids")
+    if event.status != COMPLETED or not isinstance(trained, list) or not isinstance(rows, list):
+        return False
+    ids = {item.get("id") if isinstance(item, dict) else item for item in trained}
+    return ids != set(rows)

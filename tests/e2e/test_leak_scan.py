@@ -198,7 +198,7 @@ chatbots:
       - website: https://www.example.com/help
         single_page: true
     model: gpt-4
-    webhook: https://hooks.example.com/caigunn
+    webhook: https://hooks.example.com/caigunn/HOOK-SECRET
 """
 
 
@@ -219,14 +219,14 @@ def knowledge_cli(project: RecordingProject) -> str:
     return done.stdout
 
 
-def walk_the_knowledge_flows(project: RecordingProject, admin: Admin) -> None:
+def walk_the_knowledge_flows(project: RecordingProject, admin: Admin, hook_token: str) -> None:
     """Items, a training, a webhook, each failure, drift and destroy: every call with a header
     `api-key`; each step checked to have done its job."""
     folder = project.workdir / "stacks" / "knowledge"
     folder.mkdir()
     (folder / "returns.md").write_text("Returns within 30 days.\n")
     (folder / "manual.pdf").write_bytes(b"%PDF-1.4 a tiny manual\n")
-    write_stack_file(project, KNOWLEDGE_STACK)
+    write_stack_file(project, KNOWLEDGE_STACK.replace("HOOK-SECRET", hook_token))
     assert "knowledge/returns.md" in project.preview()
     # The stack, the chatbot, its 4 items, the Training step, the model and the webhook.
     assert project.outcome("up").changes == {"create": 9}
@@ -242,7 +242,9 @@ def walk_the_knowledge_flows(project: RecordingProject, admin: Admin) -> None:
     failed = project.outcome("up", ok=False)
     assert "Character limit exceeded" in "\n".join(failed.messages("error"))
     admin.set_knobs(fail_training=None, fail_crawl="Website unreachable")
-    write_stack_file(project, KNOWLEDGE_STACK.replace("help", "faq"))
+    write_stack_file(
+        project, KNOWLEDGE_STACK.replace("HOOK-SECRET", hook_token).replace("help", "faq")
+    )
     crawl = project.outcome("up", ok=False)
     assert "Website unreachable" in "\n".join(crawl.messages("error"))
     admin.set_knobs(fail_crawl=None, training_never_finishes=True)
@@ -271,6 +273,8 @@ def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
     tmp_path: Path, level: str
 ) -> None:
     token = canary("TOKEN")
+    # A webhook URL often carries a token of its own: a secret in the state, diffs and outputs.
+    hook_token = canary("HOOK")
     request_log = tmp_path / "emulator-requests.jsonl"
     with emulator(
         "current",
@@ -280,7 +284,7 @@ def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
         work_ms=50,
     ) as admin:
         project = recording_project(tmp_path / "project", admin)
-        walk_the_knowledge_flows(project, admin)
+        walk_the_knowledge_flows(project, admin, hook_token)
         api_keys = [row["api_key"] for row in admin.rows()]
         # The api_key went as a header on every chatbot-level call.
         assert any(r["path"].startswith("/api/external/chatbot/") for r in admin.requests())
@@ -296,6 +300,17 @@ def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
     print(f"\n{scan.summary('knowledge')}")
 
     assert scan.hits == []
+    # The webhook's token: nowhere the run wrote (its output, messages, state, logs), the stack
+    # file where the user wrote it aside.
+    hooks = LeakScan.for_canaries([hook_token], [])
+    for artifact, printed in project.printed:
+        if printed:
+            hooks.scan(artifact, printed)
+    for number, message in enumerate(project.messages, 1):
+        hooks.scan(f"message {number}", message)
+    hooks.scan_folder(project.workdir)
+    assert [hit for hit in hooks.hits if not hit.startswith("stacks/")] == []
+    assert "stacks/e2e.yaml: a token" in hooks.hits, "the scan could find the webhook's token"
     assert len(api_keys) == 1 and api_keys[0].startswith(API_KEY_PREFIX)
     # The scan could fail: the api_key and the token, planted under the folder, are found there.
     (project.workdir / "planted-api-key.txt").write_text(api_keys[0])

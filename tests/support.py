@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,3 +157,17 @@ def emulator(
             yield admin
         finally:
             admin.session.close()
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
+    """Poll condition every 50 ms until it holds; fail naming what was waited for."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def in_flight_creates(admin: Admin) -> int:
+    """Creates the emulator has committed and not yet answered."""
+    count: int = admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"]
+    return count

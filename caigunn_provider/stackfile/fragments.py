@@ -4,11 +4,13 @@ their places in the generated schema and docs/stack-file.md (caigunn_provider/ki
 
 from __future__ import annotations
 
+import inspect
 import json
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-__all__ = ["fragment_docs", "fragment_schema"]
+__all__ = ["FolderFragments", "fragment_docs", "fragment_schema"]
 
 
 def fragment_schema(module_file: str) -> dict[str, Any]:
@@ -21,3 +23,15 @@ def fragment_schema(module_file: str) -> dict[str, Any]:
 def fragment_docs(module_file: str) -> str:
     """The docs.md beside a kind's module: its section of docs/stack-file.md."""
     return (Path(module_file).parent / "docs.md").read_text("utf-8")
+
+
+class FolderFragments:
+    """A kind's `schema` and `docs`, read on first use from its module's folder."""
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        return fragment_schema(inspect.getfile(type(self)))
+
+    @cached_property
+    def docs(self) -> str:
+        return fragment_docs(inspect.getfile(type(self)))

@@ -5,30 +5,17 @@ naming the candidates, and never creates a second chatbot; an `import:` settles 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import make_project, write_stack_file
-from tests.support import BASIC, Admin, emulator
+from tests.support import BASIC, Admin, emulator, in_flight_creates, wait_for
 
 pytestmark = pytest.mark.e2e
 
 STACK = f"chatbots:\n  support:\n    title: Support Desk\n    plan_id: {BASIC}\n"
 CREATE = "/api/external/user/chatbot"
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def in_flight_creates(admin: Admin) -> int:
-    return int(admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"])
 
 
 def creates(admin: Admin) -> int:

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-
 import pytest
 
 from tests import processes
 from tests.e2e.conftest import entry, write_stack_file
 from tests.e2e.pulumi_cli import PulumiProject
-from tests.support import Admin
+from tests.support import Admin, in_flight_creates, wait_for
 
 # The provider process looks at the engine's address every second and gives up after two
 # refusals in a row (caigunn_provider/dynamic/watchdog.py); this leaves room for a busy machine.
 ENDS_WITHIN_S = 15
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def in_flight_creates(admin: Admin) -> int:
-    return int(admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"])
 
 
 @pytest.mark.parametrize("level", ["current"])

@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import json
 import shutil
-import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ import pytest
 
 from tests.e2e.postgres import PostgresServer
 from tests.e2e.pulumi_cli import ROOT, Background, PulumiProject
-from tests.support import BASIC, PRO, TOKEN, Admin, emulator
+from tests.support import BASIC, PRO, TOKEN, Admin, emulator, in_flight_creates, wait_for
 
 STACK = "team"
 LOCKED = (
@@ -79,18 +78,6 @@ class Team:
         run = member.start("up", "--yes", "--skip-preview")
         self.runs.append(run)
         return run
-
-
-def in_flight_creates(admin: Admin) -> int:
-    """Creates the emulator has made and not yet answered (pause_after_create_ms)."""
-    return int(admin.call("GET", "/_emulator/in-flight").json()["committed_unanswered_creates"])
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,7 @@ the chatbot answers with a model trained on exactly its declared rows.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import pytest
 
 from tests.e2e.conftest import make_project, write_stack_file
 from tests.e2e.pulumi_cli import PulumiProject
-from tests.support import BASIC, Admin, emulator
+from tests.support import BASIC, Admin, emulator, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -35,13 +34,6 @@ chatbots:
       - text: We ship worldwide.
     model: gpt-4
 """
-
-
-def wait_for(condition: Callable[[], object], what: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def requests(admin: Admin, method: str, path: str) -> list[dict[str, Any]]:

@@ -7,34 +7,25 @@ declare() imports the resources when the program runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any
 
 from caigunn_provider.client import Plan
 from caigunn_provider.kinds.knowledge.limits import check_plan_limits
 from caigunn_provider.kinds.knowledge.section import KNOWLEDGE_KEYS, KnowledgeSpec, check_knowledge
 from caigunn_provider.program.checkpoint import dynamic_type
-from caigunn_provider.stackfile.fragments import fragment_docs, fragment_schema
+from caigunn_provider.stackfile.fragments import FolderFragments
 from caigunn_provider.stackfile.problems import Problems
 
 # The KnowledgeItem resource's type token (kinds/knowledge/resource.py), for readers of the state.
 ITEM_TYPE = dynamic_type("caigunn", "KnowledgeItem")
 
 
-class KnowledgeKind:
+class KnowledgeKind(FolderFragments):
     """One KnowledgeItem per item, then the Model trained on them (kinds/knowledge/declare.py)."""
 
     name = "knowledge"
     keys = KNOWLEDGE_KEYS
     needs = ("training data", "models")
-
-    @cached_property
-    def schema(self) -> Mapping[str, Any]:
-        return fragment_schema(__file__)
-
-    @cached_property
-    def docs(self) -> str:
-        return fragment_docs(__file__)
 
     def check(
         self, fields: Mapping[str, Any], path: str, base_dir: str, problems: Problems

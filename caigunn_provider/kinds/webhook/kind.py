@@ -6,29 +6,20 @@ Its stack-file side loads without Pulumi; declare() imports the resource when th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import cached_property
 from typing import Any
 
 from caigunn_provider.client import Plan
-from caigunn_provider.stackfile.fragments import fragment_docs, fragment_schema
+from caigunn_provider.stackfile.fragments import FolderFragments
 from caigunn_provider.stackfile.problems import Problems
 from caigunn_provider.stackfile.urls import check_url
 
 
-class WebhookKind:
+class WebhookKind(FolderFragments):
     """One Webhook per entry with `webhook:`; its spec is the URL."""
 
     name = "webhook"
     keys = ("webhook",)
     needs = ("webhooks",)
-
-    @cached_property
-    def schema(self) -> Mapping[str, Any]:
-        return fragment_schema(__file__)
-
-    @cached_property
-    def docs(self) -> str:
-        return fragment_docs(__file__)
 
     def check(
         self, fields: Mapping[str, Any], path: str, base_dir: str, problems: Problems

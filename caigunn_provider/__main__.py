@@ -10,7 +10,7 @@ from collections.abc import Sequence
 # Each command's module has main(args) -> exit status; imported only when its command runs, so
 # that the emulator's dependencies (FastAPI, uvicorn) never load for the others.
 COMMANDS = {
-    "plans": ("caigunn_provider.cli.plans", "list the account's plans (id, name)"),
+    "plans": ("caigunn_provider.cli.plans", "list the account's plans (id, name, limits, price)"),
     "chatbots": (
         "caigunn_provider.cli.chatbots",
         "list every chatbot, its plan and the stack entry that manages it",

@@ -24,6 +24,8 @@ CHATBOT_API = "/api/external/chatbot"
 API_KEY_HEADER = "api-key"
 # Where an event stands: `initial` until it ends `completed` or `failed`.
 COMPLETED, FAILED = "completed", "failed"
+# The statuses in the user's words (`initial` cannot tell queued from running).
+STATUS_WORDS = {"initial": "queued or running", COMPLETED: "done", FAILED: "failed"}
 
 DataType = Literal["text", "file", "crawler"]
 
@@ -60,9 +62,9 @@ class Event:
 
     @property
     def stage(self) -> str:
-        """A few words for progress output, e.g. `training: initial`."""
+        """A few words for progress output, in the user's words: `training: queued or running`."""
         extra = self.data.get("stage")
-        said = f"{self.event or 'event'}: {self.status}"
+        said = f"{self.event or 'background work'}: {STATUS_WORDS.get(self.status, self.status)}"
         return f"{said} ({extra})" if isinstance(extra, str) and extra else said
 
 

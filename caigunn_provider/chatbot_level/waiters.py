@@ -13,7 +13,7 @@ FIRST_POLL = 0.25
 GROWTH = 1.5
 LONGEST_POLL = 10.0
 # While nothing changes, a line of progress this often says the wait goes on.
-HEARTBEAT = 30.0
+HEARTBEAT = 10.0
 
 Progress = Callable[[str, float], None]
 

@@ -25,14 +25,16 @@ FROM_ENV = (
 
 def main(argv: Sequence[str]) -> int:
     parser = new_parser(
-        "token refresh",
+        "token",
         "Ask CaiGunn for a new access token with the current one and store it in the selected\n"
         f"stack's config as a secret, as `pulumi config set --secret {TOKEN[0]}` would.\n"
         "The token is never printed, except with --print, which writes it alone to stdout.\n"
         "CaiGunn may retire the old token as it answers.",
         EXAMPLE,
     )
-    parser.add_argument("action", choices=["refresh"], help="what to do with the token")
+    parser.add_argument(
+        "action", choices=["refresh"], metavar="refresh", help="what to do with the token"
+    )
     parser.add_argument(
         "--expires",
         type=_day,

@@ -74,6 +74,7 @@ class Plan:
     character_limit: int | None = None
     crawler_limit: int | None = None
     training_limit: int | None = None
+    price: float | None = None
 
 
 def ignore(payload: Any) -> None:
@@ -114,7 +115,15 @@ def plan_row(row: Mapping[str, Any]) -> Plan:
         character_limit=_optional_count(row, "character_limit"),
         crawler_limit=_optional_count(row, "crawler_limit"),
         training_limit=_optional_count(row, "training_limit"),
+        price=_optional_price(row.get("price")),
     )
+
+
+def _optional_price(value: object) -> float | None:
+    """A plan's price where the plan list gives a finite, non-negative number; None otherwise."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value < float("inf") else None
 
 
 def created(payload: Any) -> CreatedChatbot:

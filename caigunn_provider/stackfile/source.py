@@ -61,7 +61,13 @@ def _read(path: str | os.PathLike[str], shown: str) -> bytes:
             raw = stream.read(MAX_FILE_BYTES + 1)
             size = os.fstat(stream.fileno()).st_size
     except FileNotFoundError as exc:
-        raise StackFileError([f"{shown}: file not found"]) from exc
+        raise StackFileError(
+            [
+                f"{shown}: file not found; create it (the smallest is `chatbots: {{}}`, the "
+                "README's first example declares one chatbot), or select the stack it is for "
+                "with `pulumi stack select`"
+            ]
+        ) from exc
     except OSError as exc:
         raise StackFileError([f"{shown}: cannot read the file: {exc.strerror or exc}"]) from exc
     if len(raw) > MAX_FILE_BYTES:

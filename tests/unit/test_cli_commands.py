@@ -25,10 +25,10 @@ TOKEN_FROM_ENV = (
     "caigunn:accessToken <token>`, which wins over the environment."
 )
 PLANS_TABLE = f"""\
-ID                                    NAME
-{BASIC}  Basic
-{PRO}  Pro
-{ENTERPRISE}  Enterprise
+ID                                    NAME        CHARACTERS   CRAWLS  TRAININGS  PRICE
+{BASIC}  Basic       1,000,000    10      20         0
+{PRO}  Pro         10,000,000   100     200        49
+{ENTERPRISE}  Enterprise  100,000,000  1,000   2,000      499
 """
 
 
@@ -41,15 +41,25 @@ def test_plans_lists_the_catalogue_as_a_table(cli: Cli) -> None:
 
 
 @pytest.mark.parametrize("level", ["current"])
-def test_plans_json_lists_ids_and_names(cli: Cli) -> None:
+def test_plans_json_lists_ids_names_limits_and_prices(cli: Cli) -> None:
     result = cli("plans", "--json")
 
     assert result.status == 0
     assert result.json() == {
         "plans": [
-            {"id": BASIC, "name": "Basic"},
-            {"id": PRO, "name": "Pro"},
-            {"id": ENTERPRISE, "name": "Enterprise"},
+            {
+                "id": plan_id,
+                "name": name,
+                "character_limit": characters,
+                "crawler_limit": crawls,
+                "training_limit": trainings,
+                "price": price,
+            }
+            for plan_id, name, characters, crawls, trainings, price in (
+                (BASIC, "Basic", 1_000_000, 10, 20, 0.0),
+                (PRO, "Pro", 10_000_000, 100, 200, 49.0),
+                (ENTERPRISE, "Enterprise", 100_000_000, 1_000, 2_000, 499.0),
+            )
         ]
     }
 

@@ -191,7 +191,11 @@ def test_is_valid_logical_name_is_the_loaders_rule(name: object, valid: bool) ->
 
 
 def test_a_missing_file_is_reported_by_its_path(write: Write) -> None:
-    assert problems("stacks/prod.yaml") == ["stacks/prod.yaml: file not found"]
+    assert problems("stacks/prod.yaml") == [
+        "stacks/prod.yaml: file not found; create it (the smallest is `chatbots: {}`, the "
+        "README's first example declares one chatbot), or select the stack it is for with "
+        "`pulumi stack select`"
+    ]
 
 
 def test_a_folder_is_reported_as_unreadable(write: Write) -> None:

@@ -193,3 +193,11 @@ def settings_need_current_api(keys: Sequence[str]) -> CaiGunnError:
         f"chatbot settings ({', '.join(keys)}) need {NEEDS_CURRENT_API}, and this one offers "
         f"{SEED_OFFERS}; remove them from the entry"
     )
+
+
+def plain_token(stack: str) -> str:
+    """The access token is in the stack's config in plain text (set without --secret)."""
+    return (
+        f"{TOKEN[0]} is stored in plain text in Pulumi.{stack}.yaml, a file teams commit: "
+        f"encrypt it with `pulumi config set --secret {TOKEN[0]} <the same token>`"
+    )

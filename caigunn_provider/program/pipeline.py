@@ -15,11 +15,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import pulumi
+from pulumi.runtime.config import is_config_secret
 
 from caigunn_provider import account as accounts
 from caigunn_provider.clean_stop import stop
-from caigunn_provider.config import KEYS, ProviderConfig, resolve
+from caigunn_provider.config import KEYS, TOKEN, ProviderConfig, resolve
 from caigunn_provider.errors import CaiGunnError, StackFileError
+from caigunn_provider.messages import plain_token
 from caigunn_provider.program.checkpoint import Checkpoint, CheckpointError, read_checkpoint
 from caigunn_provider.program.kind import Kind, Run
 from caigunn_provider.stackfile import load_stack_file
@@ -65,6 +67,9 @@ def provider_config() -> ProviderConfig:
     resolved = resolve({key: config.get(key.split(":", 1)[1]) for key in KEYS}, os.environ)
     for warning in resolved.warnings:
         pulumi.log.warn(warning)
+    if resolved.token_source == "config" and not is_config_secret(TOKEN[0]):
+        # The engine tells the program which config keys are secret.
+        pulumi.log.warn(plain_token(pulumi.get_stack()))
     return resolved
 
 

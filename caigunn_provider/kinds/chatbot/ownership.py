@@ -151,7 +151,7 @@ def _match_lost_create(
         for delay in _settle_delays(ctx, cause):
             time.sleep(delay)
             with run_of(ctx).matching:
-                rows = run_of(ctx).listing.rescan().rows.values()
+                rows = _read_after_lost_create(ctx, title, cause)
                 candidates = [
                     row
                     for row in rows
@@ -168,6 +168,29 @@ def _match_lost_create(
         return None
     finally:
         run_of(ctx).claims.matched(key)
+
+
+def _read_after_lost_create(ctx: Context, title: str, cause: BaseException) -> list[ChatbotRow]:
+    """The whole list, read to find the chatbot a lost create may have made.
+
+    A read that fails (a page refused after all its retries, a list that would not hold still)
+    says nothing about that chatbot, so it must not end the create with the list's error: that
+    once left a committed chatbot no resource owned, reported only as "GET .../chatbot answered
+    429", and the next `pulumi up` created the entry a second time (issue 28, item 9: one page
+    of the look answered 429, 429, 503, 500, 429 under 20% failures). Nor may it count as
+    "none": the create would be sent again. So the read is tried again for a while, as a
+    seed-level create's lookup is; only if it never succeeds does the create end, saying that
+    its chatbot may exist and how to adopt it.
+    """
+    last: BaseException | None = None
+    for delay in LOOKUP_DELAYS:
+        time.sleep(delay)
+        try:
+            return list(run_of(ctx).listing.rescan().rows.values())
+        except CaiGunnError as exc:
+            last = exc
+    why = f"the chatbot list could not be read to find it ({last})"
+    raise messages.create_unresolved(title, cause, why)
 
 
 def _settle_delays(ctx: Context, cause: BaseException) -> tuple[float, ...]:

@@ -80,6 +80,15 @@ def trained_other_rows(name: str, model_id: str) -> CaiGunnError:
     )
 
 
+def wait_cut_off(name: str, what: str, cause: CaiGunnError) -> str:
+    """The wait for background work failed (an outage, a refused poll): the work goes on."""
+    return (
+        f"{name}: the wait for {what} was cut off ({cause}); CaiGunn goes on with it. Run "
+        "`pulumi up` again: it resumes waiting for the same one, at no extra cost (nothing is "
+        "uploaded or trained again)."
+    )
+
+
 def still_running(name: str, what: str, timeout: float) -> str:
     return (
         f"{name}: {what} had not ended after {timeout:g} s ({TRAINING_TIMEOUT[0]}). It may still "

@@ -294,3 +294,26 @@ def test_a_training_that_used_other_rows_is_not_put_into_service_and_the_next_ru
     training = configured(TrainingProvider(Runtime()), admin)
     assert training.diff(chatbot_id, skewed, news).changes is True
     assert training.diff(chatbot_id, started, news).changes is False
+
+
+def test_an_outage_during_the_training_wait_says_a_rerun_resumes_it_and_the_rerun_does(
+    admin: Admin,
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    admin.set_knobs(work_ms=10)
+    mine = configured(KnowledgeItemProvider(Runtime()), admin).create(
+        text_item(chatbot_id, key, "Hello")
+    )
+    news = {"chatbot_id": chatbot_id, "api_key": key, "training_data_ids": mine.outs["ids"]}
+    started = configured(TrainingProvider(Runtime()), admin).create({**news, NAME: "s"}).outs
+    # Every look at the event fails, retries included: the wait is cut off.
+    admin.set_knobs(script=[{"operation": "get_event", "answer": "drop", "times": 50}])
+    with pytest.raises(CaiGunnError) as caught:
+        configured(ModelProvider(Runtime()), admin).create(model_inputs(started))
+    said = str(caught.value)
+    assert "the wait for the training was cut off" in said
+    assert "resumes waiting for the same one, at no extra cost" in said
+    admin.set_knobs(script=[])
+    served = configured(ModelProvider(Runtime()), admin).create(model_inputs(started)).outs
+    assert info(admin, chatbot_id)["model"]["id"] == served["model_id"]
+    assert posts(admin, "/chatbot/model") == 1

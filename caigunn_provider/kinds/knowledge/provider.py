@@ -40,6 +40,8 @@ from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic.base import reports, sentinels, warn
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.errors import (
+    APIConnectionError,
+    APIError,
     AuthError,
     BackgroundWorkFailed,
     CaiGunnError,
@@ -280,6 +282,14 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
             ) from exc
         except BackgroundWorkFailed as exc:
             raise words.item_failed(name, what, exc.detail) from exc
+        except (APIConnectionError, APIError) as exc:
+            if isinstance(exc, AuthError | NotFoundError):
+                raise
+            # Kept in the state as a partial failure: a rerun resumes waiting for this event.
+            outs = {**outs, "ids": [], "event_id": event_id}
+            raise PartialFailure(
+                words.wait_cut_off(name, what, exc), outs=outs, id_=event_id
+            ) from exc
         ids, failures = row_ids(event)
         if failures or not ids:
             raise words.item_failed(name, what, "; ".join(failures) or "it made no training data")

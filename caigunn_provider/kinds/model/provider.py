@@ -26,6 +26,8 @@ from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.errors import (
+    APIConnectionError,
+    APIError,
     AuthError,
     BackgroundWorkFailed,
     CaiGunnError,
@@ -191,6 +193,11 @@ class ModelProvider(ChatbotLevelProvider):
             raise words.training_failed(name, exc.detail) from exc
         except NotFoundError as exc:
             raise words.event_forgotten(name, event_id) from exc
+        except (APIConnectionError, APIError) as exc:
+            if isinstance(exc, AuthError):
+                raise
+            # The event is the Training step's record: a rerun waits for this same training.
+            raise CaiGunnError(words.wait_cut_off(name, "the training", exc)) from exc
 
 
 def _outcome(news: dict[str, Any]) -> Any:

@@ -77,7 +77,7 @@ def test_a_destroy_past_the_timeout_keeps_the_item_and_a_second_destroy_finishes
     tmp_path: Path, slow: Admin
 ) -> None:
     # Long enough to outlast the up, the start of destroy and its 1 s wait.
-    slow.set_knobs(work_ms=30_000)
+    slow.set_knobs(work_ms=20_000)
     project, chatbot_id = crawling(tmp_path, slow)
 
     outcome = project.outcome("destroy", ok=False)

@@ -49,7 +49,8 @@ def test_three_chatbots_of_text_items_converge_under_faults_and_lost_answers(
 ) -> None:
     project: PulumiProject = make_project(tmp_path / "project", faulty)
     write_stack_file(project, stack())
-    project.config_set("caigunn:trainingTimeout", "30")
+    # A lost training answer is looked for this long (200 ms trainings are listed at once).
+    project.config_set("caigunn:trainingTimeout", "10")
     faulty.set_knobs(fail_rate=0.1, write_commit_fail_rate=0.3, fail_statuses=[500, 503])
 
     runs = 0

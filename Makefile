@@ -111,8 +111,14 @@ bench-program: setup
 
 # Issue 8's proof: ten `pulumi up` runs SIGKILLed at random moments, each recovered by the
 # documented steps, and a fault soak over five seeds (scripts/soak.py --help for smaller runs).
+# Then issue 28's many-run fault soak: SOAK_RUNS seeded runs from SOAK_FIRST_SEED (about half a
+# minute each) under its harder knobs, printing the runs tried, the duplicates found and the
+# failed seeds; hunt a rare failure with e.g. `make soak SOAK_RUNS=100`.
 SOAK_ARGS ?=
+SOAK_RUNS ?= 5
+SOAK_FIRST_SEED ?= 0
 .PHONY: soak
 
 soak: setup
 	$(BIN)/python scripts/soak.py $(SOAK_ARGS)
+	$(BIN)/python scripts/soak.py --runs $(SOAK_RUNS) --first-seed $(SOAK_FIRST_SEED)

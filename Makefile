@@ -43,10 +43,11 @@ typecheck: venv
 check: lint typecheck
 	$(BIN)/python -m pytest -n 2 -q -m "not e2e and not server"
 
-# The whole suite; it ends by naming the 15 slowest tests.
+# The whole suite; it ends by naming the 15 slowest tests. Idle workers take queued tests from
+# busy ones (worksteal), and the longest tests start first (tests/conftest.py LONGEST_FIRST).
 test: ENGINE_NEEDS := --postgres
 test: setup lint typecheck
-	$(BIN)/python -m pytest -n 4 -v --durations=15
+	$(BIN)/python -m pytest -n 4 --dist worksteal -v --durations=15
 
 # requirements.txt is generated, never edited: this resolves pyproject.toml (runtime, emulator and
 # dev) with uv, keeping every version already pinned unless the ranges demand otherwise. Move

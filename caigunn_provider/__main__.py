@@ -27,6 +27,19 @@ COMMANDS = {
         "caigunn_provider.cli.knowledge",
         "list each chatbot's training data and the stack-file item that manages each row",
     ),
+    "check": (
+        "caigunn_provider.cli.check",
+        "ask the stack file's answer checks of the chatbots as they serve now",
+    ),
+    "ask": ("caigunn_provider.cli.ask", "ask an entry's chatbot one question and print the answer"),
+    "conversations": (
+        "caigunn_provider.cli.conversations",
+        "export an entry's conversations and their messages (JSON lines or CSV)",
+    ),
+    "checks": (
+        "caigunn_provider.cli.checks",
+        "checks export: an entry's answer checks as a promptfoo config",
+    ),
     "emulator": ("caigunn_provider.emulator.server", "serve a local CaiGunn API"),
 }
 
@@ -41,12 +54,14 @@ example (bring an existing account under management in three commands):
 
 Each command has --help. Settings come from the selected stack's caigunn:* config
 (`pulumi config`), else CAIGUNN_ACCESS_TOKEN and CAIGUNN_API_URL.
-exit status: 0 done, 1 CaiGunn or a setting or the stack file failed, 2 bad command line"""
+exit status: 0 done, 1 CaiGunn or a setting or the stack file failed, 2 bad command line
+(check: 3 when a check failed)"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; its exit status."""
-    commands = "\n".join(f"  {name:<10}{help_}" for name, (_, help_) in COMMANDS.items())
+    width = max(map(len, COMMANDS)) + 2
+    commands = "\n".join(f"  {name:<{width}}{help_}" for name, (_, help_) in COMMANDS.items())
     parser = argparse.ArgumentParser(
         prog="python -m caigunn_provider",
         description=f"CaiGunn chatbots as code: the command line.\n\ncommands:\n{commands}",

@@ -26,6 +26,9 @@ TIMEOUT = ("caigunn:requestTimeout", "CAIGUNN_REQUEST_TIMEOUT")
 MAX_CONCURRENCY = ("caigunn:maxConcurrency", "CAIGUNN_MAX_CONCURRENCY")
 TRAINING_TIMEOUT = ("caigunn:trainingTimeout", "CAIGUNN_TRAINING_TIMEOUT")
 EXPIRY_WARNING_DAYS = ("caigunn:expiryWarningDays", "CAIGUNN_EXPIRY_WARNING_DAYS")
+CHECKS_MODE = ("caigunn:checksMode", "CAIGUNN_CHECKS_MODE")
+CHECKS_MAX_SERVE = ("caigunn:checksMaxServe", "CAIGUNN_CHECKS_MAX_SERVE")
+RECHECK = ("caigunn:recheck", "CAIGUNN_RECHECK")
 KEYS = (
     TOKEN[0],
     API_URL[0],
@@ -33,6 +36,9 @@ KEYS = (
     MAX_CONCURRENCY[0],
     TRAINING_TIMEOUT[0],
     EXPIRY_WARNING_DAYS[0],
+    CHECKS_MODE[0],
+    CHECKS_MAX_SERVE[0],
+    RECHECK[0],
 )
 # How long a crawl, an upload or a training is waited for (seconds) before the run gives up on it.
 DEFAULT_TRAINING_TIMEOUT = 1800.0
@@ -40,6 +46,12 @@ MAX_TRAINING_TIMEOUT = 24 * 3600.0
 # A chatbot whose plan period ends within this many days is warned about at preview and up.
 DEFAULT_EXPIRY_WARNING_DAYS = 14
 MAX_EXPIRY_WARNING_DAYS = 3650
+# Answer checks: `enforce` puts back what served before when a check fails or cannot be asked,
+# `report` only reports (an audited override). A candidate serves at most CHECKS_MAX_SERVE seconds
+# while it is checked: past that, what is left unasked makes it unchecked.
+CHECKS_MODES = ("enforce", "report")
+DEFAULT_CHECKS_MAX_SERVE = 60.0
+MAX_CHECKS_MAX_SERVE = 3600.0
 
 # Where a setting's value came from: the stack's config, the environment variable, the default.
 Source = Literal["config", "environment", "default"]
@@ -63,6 +75,11 @@ class ProviderConfig:
     # How long a crawl, an upload or a training is waited for; how near a plan period's end warns.
     training_timeout: float = DEFAULT_TRAINING_TIMEOUT
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
+    # Answer checks: the mode, how long a candidate may serve while checked, and whether a
+    # rejected candidate is asked again (answers that vary) rather than failed with its report.
+    checks_mode: str = "enforce"
+    checks_max_serve: float = DEFAULT_CHECKS_MAX_SERVE
+    recheck: bool = False
     # Where the token and the URL came from (never their values), for the words of an error.
     token_source: Source = field(default="config", repr=False, compare=False)
     api_url_source: Source = field(default="default", repr=False, compare=False)
@@ -117,6 +134,9 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
         max_concurrency=_max_concurrency(config, environ),
         training_timeout=training_timeout(config, environ),
         expiry_warning_days=expiry_warning_days(config, environ),
+        checks_mode=checks_mode(config, environ),
+        checks_max_serve=checks_max_serve(config, environ),
+        recheck=recheck(config, environ),
         token_source=token_source,
         api_url_source=url_source if raw_url is not None else "default",
         warnings=tuple(warnings),
@@ -255,3 +275,54 @@ def expiry_warning_days(config: Mapping[str, object], environ: Mapping[str, str]
             f"{EXPIRY_WARNING_DAYS[1]}."
         )
     return int(text)
+
+
+def checks_mode(config: Mapping[str, object], environ: Mapping[str, str]) -> str:
+    """caigunn:checksMode (else CAIGUNN_CHECKS_MODE, else enforce): enforce or report."""
+    raw = _pick(config, environ, CHECKS_MODE)
+    if raw is None:
+        return CHECKS_MODES[0]
+    text = str(raw).strip().lower()
+    if text not in CHECKS_MODES:
+        raise ConfigError(
+            f"{CHECKS_MODE[0]} is neither enforce nor report (enforce, the default, puts back "
+            "what served before when an answer check fails; report only reports).\n"
+            f"Set it with `pulumi config set {CHECKS_MODE[0]} enforce` or {CHECKS_MODE[1]}."
+        )
+    return text
+
+
+def checks_max_serve(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
+    """caigunn:checksMaxServe (else CAIGUNN_CHECKS_MAX_SERVE, else 60): seconds, checked."""
+    raw = _pick(config, environ, CHECKS_MAX_SERVE)
+    if raw is None:
+        return DEFAULT_CHECKS_MAX_SERVE
+    try:
+        seconds = float(str(raw))
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_CHECKS_MAX_SERVE):
+        raise ConfigError(
+            f"{CHECKS_MAX_SERVE[0]} is not a number of seconds between 0 and "
+            f"{MAX_CHECKS_MAX_SERVE:g} (how long a candidate model or prompt may serve while its "
+            f"checks are asked; default {DEFAULT_CHECKS_MAX_SERVE:g}).\n"
+            f"Set it with `pulumi config set {CHECKS_MAX_SERVE[0]} <seconds>` or "
+            f"{CHECKS_MAX_SERVE[1]}."
+        )
+    return seconds
+
+
+def recheck(config: Mapping[str, object], environ: Mapping[str, str]) -> bool:
+    """caigunn:recheck (else CAIGUNN_RECHECK, else false): ask a rejected candidate again."""
+    raw = _pick(config, environ, RECHECK)
+    if raw is None:
+        return False
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes"):
+        return True
+    if text in ("", "0", "false", "no"):
+        return False
+    raise ConfigError(
+        f"{RECHECK[0]} is not true or false (true asks a rejected candidate's checks again).\n"
+        f"Run `{RECHECK[1]}=1 pulumi up` once, or `pulumi config set {RECHECK[0]} true`."
+    )

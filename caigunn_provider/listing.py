@@ -16,26 +16,37 @@ budget (a server that ignores offset, pages forever, or keeps shifting), Listing
 Both scans watch their progress: a server that ignores offset serves its first page again at
 every offset, and churn can add a new row or two to it, so "a page with nothing new" is not the
 test; a run of full pages that together bring fewer new rows than one page should is.
+
+The scans know rows only by a key: `scan` reads the chatbot list (keyed by id), and `scan_rows`
+reads any other paged list the same way (a chatbot's conversations keyed by uid, a conversation's
+messages keyed by id), with its own words for its failures. `Listing` is the chatbot list's alone.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Generic, Literal, TypeAlias, TypeVar
 
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.errors import CaiGunnError, ListingError
 
-Fetch = Callable[[int, int], list[ChatbotRow]]
+# A row of the list being read: a chatbot, a conversation, a message.
+Row = TypeVar("Row")
+# One page of a list: (offset, limit) -> rows.
+FetchOf: TypeAlias = Callable[[int, int], list[Row]]
+Fetch: TypeAlias = FetchOf[ChatbotRow]
+# What tells one row from another across pages (a chatbot's id).
+Key: TypeAlias = Callable[[Row], str]
 # Told the number of distinct rows read so far after each page (a command line's progress line).
 OnPage = Callable[[int], None]
 # What the page at offset 1 says of the first page (see _shifted_tells).
-_Told: TypeAlias = Literal["ended"] | list[ChatbotRow] | None
+_ToldOf: TypeAlias = Literal["ended"] | list[Row] | None
+_Told: TypeAlias = _ToldOf[ChatbotRow]
 
 # The page size asked for; servers clamp it silently (30 is common), and the scan adapts.
 ASK_LIMIT = 100
@@ -51,26 +62,106 @@ MAX_REQUESTS = 5000
 # honours offset: then the server is deemed to ignore offset (or the list changes faster than it
 # can be read).
 MAX_STALLS = 3
-IGNORED_OFFSET = (
-    "the chatbot list gave rows already read at new offsets, page after page; the server seems "
-    "to ignore offset (or the list changes faster than it can be read), so the list cannot be "
-    "read completely"
-)
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a list's failures name it: `the chatbot list` and its `chatbots`."""
+
+    list: str
+    rows: str
+
+
+CHATBOT_LIST = Words("the chatbot list", "chatbots")
+
+
+def ignored_offset(words: Words) -> str:
+    """The failure of a list that keeps giving rows already read at new offsets."""
+    return (
+        f"{words.list} gave rows already read at new offsets, page after page; the server seems "
+        "to ignore offset (or the list changes faster than it can be read), so the list cannot be "
+        "read completely"
+    )
+
+
+IGNORED_OFFSET = ignored_offset(CHATBOT_LIST)
 
 
 @dataclass
-class Snapshot:
-    """The live chatbots found by one scan, in list order, and whether absence is proven."""
+class Snapshot(Generic[Row]):
+    """The live rows found by one scan by key, in list order, and whether absence is proven."""
 
-    rows: dict[str, ChatbotRow]
+    rows: dict[str, Row]
     proven: bool
     page_size: int
     requests: int = 0
     order: list[str] = field(default_factory=list)
 
 
-class _Scan:
-    """One scan's bookkeeping: rows seen in order, requests spent, the fetcher."""
+class _Pages(Generic[Row]):
+    """One scan's bookkeeping: rows seen in order (by key), requests spent, the fetcher."""
+
+    def __init__(
+        self,
+        fetch: FetchOf[Row],
+        max_requests: int,
+        on_page: OnPage | None,
+        pool: ThreadPoolExecutor,
+        key: Key[Row],
+        words: Words,
+    ) -> None:
+        self._fetch = fetch
+        self._pool = pool
+        self._max_requests = max_requests
+        self._on_page = on_page
+        self.key = key
+        self.words = words
+        self.requests = 0
+        self.rows: dict[str, Row] = {}
+
+    def fetch(self, offsets: list[int], limit: int) -> list[list[Row]]:
+        if len(offsets) == 1:
+            self._count(1)
+            return [self._fetch(offsets[0], limit)]
+        return [future.result() for future in [self.submit(o, limit) for o in offsets]]
+
+    def submit(self, offset: int, limit: int) -> Future[list[Row]]:
+        """One page on the pool, counted against the budget."""
+        self._count(1)
+        return self._pool.submit(self._fetch, offset, limit)
+
+    def _count(self, requests: int) -> None:
+        if self.requests + requests > self._max_requests:
+            raise ListingError(
+                f"{self.words.list} did not end within {self._max_requests} page requests "
+                f"({len(self.rows)} {self.words.rows} read); the server may page forever"
+            )
+        self.requests += requests
+
+    def add(self, rows: Iterable[Row]) -> int:
+        fresh = 0
+        for row in rows:
+            key = self.key(row)
+            fresh += key not in self.rows
+            self.rows[key] = row
+        if self._on_page is not None:
+            self._on_page(len(self.rows))
+        return fresh
+
+    def anchor(self, page: list[Row]) -> int | None:
+        """Index of the first row of page that an earlier page had; None when there is none."""
+        return _anchor([self.key(row) for row in page], self.rows)
+
+    def snapshot(self, *, proven: bool, page_size: int) -> Snapshot[Row]:
+        return Snapshot(dict(self.rows), proven, page_size, self.requests, list(self.rows))
+
+
+def _chatbot_id(row: ChatbotRow) -> str:
+    return row.id
+
+
+class _Scan(_Pages[ChatbotRow]):
+    """A scan of the chatbot list: its rows keyed by id."""
 
     def __init__(
         self,
@@ -79,43 +170,7 @@ class _Scan:
         on_page: OnPage | None,
         pool: ThreadPoolExecutor,
     ) -> None:
-        self._fetch = fetch
-        self._pool = pool
-        self._max_requests = max_requests
-        self._on_page = on_page
-        self.requests = 0
-        self.rows: dict[str, ChatbotRow] = {}
-
-    def fetch(self, offsets: list[int], limit: int) -> list[list[ChatbotRow]]:
-        if len(offsets) == 1:
-            self._count(1)
-            return [self._fetch(offsets[0], limit)]
-        return [future.result() for future in [self.submit(o, limit) for o in offsets]]
-
-    def submit(self, offset: int, limit: int) -> Future[list[ChatbotRow]]:
-        """One page on the pool, counted against the budget."""
-        self._count(1)
-        return self._pool.submit(self._fetch, offset, limit)
-
-    def _count(self, requests: int) -> None:
-        if self.requests + requests > self._max_requests:
-            raise ListingError(
-                f"the chatbot list did not end within {self._max_requests} page requests "
-                f"({len(self.rows)} chatbots read); the server may page forever"
-            )
-        self.requests += requests
-
-    def add(self, rows: Iterable[ChatbotRow]) -> int:
-        fresh = 0
-        for row in rows:
-            fresh += row.id not in self.rows
-            self.rows[row.id] = row
-        if self._on_page is not None:
-            self._on_page(len(self.rows))
-        return fresh
-
-    def snapshot(self, *, proven: bool, page_size: int) -> Snapshot:
-        return Snapshot(dict(self.rows), proven, page_size, self.requests, list(self.rows))
+        super().__init__(fetch, max_requests, on_page, pool, _chatbot_id, CHATBOT_LIST)
 
 
 class _Progress:
@@ -143,8 +198,8 @@ def scan(
     pool: ThreadPoolExecutor | None = None,
     first_page: Future[list[ChatbotRow]] | None = None,
     size_hint: int = 0,
-) -> Snapshot:
-    """Read the whole list once; proven=True also proves that nothing was skipped.
+) -> Snapshot[ChatbotRow]:
+    """Read the whole chatbot list once; proven=True also proves that nothing was skipped.
 
     Pages side by side run on `pool` (a pool of its own when None): long-lived threads keep
     their connections, where new ones would connect again for every window. `first_page` is the
@@ -155,13 +210,41 @@ def scan(
     """
     with _pool_for(pool, window) as chosen:
         state = _Scan(fetch, max_requests, on_page, chosen)
-        first, told = _first_pages(state, first_page, proven=proven)
-        if _ended(first, told):
-            # An empty list tells no page size: the one asked for stands.
-            return state.snapshot(proven=True, page_size=len(first) or ASK_LIMIT)
-        if proven and len(first) >= 2:
-            return _proven_scan(state, len(first), told, window)
-        return _fast_scan(state, len(first), window, size_hint)
+        return _scan_with(state, proven, window, first_page, size_hint)
+
+
+def scan_rows(
+    fetch: FetchOf[Row],
+    *,
+    key: Key[Row],
+    words: Words,
+    proven: bool,
+    window: int = WINDOW,
+    max_requests: int = MAX_REQUESTS,
+    on_page: OnPage | None = None,
+    pool: ThreadPoolExecutor | None = None,
+) -> Snapshot[Row]:
+    """`scan` for any paged list: its rows told apart by `key`, its failures said in `words`."""
+    with _pool_for(pool, window) as chosen:
+        state = _Pages(fetch, max_requests, on_page, chosen, key, words)
+        return _scan_with(state, proven, window, None, 0)
+
+
+def _scan_with(
+    state: _Pages[Row],
+    proven: bool,
+    window: int,
+    first_page: Future[list[Row]] | None,
+    size_hint: int,
+) -> Snapshot[Row]:
+    """The scan itself, on a state that knows its fetcher, its pool, its key and its words."""
+    first, told = _first_pages(state, first_page, proven=proven)
+    if _ended(first, told):
+        # An empty list tells no page size: the one asked for stands.
+        return state.snapshot(proven=True, page_size=len(first) or ASK_LIMIT)
+    if proven and len(first) >= 2:
+        return _proven_scan(state, len(first), told, window)
+    return _fast_scan(state, len(first), window, size_hint)
 
 
 def _pool_for(
@@ -175,8 +258,8 @@ def _pool_for(
 
 
 def _first_pages(
-    state: _Scan, first_page: Future[list[ChatbotRow]] | None, *, proven: bool
-) -> tuple[list[ChatbotRow], _Told]:
+    state: _Pages[Row], first_page: Future[list[Row]] | None, *, proven: bool
+) -> tuple[list[Row], _ToldOf[Row]]:
     """The first page's rows, read into `state`, and what the page at offset 1 says of them
     (see _shifted_tells), a page only a proven scan asks for beside the first.
 
@@ -197,10 +280,10 @@ def _first_pages(
     state.add(first)
     if len(first) < 2:
         return first, None
-    return first, _shifted_tells(first, _page_or_none(shifted))
+    return first, _shifted_tells(first, _page_or_none(shifted), state.key)
 
 
-def _ended(first: list[ChatbotRow], told: _Told) -> bool:
+def _ended(first: list[Row], told: _ToldOf[Row]) -> bool:
     """Whether the first page holds the whole list: it is empty, or the page at offset 1 says
     the list ends where it does."""
     return not first or told == "ended"
@@ -213,13 +296,13 @@ def _first_width(page_size: int, window: int) -> int:
     return window if page_size == ASK_LIMIT else 1
 
 
-def _fast_scan(state: _Scan, page_size: int, window: int, size_hint: int) -> Snapshot:
+def _fast_scan(state: _Pages[Row], page_size: int, window: int, size_hint: int) -> Snapshot[Row]:
     """The rest of a fast scan: what it finds is live, but it proves nothing gone."""
     _fast_rest(state, page_size, window, _first_width(page_size, window), size_hint)
     return state.snapshot(proven=False, page_size=page_size)
 
 
-def _fast_rest(state: _Scan, page_size: int, window: int, width: int, size_hint: int) -> None:
+def _fast_rest(state: _Pages[Row], page_size: int, window: int, width: int, size_hint: int) -> None:
     """Pages at offsets page_size, 2*page_size, ... side by side, until a short page.
 
     It also stops when pages keep bringing rows already read (offset ignored): what it has is
@@ -236,7 +319,7 @@ def _fast_rest(state: _Scan, page_size: int, window: int, width: int, size_hint:
         offset += page_size
     # Then `window` pages stay in flight (HINTED_WIDTH times as many well before the hinted
     # end): as the oldest comes back, the next one is sent.
-    in_flight: deque[Future[list[ChatbotRow]]] = deque()
+    in_flight: deque[Future[list[Row]]] = deque()
     try:
         while True:
             wide = offset + 2 * page_size <= size_hint
@@ -253,7 +336,7 @@ def _fast_rest(state: _Scan, page_size: int, window: int, width: int, size_hint:
             future.cancel()
 
 
-def _page_or_none(page: Future[list[ChatbotRow]] | None) -> list[ChatbotRow] | None:
+def _page_or_none(page: Future[list[Row]] | None) -> list[Row] | None:
     """A speculative page's rows; None when it was not asked for or failed (it proves nothing)."""
     if page is None:
         return None
@@ -263,7 +346,7 @@ def _page_or_none(page: Future[list[ChatbotRow]] | None) -> list[ChatbotRow] | N
         return None
 
 
-def _shifted_tells(first: list[ChatbotRow], shifted: list[ChatbotRow] | None) -> _Told:
+def _shifted_tells(first: list[Row], shifted: list[Row] | None, key: Key[Row]) -> _ToldOf[Row]:
     """What the page at offset 1 says of the first: "ended" when it is the first less its first
     row (the list ends where the first page does: a page cut short by a clamp would be followed
     by one more row); its rows when it is the first less its first row plus one more (the first
@@ -271,15 +354,17 @@ def _shifted_tells(first: list[ChatbotRow], shifted: list[ChatbotRow] | None) ->
     that ignores offset, a list that changed between the two, or no such page)."""
     if shifted is None:
         return None
-    ahead = [row.id for row in first[1:]]
-    if [row.id for row in shifted] == ahead:
+    ahead = [key(row) for row in first[1:]]
+    if [key(row) for row in shifted] == ahead:
         return "ended"
-    if len(shifted) == len(first) and [row.id for row in shifted[:-1]] == ahead:
+    if len(shifted) == len(first) and [key(row) for row in shifted[:-1]] == ahead:
         return shifted
     return None
 
 
-def _proven_scan(state: _Scan, page_size: int, told: _Told, window: int) -> Snapshot:
+def _proven_scan(
+    state: _Pages[Row], page_size: int, told: _ToldOf[Row], window: int
+) -> Snapshot[Row]:
     """The rest of a proven scan, given what the page at offset 1 told of the first (not that
     the list ended there: the caller has seen to that).
 
@@ -295,7 +380,9 @@ def _proven_scan(state: _Scan, page_size: int, told: _Told, window: int) -> Snap
     return state.snapshot(proven=True, page_size=page_size)
 
 
-def _proven_rest(state: _Scan, position: int, page_size: int, window: int, width: int) -> None:
+def _proven_rest(
+    state: _Pages[Row], position: int, page_size: int, window: int, width: int
+) -> None:
     """Overlapping pages, each anchored on a row already seen, until an anchored short page.
 
     `position` is where the frontier (the last row of the newest anchored page) stands.
@@ -306,7 +393,7 @@ def _proven_rest(state: _Scan, position: int, page_size: int, window: int, width
         offsets = [position + k * step for k in range(width)]
         width = window
         for offset, page in zip(offsets, state.fetch(offsets, page_size), strict=True):
-            if _anchor(page, state.rows) is None:
+            if state.anchor(page) is None:
                 # Rows vanished before this page (or it lies past the end): find firm ground
                 # behind it, then see whether the page joins up with what that brought. Dropping
                 # the rest of the window instead would never get past a list that keeps shifting.
@@ -314,25 +401,25 @@ def _proven_rest(state: _Scan, position: int, page_size: int, window: int, width
                 progress.restart()
                 if ended:
                     return
-                if _anchor(page, state.rows) is None:
+                if state.anchor(page) is None:
                     break
             fresh = state.add(page)
             position = offset + len(page) - 1
             if len(page) < page_size:
                 return
             if progress.stalled(fresh):
-                raise ListingError(IGNORED_OFFSET)
+                raise ListingError(ignored_offset(state.words))
 
 
-def _anchor(page: list[ChatbotRow], seen: dict[str, ChatbotRow]) -> int | None:
-    """Index of the first row of page that an earlier page had; None when there is none."""
-    for index, row in enumerate(page):
-        if row.id in seen:
+def _anchor(keys: list[str], seen: Mapping[str, object]) -> int | None:
+    """Index of the first of a page's row keys that an earlier page had; None when none is."""
+    for index, key in enumerate(keys):
+        if key in seen:
             return index
     return None
 
 
-def _step_back(state: _Scan, position: int, page_size: int) -> tuple[int, bool]:
+def _step_back(state: _Pages[Row], position: int, page_size: int) -> tuple[int, bool]:
     """Fetch further and further back until a page has an anchor: (the new frontier position,
     whether that page was the list's last).
 
@@ -342,7 +429,7 @@ def _step_back(state: _Scan, position: int, page_size: int) -> tuple[int, bool]:
     while True:
         offset = max(0, position - back)
         [page] = state.fetch([offset], page_size)
-        if offset == 0 or _anchor(page, state.rows) is not None:
+        if offset == 0 or state.anchor(page) is not None:
             state.add(page)
             return max(offset + len(page) - 1, 0), len(page) < page_size
         back *= 2
@@ -369,7 +456,7 @@ class Listing:
         self._max_requests = max_requests
         self._on_page = on_page
         self._lock = threading.Lock()
-        self._snapshot: Snapshot | None = None
+        self._snapshot: Snapshot[ChatbotRow] | None = None
         self._created: dict[str, ChatbotRow] = {}
         self._deleted: set[str] = set()
         # Made with the first scan and kept for the process's life (its threads are idle between).
@@ -403,7 +490,7 @@ class Listing:
             )
         return self._pool
 
-    def _scan(self, *, proven: bool) -> Snapshot:
+    def _scan(self, *, proven: bool) -> Snapshot[ChatbotRow]:
         first_page, self._first_page = self._first_page, None
         return scan(
             self._fetch,
@@ -416,7 +503,7 @@ class Listing:
             size_hint=self._size_hint,
         )
 
-    def snapshot(self, *, proven: bool) -> Snapshot:
+    def snapshot(self, *, proven: bool) -> Snapshot[ChatbotRow]:
         """The run's snapshot, scanning first if there is none (or it must be proven and is not)."""
         with self._lock:
             current = self._snapshot
@@ -432,7 +519,7 @@ class Listing:
             found = self.snapshot(proven=True).rows.get(chatbot_id)
         return found
 
-    def rescan(self) -> Snapshot:
+    def rescan(self) -> Snapshot[ChatbotRow]:
         """A new proven scan, replacing the run's snapshot (to see what a failed write did)."""
         with self._lock:
             self._snapshot = self._scan(proven=True)
@@ -468,7 +555,7 @@ class Listing:
             self._deleted.add(chatbot_id)
             self._created.pop(chatbot_id, None)
 
-    def _merged(self, snapshot: Snapshot) -> Snapshot:
+    def _merged(self, snapshot: Snapshot[ChatbotRow]) -> Snapshot[ChatbotRow]:
         rows = {**snapshot.rows, **self._created}
         for gone in self._deleted:
             rows.pop(gone, None)

@@ -22,11 +22,36 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(processes.MARK, uuid.uuid4().hex)
 
 
+# Tests that take a minute or more on 2 cores (the `--durations` list of `make test`): started
+# first, so that no worker is left running one of them alone at the end of the run.
+LONGEST_FIRST = (
+    "tests/e2e/test_scale.py",
+    "tests/e2e/test_bench_smoke.py",
+    "tests/e2e/test_leak_scan.py",
+    "tests/toychild/",
+    "tests/e2e/test_knowledge_stack_file.py",
+    "tests/e2e/test_expiry.py",
+    "tests/e2e/test_two_stacks_race.py",
+    "tests/e2e/test_opentalk.py",
+    "tests/e2e/test_knowledge_faults.py",
+    "tests/e2e/test_answer_checks.py",
+)
+
+
+def _start_rank(item: pytest.Item) -> int:
+    """Where a test starts: the longest first, then the engine's, then the rest."""
+    for rank, prefix in enumerate(LONGEST_FIRST):
+        if item.nodeid.startswith(prefix):
+            return rank
+    return len(LONGEST_FIRST) + (0 if item.get_closest_marker(E2E) else 1)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         mark = tier(item)
         if mark is not None:
             item.add_marker(mark)
+    items.sort(key=_start_rank)  # stable: the file order within each rank
 
 
 @pytest.hookimpl(trylast=True)

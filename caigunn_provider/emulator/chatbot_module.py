@@ -49,7 +49,8 @@ Caller = Annotated[Chatbot, Depends(calling_chatbot)]
 class ChatbotRoute:
     """One route under /api/external/chatbot (current level only): method, the path after that
     prefix, the handler method serving it (also the operation a script rule names), a one-line
-    summary and curl examples as (query string, extra curl arguments) for the route map."""
+    summary and curl examples as (query string, extra curl arguments) for the route map. A test
+    hook of the module is one too, its path the part after /_emulator."""
 
     method: str
     path: str
@@ -78,9 +79,12 @@ class ChatbotColumn:
 class ChatbotModule:
     """One chatbot-level feature. `name` (its file's) keys its handler object, which `handlers`
     builds from the chatbot store (its columns are read and written through
-    `ChatbotBackend.extras` and `set_extras`); each route's operation is a method of that object."""
+    `ChatbotBackend.extras` and `set_extras`); each route's operation is a method of that object.
+    `hooks` are its test hooks under /_emulator (served like the admin routes: at both levels,
+    behind the token check, never slowed, failed or logged), methods of the same object."""
 
     name: str
     handlers: Callable[[ChatbotBackend], object]
     routes: tuple[ChatbotRoute, ...]
     columns: tuple[ChatbotColumn, ...] = ()
+    hooks: tuple[ChatbotRoute, ...] = ()

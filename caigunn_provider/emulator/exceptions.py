@@ -70,6 +70,20 @@ class FileSizeLimitExceeded(EmulatorError):
     detail = "Total file size limit exceeded"
 
 
+class TalkFailed(EmulatorError):
+    """A talk the talk_fail_rate knob picked: it fails before anything is stored."""
+
+    status_code = 500
+    detail = "Internal Server Error"
+
+
+class TalkTimedOut(EmulatorError):
+    """A talk the talk_timeout_rate knob picked: it gives up after its wait, nothing stored."""
+
+    status_code = 504
+    detail = "Gateway Timeout"
+
+
 class BadRequest(EmulatorError):
     """A request the service refuses as malformed beyond field validation."""
 

@@ -137,6 +137,12 @@ class FaultInjector:
             rate = self._knobs.write_commit_fail_rate
             return rate > 0 and self._random.random() < rate
 
+    def draw(self, rate: float) -> bool:
+        """Whether an event of this share (0..1) happens now, from the same seeded random (no
+        draw at 0, so that a rate turned on later replays the same sequence)."""
+        with self._lock:
+            return rate > 0 and self._random.random() < rate
+
     def take_rule(self, operation: Operation) -> ScriptRule | None:
         """The first armed script rule for this operation, used up once; None if there is none."""
         with self._lock:

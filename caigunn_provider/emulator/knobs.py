@@ -113,8 +113,8 @@ class Knobs(BaseModel):
         default=0.0,
         ge=0,
         le=1,
-        description="share of chatbot-level writes (training data, model, webhook, Opentalk; "
-        "past the other faults) that commit, then answer 500",
+        description="share of chatbot-level writes (training data, model, webhook, Opentalk, "
+        "talk; past the other faults) that commit, then answer 500",
     )
     fail_statuses: tuple[FailStatus, ...] = Field(
         default=(429, 500, 503),
@@ -133,7 +133,11 @@ class Knobs(BaseModel):
         "this many at once",
     )
     max_limit: int | None = Field(
-        default=None, ge=1, le=MAX_COUNT, description="largest page size served (silently)"
+        default=None,
+        ge=1,
+        le=MAX_COUNT,
+        description="largest page size served (silently) by the chatbot, plan, uid and message "
+        "lists",
     )
     newest_first: bool = Field(default=False, description="list newest chatbots first")
     ignore_offset: bool = Field(
@@ -186,6 +190,42 @@ class Knobs(BaseModel):
         default=False,
         description="trainings stay in their initial status while this is on (they finish "
         "once it is off)",
+    )
+    talk_latency_ms: WaitMs = Field(
+        default=0.0, description="delay before each talk is answered (ms), after latency_ms"
+    )
+    talk_fail_rate: float = Field(
+        default=0.0, ge=0, le=1, description="share of talks that answer 500 and store nothing"
+    )
+    talk_timeout_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="share of talks that wait talk_timeout_ms, then answer 504 and store nothing",
+    )
+    talk_timeout_ms: WaitMs = Field(
+        default=30_000.0, description="how long a talk picked by talk_timeout_rate waits (ms)"
+    )
+    talk_idk_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description='share of talks answered "I don\'t know." whatever the model knows '
+        "(drawn from talk_seed and the chatbot's talk count)",
+    )
+    talk_seed: int = Field(
+        default=0, ge=0, le=MAX_COUNT, description="seed of the talk_idk_rate draws"
+    )
+    model_switch_delay_ms: WaitMs = Field(
+        default=0.0,
+        description="talks answer from the model the chatbot's model_id named this long ago "
+        "(ms): after a switch, the model before it answers for this long",
+    )
+    message_limit: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_COUNT,
+        description="talks each chatbot may have, instead of its plan's message limit",
     )
     script: tuple[ScriptRule, ...] = Field(
         default=(),

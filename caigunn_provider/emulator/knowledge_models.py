@@ -74,6 +74,10 @@ CREATE TABLE IF NOT EXISTS training_data (
     size INTEGER NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS training_texts (
+    id TEXT PRIMARY KEY,
+    text TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS models (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -247,7 +251,22 @@ class KnowledgeBackend:
         )
         with self._chatbots.transaction() as conn:
             _insert_data(conn, [row])
+            # The words a model trained on the row answers from: kept when the row is deleted,
+            # as a model trained before the delete still knows them.
+            conn.execute("INSERT INTO training_texts (id, text) VALUES (?, ?)", (row.id, text))
         return row
+
+    def texts(self, training_data_ids: Sequence[str]) -> list[str]:
+        """The texts of these rows, in this order (a file or crawler row has none)."""
+        with self._chatbots.transaction() as conn:
+            known = dict(
+                conn.execute(
+                    "SELECT id, text FROM training_texts "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (json.dumps(list(training_data_ids)),),
+                ).fetchall()
+            )
+        return [known[row_id] for row_id in training_data_ids if row_id in known]
 
     def create_upload(self, chatbot: Chatbot, files: Sequence[UploadedFile]) -> str:
         """Start an upload; its rows appear when its event completes. The event id."""

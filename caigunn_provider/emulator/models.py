@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -89,6 +89,11 @@ class Chatbot:
     settings: Mapping[str, Any]
 
 
+# Told of every update of a chatbot, inside its transaction: the connection, the chatbot before
+# and after (a chatbot-level module records what it must remember of a change, in its own table).
+SettingsWatcher = Callable[[sqlite3.Connection, Chatbot, Chatbot], None]
+
+
 def iso_now(offset: timedelta = timedelta(0)) -> str:
     """Now (plus offset) in UTC as ISO-8601 with milliseconds and `Z`, as the real API writes it."""
     return iso_time(datetime.now(UTC) + offset)
@@ -167,6 +172,7 @@ class ChatbotBackend:
         # One connection shared by the server's worker threads; the lock serialises its use,
         # which SQLite needs and which keeps every operation atomic.
         self._lock = threading.Lock()
+        self._watchers: list[SettingsWatcher] = []
         self._conn = sqlite3.connect(db_path or ":memory:", check_same_thread=False)
         with self._lock, self._conn:
             if db_path:
@@ -181,6 +187,10 @@ class ChatbotBackend:
         """The shared connection, under the lock and in one transaction (for the other models)."""
         with self._lock, self._conn:
             yield self._conn
+
+    def watch_settings(self, watcher: SettingsWatcher) -> None:
+        """Call watcher on every update_chatbot from now on, inside the update's transaction."""
+        self._watchers.append(watcher)
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL of a file database)."""
@@ -234,7 +244,10 @@ class ChatbotBackend:
                     current.id,
                 ),
             )
-            return self._get_any(current.id)
+            updated = self._get_any(current.id)
+            for watcher in self._watchers:
+                watcher(self._conn, current, updated)
+            return updated
 
     def delete_chatbot(self, chatbot_id: str) -> Chatbot:
         """Soft-delete a live chatbot: it leaves the list but stays in the table."""

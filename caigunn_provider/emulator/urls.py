@@ -29,7 +29,8 @@ BASIC_PLAN = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 class RouteSpec:
     """One route as data: method, path, the operation (handler name) serving it, the levels that
     offer it, a one-line summary, curl examples as (query string, extra curl arguments), and the
-    handler object serving it: its service's, or the chatbot-level module's it names."""
+    handler object serving it: its service's, or the chatbot-level module's it names (`module`
+    for the module's CaiGunn routes, `hook_of` for its test hooks)."""
 
     method: str
     path: str
@@ -39,6 +40,12 @@ class RouteSpec:
     levels: tuple[Level, ...] = LEVELS
     examples: tuple[tuple[str, str], ...] = (("", ""),)
     module: str | None = None
+    hook_of: str | None = None
+
+    @property
+    def handler(self) -> str:
+        """The key of the handler object serving it."""
+        return self.module or self.hook_of or self.service
 
 
 def module_route(module: ChatbotModule, route: ChatbotRoute) -> RouteSpec:
@@ -52,6 +59,19 @@ def module_route(module: ChatbotModule, route: ChatbotRoute) -> RouteSpec:
         CURRENT,
         route.examples,
         module.name,
+    )
+
+
+def module_hook(module: ChatbotModule, hook: ChatbotRoute) -> RouteSpec:
+    """A chatbot-level module's test hook as a row of the table."""
+    return RouteSpec(
+        hook.method,
+        ADMIN_PREFIX + hook.path,
+        hook.operation,
+        "admin",
+        hook.summary,
+        examples=hook.examples,
+        hook_of=module.name,
     )
 
 
@@ -262,6 +282,7 @@ ROUTES: tuple[RouteSpec, ...] = (
     *_KNOWLEDGE_ROUTES,
     *(module_route(module, route) for module in MODULES for route in module.routes),
     *_ADMIN_ROUTES,
+    *(module_hook(module, hook) for module in MODULES for hook in module.hooks),
 )
 # The CaiGunn operations, in the table's order: what a scripted answer can target.
 OPERATIONS: tuple[str, ...] = tuple(spec.operation for spec in ROUTES if spec.service != "admin")
@@ -287,9 +308,7 @@ def bind_routes(handlers: Mapping[str, object], level: Level) -> list[Route]:
     """The routes the level offers, each bound to its handler (the handler objects by service
     and by module name); any other path answers 404 like an unknown route."""
     return [
-        Route(
-            spec.method, spec.path, getattr(handlers[spec.module or spec.service], spec.operation)
-        )
+        Route(spec.method, spec.path, getattr(handlers[spec.handler], spec.operation))
         for spec in ROUTES
         if level in spec.levels
     ]

@@ -27,6 +27,7 @@ ENTRY_KINDS = (
     "knowledge",
     "webhook",
     "opentalk",
+    "checks",
 )
 
 

@@ -27,6 +27,21 @@ class Run:
     checkpoint: Callable[[], Checkpoint | None]
 
 
+@dataclass(frozen=True)
+class EntryContext:
+    """What an entry kind's declare() gets beside its own spec."""
+
+    # What the kinds before it (ENTRY_KINDS' order) declared for the same entry, by kind name.
+    declared: Mapping[str, Sequence[Any]]
+    # The chatbot settings it took over from the Chatbot resource (its `takes`), as declared.
+    settings: Mapping[str, Any]
+    # Every `caigunn:` setting, read once by the pipeline (None for a program without one).
+    config: ProviderConfig | None = None
+    # The chatbot settings some kind of this entry took over ("model_id": answer checks put the
+    # trained model into service, so the Model step must not).
+    taken: frozenset[str] = frozenset()
+
+
 class Kind(Protocol):
     """One resource kind, as the program process sees it."""
 
@@ -67,6 +82,11 @@ class EntryKind(Protocol):
         """What of the chatbot-level API it uses, for the seed-level refusal: (`webhooks`,)."""
 
     @property
+    def takes(self) -> tuple[str, ...]:
+        """The chatbot settings it manages instead of the Chatbot resource when its part is
+        present (`prompt` for answer checks); usually none."""
+
+    @property
     def schema(self) -> Mapping[str, Any]:
         """Its fragment of the chatbot entry's JSON Schema: `properties`, optionally `allOf`."""
 
@@ -81,5 +101,10 @@ class EntryKind(Protocol):
     def limits(self, source: str, name: str, spec: Any, plan: Plan) -> list[str]:
         """Preview-time problems of its spec against the entry's plan, as `file:line: what`."""
 
-    def declare(self, entry: str, chatbot: Any, spec: Any, opts: Any) -> Sequence[Any]:
+    def declare(
+        self, entry: str, chatbot: Any, spec: Any, opts: Any, context: EntryContext
+    ) -> Sequence[Any]:
         """Declare its resources under the entry's Chatbot (`chatbot.id`, `chatbot.api_key`)."""
+
+    def export(self, declared: Mapping[str, Sequence[Any]]) -> None:
+        """The stack outputs it contributes, from what it declared ({entry: resources})."""

@@ -26,7 +26,13 @@ def fragment_docs(module_file: str) -> str:
 
 
 class FolderFragments:
-    """A kind's `schema` and `docs`, read on first use from its module's folder."""
+    """A kind's `schema` and `docs`, read on first use from its module's folder; it takes over
+    no chatbot setting unless it says so (`takes`)."""
+
+    takes: tuple[str, ...] = ()
+
+    def export(self, declared: Any) -> None:
+        """No stack output of its own unless it says so."""
 
     @cached_property
     def schema(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from caigunn_provider.client import Plan
+from caigunn_provider.program.kind import EntryContext
 from caigunn_provider.stackfile.fragments import fragment_docs, fragment_schema
 from caigunn_provider.stackfile.problems import Problems, at, count, item_path, key_path, show
 from caigunn_provider.stackfile.values import check_string, check_text
@@ -65,6 +66,10 @@ class ToyChildKind:
     name = "toychild"
     keys = (KEY,)
     needs = ("toys",)
+    takes: tuple[str, ...] = ()
+
+    def export(self, declared: Mapping[str, Sequence[Any]]) -> None:
+        """No stack output."""
 
     @cached_property
     def schema(self) -> Mapping[str, Any]:
@@ -90,7 +95,9 @@ class ToyChildKind:
             if item.label == FORBIDDEN
         ]
 
-    def declare(self, entry: str, chatbot: Any, spec: ToyChildSpec, opts: Any) -> Sequence[Any]:
+    def declare(
+        self, entry: str, chatbot: Any, spec: ToyChildSpec, opts: Any, context: EntryContext
+    ) -> Sequence[Any]:
         from tests.toychild.resource import ToyChild
 
         return [

@@ -83,7 +83,7 @@ def test_the_wheel_ships_py_typed_and_declares_its_dependencies(tmp_path: Path) 
     assert sorted(metadata.get_all("Provides-Extra") or []) == ["dev", "emulator"]
     requires = [Requirement(line) for line in metadata.get_all("Requires-Dist") or []]
     runtime = {canonicalize_name(r.name) for r in requires if r.marker is None}
-    assert runtime == {"pulumi", "requests", "urllib3", "pyyaml", "ruamel-yaml"}
+    assert runtime == {"pulumi", "requests", "urllib3", "pyyaml", "ruamel-yaml", "regex"}
     pulumi = next(r for r in requires if r.name == "pulumi")
     assert pulumi.specifier.contains("3.216.0") and not pulumi.specifier.contains("3.215.0")
     assert not pulumi.specifier.contains("4.0.0")

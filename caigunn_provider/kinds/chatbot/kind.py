@@ -5,14 +5,15 @@ Runs in the program process.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pulumi
 
 from caigunn_provider.client import ChatbotInfo
+from caigunn_provider.config import ProviderConfig
 from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.kinds.chatbot import expiry, preflight, recovery, retain
 from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE, Chatbot
@@ -20,10 +21,7 @@ from caigunn_provider.kinds.chatbot.section import ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.listing import Listing
 from caigunn_provider.program.checkpoint import Checkpoint
-from caigunn_provider.program.kind import Run
-
-if TYPE_CHECKING:
-    from caigunn_provider.program.kind import EntryKind
+from caigunn_provider.program.kind import EntryContext, EntryKind, Run
 
 
 @dataclass(frozen=True)
@@ -52,6 +50,7 @@ class Prepared:
 
     entries: list[Planned]
     leaving: Mapping[str, str]
+    config: ProviderConfig | None = None
 
 
 class ChatbotKind:
@@ -60,6 +59,8 @@ class ChatbotKind:
 
     def __init__(self, section: ChatbotSection) -> None:
         self.section = section
+        # What each entry kind declared in this run, by entry: its outputs are made from it.
+        self.parts_declared: dict[EntryKind, dict[str, Sequence[Any]]] = {}
 
     def prepare(self, run: Run, specs: Mapping[str, ChatbotSpec]) -> Prepared:
         within_days = run.config.expiry_warning_days
@@ -84,18 +85,22 @@ class ChatbotKind:
                 for entry in planned
             ],
             kept.leaving,
+            run.config,
         )
 
     def declare(self, prepared: Prepared) -> dict[str, Chatbot]:
         for name, chatbot_id in prepared.leaving.items():
             pulumi.log.warn(retain.leaving_message(name, chatbot_id))
         chatbots = {}
+        self.parts_declared.clear()
         for entry in prepared.entries:
+            # A kind may manage settings in the Chatbot's stead (answer checks own the prompt).
+            taken = {key for kind in entry.parts for key in kind.takes}
             chatbots[entry.name] = Chatbot(
                 entry.name,
                 title=entry.title,
                 plan_id=entry.plan_id,
-                settings=entry.settings,
+                settings={k: v for k, v in entry.settings.items() if k not in taken},
                 import_=entry.import_,
                 recover=entry.recover,
                 opts=pulumi.ResourceOptions(
@@ -106,9 +111,19 @@ class ChatbotKind:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
             if entry.expiry:
                 pulumi.log.warn(entry.expiry, chatbots[entry.name])
+            declared: dict[str, Sequence[Any]] = {}
             for kind, part in entry.parts.items():
                 opts = pulumi.ResourceOptions(protect=entry.protect)
-                kind.declare(entry.name, chatbots[entry.name], part, opts)
+                context = EntryContext(
+                    declared=dict(declared),
+                    settings={k: v for k, v in entry.settings.items() if k in kind.takes},
+                    config=prepared.config,
+                    taken=frozenset(taken),
+                )
+                declared[kind.name] = kind.declare(
+                    entry.name, chatbots[entry.name], part, opts, context
+                )
+                self.parts_declared.setdefault(kind, {})[entry.name] = declared[kind.name]
         return chatbots
 
     def export(self, declared: Mapping[str, Chatbot]) -> None:
@@ -128,6 +143,8 @@ class ChatbotKind:
         pulumi.export(
             "api_keys", pulumi.Output.secret({name: bot.api_key for name, bot in declared.items()})
         )
+        for kind, by_entry in self.parts_declared.items():
+            kind.export(by_entry)
 
 
 def _recover(

@@ -34,8 +34,11 @@ def declare_knowledge(
     api_key: pulumi.Output[str],
     spec: KnowledgeSpec,
     opts: pulumi.ResourceOptions | None = None,
+    *,
+    serve: bool = True,
 ) -> list[pulumi.CustomResource]:
-    """Declare the entry's items, then the Training on them and the Model it makes."""
+    """Declare the entry's items, then the Training on them and the Model it makes (serve=False:
+    the entry's answer checks put that model into service, not the Model step)."""
     items = [
         KnowledgeItem(
             item_name(entry, item),
@@ -61,7 +64,10 @@ def declare_knowledge(
             model_name=spec.model,
             opts=opts,
         )
-        declared += [training, Model(entry, training=training, api_key=api_key, opts=opts)]
+        declared += [
+            training,
+            Model(entry, training=training, api_key=api_key, serve=serve, opts=opts),
+        ]
     return declared
 
 

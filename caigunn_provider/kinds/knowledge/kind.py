@@ -7,7 +7,7 @@ declare() imports the resources when the program runs.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caigunn_provider.client import Plan
 from caigunn_provider.kinds.knowledge.limits import check_plan_limits
@@ -15,6 +15,9 @@ from caigunn_provider.kinds.knowledge.section import KNOWLEDGE_KEYS, KnowledgeSp
 from caigunn_provider.program.checkpoint import dynamic_type
 from caigunn_provider.stackfile.fragments import FolderFragments
 from caigunn_provider.stackfile.problems import Problems
+
+if TYPE_CHECKING:
+    from caigunn_provider.program.kind import EntryContext
 
 # The KnowledgeItem resource's type token (kinds/knowledge/resource.py), for readers of the state.
 ITEM_TYPE = dynamic_type("caigunn", "KnowledgeItem")
@@ -35,10 +38,13 @@ class KnowledgeKind(FolderFragments):
     def limits(self, source: str, name: str, spec: KnowledgeSpec, plan: Plan) -> list[str]:
         return check_plan_limits(source, name, spec, plan)
 
-    def declare(self, entry: str, chatbot: Any, spec: KnowledgeSpec, opts: Any) -> Sequence[Any]:
+    def declare(
+        self, entry: str, chatbot: Any, spec: KnowledgeSpec, opts: Any, context: EntryContext
+    ) -> Sequence[Any]:
         from caigunn_provider.kinds.knowledge.declare import declare_knowledge
 
-        return declare_knowledge(entry, chatbot.id, chatbot.api_key, spec, opts)
+        serve = "model_id" not in context.taken
+        return declare_knowledge(entry, chatbot.id, chatbot.api_key, spec, opts, serve=serve)
 
 
 KIND = KnowledgeKind()

@@ -38,7 +38,7 @@ from caigunn_provider.kinds.model.api import ModelAPI
 from caigunn_provider.kinds.model.plan import newest_titled
 from caigunn_provider.kinds.model.training import trained_other_rows
 
-INPUTS = ("chatbot_id", "api_key", "model_name", "training_data_ids")
+INPUTS = ("chatbot_id", "api_key", "model_name", "training_data_ids", "serve")
 # What the Training step recorded: the model it found, or the event of the training it started.
 # The Model's `served` output is the one of these it has put into service.
 STARTED = ("ready_model_id", "event_id", "title")
@@ -61,12 +61,15 @@ class ModelProvider(ChatbotLevelProvider):
         olds, news = sentinels(olds), sentinels(news)
         replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
         started = _outcome(news) != olds.get("served") or olds.get("title") != news.get("title")
-        drift = olds.get("active_model_id") != olds.get("model_id") or not olds.get("model_id")
+        drift = not olds.get("model_id") or (
+            _serves(news) and olds.get("active_model_id") != olds.get("model_id")
+        )
         return DiffResult(
             changes=bool(replaces)
             or started
             or drift
             or olds.get("api_key") != news.get("api_key")
+            or _serves(olds) != _serves(news)
             or olds.get("training_data_ids") != news.get("training_data_ids"),
             replaces=replaces,
             stables=[] if replaces else ["chatbot_id"],
@@ -78,10 +81,12 @@ class ModelProvider(ChatbotLevelProvider):
         # The model the chatbot answered with before (an adopted one had one): delete puts it
         # back, since a kept chatbot must not keep answering with the stack's last model.
         ctx = self._context()
-        try:
-            before = ctx.client.get_chatbot(str(props["chatbot_id"])).model_id
-        except CaiGunnError as exc:
-            raise self.explain(ctx, exc) from exc
+        before = None
+        if _serves(props):
+            try:
+                before = ctx.client.get_chatbot(str(props["chatbot_id"])).model_id
+            except CaiGunnError as exc:
+                raise self.explain(ctx, exc) from exc
         outs = self._serve({"active_model_id": before, "model_before": before}, props)
         return CreateResult(str(props["chatbot_id"]), outs)
 
@@ -95,7 +100,8 @@ class ModelProvider(ChatbotLevelProvider):
                 return ReadResult(None, {})
             raise self.explain(ctx, exc) from exc
         # A model set outside Pulumi shows as a change: the next up puts this one back.
-        return ReadResult(id_, {**props, "active_model_id": info.model_id})
+        active = info.model_id if _serves(props) else None
+        return ReadResult(id_, {**props, "active_model_id": active})
 
     @reports("train this chatbot")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -103,8 +109,9 @@ class ModelProvider(ChatbotLevelProvider):
 
     @reports("put back the model this chatbot had")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        # CaiGunn cannot delete a model: the chatbot goes back to the one it had before.
-        before = props.get("model_before")
+        # CaiGunn cannot delete a model: the chatbot goes back to the one it had before (a model
+        # that answer checks put into service is theirs to put back: kinds/checks/serving.py).
+        before = props.get("model_before") if _serves(props) else None
         if not before or before == props.get("active_model_id"):
             return
         ctx = self._context()
@@ -137,7 +144,10 @@ class ModelProvider(ChatbotLevelProvider):
                     trained_ids=news.get("training_data_ids"),
                     served=_outcome(news),
                 )
-            if outs["model_id"] and outs["model_id"] != previous.get("active_model_id"):
+            if not _serves(news):
+                # Answer checks put it into service (kinds/checks/serving.py), or keep it out.
+                outs.update(active_model_id=None, model_before=None)
+            elif outs["model_id"] and outs["model_id"] != previous.get("active_model_id"):
                 # The chatbot answers with its old model until now: never with none.
                 ctx.client.update_chatbot(str(news["chatbot_id"]), {"model_id": outs["model_id"]})
                 outs["active_model_id"] = outs["model_id"]
@@ -198,6 +208,11 @@ class ModelProvider(ChatbotLevelProvider):
                 raise
             # The event is the Training step's record: a rerun waits for this same training.
             raise CaiGunnError(words.wait_cut_off(name, "the training", exc)) from exc
+
+
+def _serves(props: dict[str, Any]) -> bool:
+    """Whether this step puts its model into service (not when answer checks gate the entry)."""
+    return props.get("serve") is not False
 
 
 def _outcome(news: dict[str, Any]) -> Any:

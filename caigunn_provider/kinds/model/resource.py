@@ -76,10 +76,12 @@ class Model(Resource, module="caigunn", name="Model"):
         *,
         training: Training,
         api_key: pulumi.Input[str],
+        serve: bool = True,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare the chatbot's model: the one its Training found or started. Name it after the
-        chatbot's entry: failures name it."""
+        chatbot's entry: failures name it. serve=False leaves putting it into service to the
+        entry's answer checks (kinds/checks/serving.py)."""
         props = {
             "chatbot_id": training.chatbot_id,
             "api_key": api_key,
@@ -89,6 +91,7 @@ class Model(Resource, module="caigunn", name="Model"):
             "rows": training.rows,
             "event_id": training.event_id,
             "title": training.title,
+            "serve": serve,
             NAME: resource_name,
             "model_id": None,
             "trained_ids": None,

@@ -7,13 +7,16 @@ Its stack-file side loads without Pulumi; declare() imports the resource when th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caigunn_provider.client import Plan
 from caigunn_provider.stackfile.fragments import FolderFragments
 from caigunn_provider.stackfile.problems import Problems
 from caigunn_provider.stackfile.rules import MAX_TITLE_LENGTH
 from caigunn_provider.stackfile.values import check_text
+
+if TYPE_CHECKING:
+    from caigunn_provider.program.kind import EntryContext
 
 
 class OpentalkKind(FolderFragments):
@@ -37,7 +40,9 @@ class OpentalkKind(FolderFragments):
     def limits(self, source: str, name: str, spec: str, plan: Plan) -> list[str]:
         return []
 
-    def declare(self, entry: str, chatbot: Any, spec: str, opts: Any) -> Sequence[Any]:
+    def declare(
+        self, entry: str, chatbot: Any, spec: str, opts: Any, context: EntryContext
+    ) -> Sequence[Any]:
         from caigunn_provider.kinds.opentalk.resource import OpentalkBinding
 
         binding = OpentalkBinding(

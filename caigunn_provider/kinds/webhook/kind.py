@@ -6,12 +6,15 @@ Its stack-file side loads without Pulumi; declare() imports the resource when th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from caigunn_provider.client import Plan
 from caigunn_provider.stackfile.fragments import FolderFragments
 from caigunn_provider.stackfile.problems import Problems
 from caigunn_provider.stackfile.urls import check_url
+
+if TYPE_CHECKING:
+    from caigunn_provider.program.kind import EntryContext
 
 
 class WebhookKind(FolderFragments):
@@ -32,7 +35,9 @@ class WebhookKind(FolderFragments):
     def limits(self, source: str, name: str, spec: str, plan: Plan) -> list[str]:
         return []
 
-    def declare(self, entry: str, chatbot: Any, spec: str, opts: Any) -> Sequence[Any]:
+    def declare(
+        self, entry: str, chatbot: Any, spec: str, opts: Any, context: EntryContext
+    ) -> Sequence[Any]:
         from caigunn_provider.kinds.webhook.resource import Webhook
 
         return [Webhook(entry, chatbot_id=chatbot.id, api_key=chatbot.api_key, url=spec, opts=opts)]

@@ -42,6 +42,8 @@ HeaderValue = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]{0,1000}$")
 WaitMs = Annotated[float, Field(ge=0, le=MAX_WAIT_MS)]
 # The detail a failed background event carries (it reaches logs and messages: printable text).
 FailDetail = Annotated[str, StringConstraints(pattern=r"^[\x20-\x7e]{1,200}$")]
+# What a crawled page says (site_pages): at most 100,000 characters.
+PageText = Annotated[str, StringConstraints(max_length=100_000)]
 
 
 class ScriptRule(BaseModel):
@@ -176,6 +178,12 @@ class Knobs(BaseModel):
     )
     crawl_pages: int = Field(
         default=1, ge=1, le=50, description="training-data rows a whole-site crawl yields"
+    )
+    site_pages: dict[Annotated[str, StringConstraints(max_length=2000)], PageText] = Field(
+        default_factory=dict,
+        description="the text a crawl reads on each page, by URL: a crawled row answers talks "
+        "with it; a page mapped to an empty text yields no row (an empty crawl); a URL not "
+        "listed yields a row with no text",
     )
     fail_crawl: FailDetail | None = Field(
         default=None, description="while set, every crawl ends failed with this detail"

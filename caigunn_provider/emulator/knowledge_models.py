@@ -257,7 +257,8 @@ class KnowledgeBackend:
         return row
 
     def texts(self, training_data_ids: Sequence[str]) -> list[str]:
-        """The texts of these rows, in this order (a file or crawler row has none)."""
+        """The texts of these rows, in this order (a file row has none, nor a crawled page that
+        site_pages does not list)."""
         with self._chatbots.transaction() as conn:
             known = dict(
                 conn.execute(
@@ -506,15 +507,21 @@ class KnowledgeBackend:
 def _finish_crawl(
     conn: sqlite3.Connection, chatbot_id: str, payload: dict[str, Any], knobs: Knobs
 ) -> Outcome:
-    """A crawl adds a row per page, unless fail_crawl is set."""
+    """A crawl adds a row per page (its text from site_pages), unless fail_crawl is set."""
     if knobs.fail_crawl is not None:
         return "failed", {"detail": knobs.fail_crawl}
     now = iso_now()
-    rows = [
-        TrainingData(str(uuid.uuid4()), chatbot_id, "crawler", title, 0, 0, now)
-        for title in payload["titles"]
-    ]
+    rows, texts = [], []
+    for title in payload["titles"]:
+        text = knobs.site_pages.get(title)
+        if text == "":
+            continue  # a page with nothing on it: no row
+        row = TrainingData(str(uuid.uuid4()), chatbot_id, "crawler", title, len(text or ""), 0, now)
+        rows.append(row)
+        if text:
+            texts.append((row.id, text))
     _insert_data(conn, rows)
+    conn.executemany("INSERT INTO training_texts (id, text) VALUES (?, ?)", texts)
     return "completed", {"training_data_ids": [row.id for row in rows]}
 
 

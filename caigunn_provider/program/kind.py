@@ -40,6 +40,8 @@ class EntryContext:
     # The chatbot settings some kind of this entry took over ("model_id": answer checks put the
     # trained model into service, so the Model step must not).
     taken: frozenset[str] = frozenset()
+    # The run adopts the entry's chatbot (`import:`): what it serves is reported, not changed.
+    adopting: bool = False
 
 
 class Kind(Protocol):

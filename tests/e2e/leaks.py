@@ -6,17 +6,25 @@ import base64
 import gzip
 import os
 import subprocess
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_hex
 
+from tests.e2e.conftest import make_project
 from tests.e2e.pulumi_cli import Outcome, PulumiProject
+from tests.support import Admin
 
 # What every api_key starts with in a leak test (the emulator's --api-key-prefix).
 API_KEY_PREFIX = "CANARY-KEY-"
 GZIP_MAGIC = b"\x1f\x8b"
 # The engine's automatic logs of stack commands, encrypted with the stack's secrets provider.
 ENCRYPTED_LOG_MAGIC = b"PLOG"
+
+
+def canary(kind: str) -> str:
+    """A token no run has seen before, which says what it is wherever it turns up."""
+    return f"CANARY-{kind}-{token_hex(8)}"
 
 
 class RecordingProject(PulumiProject):
@@ -61,6 +69,13 @@ class RecordingProject(PulumiProject):
         return result
 
 
+def recording_project(workdir: Path, admin: Admin) -> RecordingProject:
+    """This repo's program in workdir, configured for admin's emulator, recording every command."""
+    project = make_project(workdir, admin, kind=RecordingProject)
+    assert isinstance(project, RecordingProject)
+    return project
+
+
 def base64_forms(secret: bytes) -> list[bytes]:
     """Base64 text that encodes secret wherever it starts in the encoded bytes (the engine logs
     some values as base64 protobuf): the middle of its encoding at each of the three alignments,
@@ -84,9 +99,13 @@ class LeakScan:
     hits: list[str] = field(default_factory=list)
 
     @classmethod
-    def for_canaries(cls, tokens: Iterable[str], api_keys: Iterable[str]) -> LeakScan:
-        """A scan for these tokens and api_keys, and for any text with the api_key prefix."""
+    def for_canaries(
+        cls, tokens: Iterable[str], api_keys: Iterable[str], parts: Mapping[str, str] | None = None
+    ) -> LeakScan:
+        """A scan for these tokens and api_keys, and for any text with the api_key prefix; parts:
+        more text that only a piece of a secret can hold (a canary's prefix), with what it is."""
         needles = {API_KEY_PREFIX.encode(): "an api_key"}
+        needles.update({part.encode(): what for part, what in (parts or {}).items()})
         for what, secrets in (("a token", tokens), ("an api_key", api_keys)):
             for secret in secrets:
                 needles[secret.encode()] = what
@@ -115,6 +134,16 @@ class LeakScan:
                 path = Path(folder, name)
                 if not path.is_symlink():
                     self.scan(str(path.relative_to(root)), path.read_bytes())
+
+    def scan_run(self, project: RecordingProject) -> None:
+        """What a recording project's commands printed, the messages of their events, and every
+        file under its folder."""
+        for artifact, printed in project.printed:
+            if printed:  # an empty stream is no artifact (nor is unscanned --show-secrets output)
+                self.scan(artifact, printed)
+        for number, message in enumerate(project.messages, 1):
+            self.scan(f"message {number}", message)
+        self.scan_folder(project.workdir)
 
     def summary(self, what: str) -> str:
         return (

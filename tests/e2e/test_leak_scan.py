@@ -9,7 +9,7 @@ backups, PULUMI_HOME with the engine's automatic logs, the engine's temporary fo
 emulator's request log. Secrets may show only where they are asked for (`--show-secrets`), and
 the test proves there that the canaries are real, so that the scan could fail. Run with `-s` to
 see the figures. The engine's verbose logs do hold secrets: the last test pins that
-(docs/secrets.md).
+(docs/secrets.md). The answer checks' flows (issue 29) are scanned in test_leak_scan_checks.py.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import secrets
 import subprocess
 from pathlib import Path
 from typing import cast
@@ -25,21 +24,17 @@ from typing import cast
 import pytest
 
 from caigunn_provider.capabilities import Level
-from tests.e2e.conftest import entry, ids_by_name, make_project, two_chatbots, write_stack_file
-from tests.e2e.leaks import API_KEY_PREFIX, LeakScan, RecordingProject, plant_tokens
+from tests.e2e.conftest import entry, ids_by_name, two_chatbots, write_stack_file
+from tests.e2e.leaks import (
+    API_KEY_PREFIX,
+    LeakScan,
+    RecordingProject,
+    canary,
+    plant_tokens,
+    recording_project,
+)
 from tests.e2e.pulumi_cli import VENV_BIN
 from tests.support import PRO, Admin, emulator
-
-
-def canary(kind: str) -> str:
-    """A token no run has seen before, which says what it is wherever it turns up."""
-    return f"CANARY-{kind}-{secrets.token_hex(8)}"
-
-
-def recording_project(workdir: Path, admin: Admin) -> RecordingProject:
-    project = make_project(workdir, admin, kind=RecordingProject)
-    assert isinstance(project, RecordingProject)
-    return project
 
 
 def walk_the_main_flows(
@@ -161,12 +156,7 @@ def test_no_canary_token_or_api_key_is_left_in_any_artifact(tmp_path: Path, leve
         tokens = [token, wrong_token, *issued]
 
     scan = LeakScan.for_canaries(tokens, api_keys)
-    for artifact, printed in project.printed:
-        if printed:  # an empty stream is no artifact (nor is the unscanned --show-secrets output)
-            scan.scan(artifact, printed)
-    for number, message in enumerate(project.messages, 1):
-        scan.scan(f"message {number}", message)
-    scan.scan_folder(project.workdir)
+    scan.scan_run(project)
     scan.scan("the emulator's request log", request_log.read_bytes())
     print(f"\n{scan.summary(level)}")
 
@@ -290,12 +280,7 @@ def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
         assert any(r["path"].startswith("/api/external/chatbot/") for r in admin.requests())
 
     scan = LeakScan.for_canaries([token], api_keys)
-    for artifact, printed in project.printed:
-        if printed:
-            scan.scan(artifact, printed)
-    for number, message in enumerate(project.messages, 1):
-        scan.scan(f"message {number}", message)
-    scan.scan_folder(project.workdir)
+    scan.scan_run(project)
     scan.scan("the emulator's request log", request_log.read_bytes())
     print(f"\n{scan.summary('knowledge')}")
 
@@ -303,12 +288,7 @@ def test_no_canary_token_or_api_key_is_left_by_the_knowledge_flows(
     # The webhook's token: nowhere the run wrote (its output, messages, state, logs), the stack
     # file where the user wrote it aside.
     hooks = LeakScan.for_canaries([hook_token], [])
-    for artifact, printed in project.printed:
-        if printed:
-            hooks.scan(artifact, printed)
-    for number, message in enumerate(project.messages, 1):
-        hooks.scan(f"message {number}", message)
-    hooks.scan_folder(project.workdir)
+    hooks.scan_run(project)
     assert [hit for hit in hooks.hits if not hit.startswith("stacks/")] == []
     assert "stacks/e2e.yaml: a token" in hooks.hits, "the scan could find the webhook's token"
     assert len(api_keys) == 1 and api_keys[0].startswith(API_KEY_PREFIX)

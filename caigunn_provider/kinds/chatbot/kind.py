@@ -119,6 +119,7 @@ class ChatbotKind:
                     settings={k: v for k, v in entry.settings.items() if k in kind.takes},
                     config=prepared.config,
                     taken=frozenset(taken),
+                    adopting=entry.import_ is not None,
                 )
                 declared[kind.name] = kind.declare(
                     entry.name, chatbots[entry.name], part, opts, context

@@ -44,6 +44,7 @@ def declare_checks(
         prompt=context.settings.get("prompt"),
         mode=mode,
         recheck=bool(config and config.recheck),
+        adopting=context.adopting,
         opts=opts,
     )
     if spec.all_negative:

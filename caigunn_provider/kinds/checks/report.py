@@ -15,46 +15,56 @@ from caigunn_provider.kinds.checks.runner import Verdict
 LISTED = 10
 
 
-def text(name: str, verdict: Verdict, model_id: str | None, served: float, *, kept: bool) -> str:
-    """The report of a verdict that is not a pass."""
+# What happened to the candidate after its verdict, in words (the report's `after`).
+KEPT_REPORTED = "it keeps serving (caigunn:checksMode is report)"
+KEPT_ADOPTED = "it keeps serving (the run adopts the chatbot: checks are reported, not enforced)"
+PUT_BACK = "the previous model and prompt were put back"
+ALREADY_SERVING = "it was already serving, so nothing was put back"
+NO_MODEL_BEFORE = (
+    "the chatbot had no model before, so this one keeps answering (its prompt, if new, was put "
+    "back)"
+)
+
+
+def text(name: str, verdict: Verdict, model_id: str | None, served: float, *, after: str) -> str:
+    """The report of a verdict that is not a pass; `after` says what became of the candidate."""
     model = f"model {model_id}" if model_id else "the new prompt"
-    after = (
-        "it keeps serving (caigunn:checksMode is report)"
-        if kept
-        else "the previous model and prompt were put back"
+    enforced = after not in (KEPT_REPORTED, KEPT_ADOPTED)
+    retry = (
+        f"A rerun asks nothing until the model, the prompt or the checks change "
+        f"(or `{RECHECK[1]}=1 pulumi up` for answers that vary)."
+        if enforced
+        else "The next change of the model, the prompt or the checks asks again."
     )
+    served_words = f"served {served:g} s" if after != ALREADY_SERVING else "serves"
     if verdict.outcome == "unchecked":
-        head = (
-            f"{name}: the answer checks could not be asked ({verdict.reason}); "
-            f"the candidate ({model}) served {served:g} s and {after}. Nothing was promoted: "
-            f"run `{RECHECK[1]}=1 pulumi up` to ask again."
+        promoted = " Nothing was promoted." if enforced else ""
+        return (
+            f"{name}: the answer checks could not be asked ({verdict.reason}); the candidate "
+            f"({model}) {served_words} and {after}.{promoted} {retry}"
         )
-        return head
     failed = [c for c in verdict.checks if not c.ok and not c.unchecked]
     lines = [
         f"{name}: {len(failed)} of {len(verdict.checks)} answer check(s) failed on {model}, "
-        f"which served {served:g} s; {after}:"
+        f"which {served_words}; {after}:"
     ]
     for outcome in failed[:LISTED]:
-        first = outcome.failures[0] if outcome.failures else None
+        if not outcome.failures:
+            continue
+        first = outcome.failures[0]
         times = (
             f" ({outcome.passed} of {outcome.asked} answers passed, {outcome.check.min_pass} "
             "needed)"
             if outcome.check.repeat > 1
             else ""
         )
-        if first is None:
-            continue
         lines.append(
             f'  - asked "{first.ask}": expected {first.expectation}, answered "{first.answer}"'
             f"{times}"
         )
     if len(failed) > LISTED:
         lines.append(f"  ... and {len(failed) - LISTED} more")
-    lines.append(
-        f"A rerun asks nothing until the model, the prompt or the checks change "
-        f"(or `{RECHECK[1]}=1 pulumi up` for answers that vary)."
-    )
+    lines.append(retry)
     return "\n".join(lines)
 
 

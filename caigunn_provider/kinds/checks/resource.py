@@ -43,10 +43,13 @@ class Serving(Resource, module="caigunn", name="Serving"):
         prompt: str | None = None,
         mode: str = "enforce",
         recheck: bool = False,
+        adopting: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Put model_id (the entry's trained model, or what serves when None) and prompt (or the
-        chatbot's own when None) into service together, once `checks` pass."""
+        chatbot's own when None) into service together, once `checks` pass. adopting: the run
+        adopts the chatbot (`import:`), which changes nothing: what serves is asked and reported,
+        and the declared model and prompt are tried on the next run."""
         props: dict[str, Any] = {
             "chatbot_id": chatbot_id,
             "api_key": api_key,
@@ -56,6 +59,7 @@ class Serving(Resource, module="caigunn", name="Serving"):
             "checks_digest": checks_digest,
             "mode": mode,
             "recheck": recheck,
+            "adopting": adopting,
             NAME: resource_name,
             **dict.fromkeys(KEPT),
         }

@@ -46,7 +46,7 @@ from caigunn_provider.kinds.checks.runner import run_checks
 from caigunn_provider.kinds.checks.spec import CheckSpec, content_digest
 from caigunn_provider.kinds.checks.talk import TalkAPI, asker, talk_transport
 
-# The inputs; `recheck` is a request for this run, not a property of what serves.
+# The inputs; `recheck` and `adopting` are about this run, not about what serves.
 INPUTS = ("chatbot_id", "api_key", "model_id", "prompt", "checks", "checks_digest", "mode")
 # What the state keeps beside the inputs.
 KEPT = (
@@ -85,7 +85,8 @@ class ServingProvider(ChatbotLevelProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds, news = sentinels(olds), sentinels(news)
         replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
-        changed = any(olds.get(key) != news.get(key) for key in INPUTS)
+        # The checks are compared by their digest: moving one within the list changes nothing.
+        changed = any(olds.get(key) != news.get(key) for key in INPUTS if key != "checks")
         drift = olds.get("serving_model_id") != olds.get("accepted_model_id") and bool(
             news.get("model_id")
         )
@@ -94,6 +95,8 @@ class ServingProvider(ChatbotLevelProvider):
             and olds.get("serving_prompt_digest") != prompt_digest(olds.get("accepted_prompt"))
         )
         again = bool(news.get("recheck")) and bool(olds.get("rejected"))
+        # The run that adopted the chatbot only reported: the next one tries what is declared.
+        again = again or (bool(olds.get("adopting")) and not news.get("adopting"))
         return DiffResult(
             changes=changed or drift or again,
             replaces=replaces,
@@ -139,7 +142,7 @@ class ServingProvider(ChatbotLevelProvider):
     def _serve(self, olds: dict[str, Any], news: dict[str, Any]) -> dict[str, Any]:
         ctx = self._context()
         name = name_of(news)
-        outs: dict[str, Any] = {key: news.get(key) for key in (*INPUTS, NAME)}
+        outs: dict[str, Any] = {key: news.get(key) for key in (*INPUTS, "adopting", NAME)}
         outs.update({key: olds.get(key) for key in KEPT})
         outs["messages_spent"] = 0
         chatbot_id = str(news["chatbot_id"])
@@ -152,6 +155,9 @@ class ServingProvider(ChatbotLevelProvider):
                 news.get("model_id") or serving.model_id,
                 news["prompt"] if news.get("prompt") is not None else serving.prompt,
             )
+            if news.get("adopting"):
+                # Adoption changes nothing: what serves is asked and reported, not enforced.
+                candidate = serving
             rejected = olds.get("rejected")
             if (
                 isinstance(rejected, dict)
@@ -205,11 +211,12 @@ class ServingProvider(ChatbotLevelProvider):
     ) -> dict[str, Any]:
         """Switch the candidate in, ask, and keep it or put `previous` back."""
         checks = [_check_of(raw) for raw in news.get("checks") or []]
-        enforce = news.get("mode") != "report"
+        enforce = news.get("mode") != "report" and not news.get("adopting")
         limit = self.provider_config().checks_max_serve
         candidate.switch_from(ctx, chatbot_id, previous)
         started = time.monotonic()
-        note(f"{name}: asking {len(checks)} answer check(s) of the new model or prompt")
+        what = "the new model or prompt" if candidate != previous else "what serves (new checks)"
+        note(f"{name}: asking {len(checks)} answer check(s) of {what}")
         # A transport of its own that never sends a talk twice (kinds/checks/talk.py).
         api = TalkAPI(talk_transport(self.provider_config()), str(news.get("api_key")))
         verdict = run_checks(asker(api), checks, stop_early=enforce, time_limit=limit)
@@ -221,12 +228,19 @@ class ServingProvider(ChatbotLevelProvider):
             outs.update(candidate.outs(), passed=verdict.outcome == "passed", rejected=None)
             outs["served_seconds"] = served
             if verdict.outcome != "passed":
-                note(report.text(name, verdict, candidate.model_id, served, kept=True))
+                after = report.KEPT_ADOPTED if news.get("adopting") else report.KEPT_REPORTED
+                note(report.text(name, verdict, candidate.model_id, served, after=after))
             return outs
         # Enforce: what served before goes back at once, in this step.
         previous.switch_from(ctx, chatbot_id, candidate)
         served = round(time.monotonic() - started, 1)
-        message = report.text(name, verdict, candidate.model_id, served, kept=False)
+        if candidate == previous:
+            after = report.ALREADY_SERVING
+        elif previous.model_id is None and candidate.model_id is not None:
+            after = report.NO_MODEL_BEFORE  # CaiGunn has no call that takes a model away
+        else:
+            after = report.PUT_BACK
+        message = report.text(name, verdict, candidate.model_id, served, after=after)
         outs.update(previous.outs(), served_seconds=served)
         outs["rejected"] = {
             "model_id": candidate.model_id,

@@ -84,8 +84,9 @@ class ChecksSpec:
 
     @property
     def digest(self) -> str:
-        """The checks' content, hashed: a comment or a move in a file changes nothing."""
-        return content_digest([check.as_props() for check in self.checks])
+        """The checks' content, hashed: a comment, a blank line or a check moved within the
+        list changes nothing."""
+        return content_digest(sorted(content_digest(check.as_props()) for check in self.checks))
 
 
 def content_digest(value: Any) -> str:

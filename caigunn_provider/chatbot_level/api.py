@@ -155,6 +155,7 @@ class ChatbotAPI:
                 params=params,
                 data=body if body is not None else data,
                 headers=headers,
+                secrets=(self._api_key,),
             )
         except CaiGunnError as exc:
             self._redact(exc)

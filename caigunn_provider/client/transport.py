@@ -265,6 +265,7 @@ class Transport:
         errors: Mapping[int, type[APIError]] | None = None,
         once: bool = False,
         headers: Mapping[str, str] | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> T:
         """Send one call and return parse(decoded JSON); every failure is a CaiGunnError.
 
@@ -272,9 +273,11 @@ class Transport:
         `parse` raises Malformed on a shape the API does not document. `once` sends any method
         as a POST is sent: again only when it surely never arrived (for calls that are not
         idempotent, whatever their method). `headers` are sent beside the token (a chatbot's
-        api-key; a body's Content-Type when `data` is encoded bytes).
+        api-key; a body's Content-Type when `data` is encoded bytes). `secrets` (an api-key) are
+        redacted from failures like the token, before any text is clipped.
         """
         url = self.base_url + path
+        hide = (self._token, *secrets)
         try:
             with self.limiter.slot():
                 response = self._session(once).request(
@@ -299,14 +302,14 @@ class Transport:
                 self.limiter.answered()
         except requests.RequestException as exc:
             raise APIConnectionError(
-                self._quoted(_connection_message(method, url, exc, self.timeout)),
+                _quoted(_connection_message(method, url, exc, self.timeout), hide),
                 method=method,
                 url=url,
                 reached=not _never_sent(exc),
                 timed_out=isinstance(exc, requests.ReadTimeout),
             ) from exc
         if response.status_code >= 300:
-            self._raise_for_status(method, url, response, body, errors or {})
+            self._raise_for_status(method, url, response, body, errors or {}, hide)
         try:
             if body is None:
                 raise Malformed(f"a body larger than {_MIB} MiB, the most an answer may be")
@@ -314,12 +317,12 @@ class Transport:
             return parse(payload)
         except (ValueError, Malformed) as exc:
             what = (
-                f"a body that is not JSON: {_quote(_text(body or b'', response))}"
+                f"a body that is not JSON: {_quote(_hidden(_text(body or b'', response), hide))}"
                 if not isinstance(exc, Malformed)
                 else str(exc)
             )
             raise MalformedAnswerError(
-                self._quoted(f"{method} {url} answered {response.status_code} with {what}"),
+                _quoted(f"{method} {url} answered {response.status_code} with {what}", hide),
                 status=response.status_code,
                 method=method,
                 url=url,
@@ -350,12 +353,13 @@ class Transport:
         response: requests.Response,
         body: bytes | None,
         errors: Mapping[int, type[APIError]],
+        hide: tuple[str, ...],
     ) -> NoReturn:
         status = response.status_code
         if body is None:
             detail: object = f"a body larger than {_MIB} MiB"
         else:
-            detail = self._redact_detail(_detail(body, response))
+            detail = _redact_detail(_detail(body, response, hide), hide)
         cls = errors.get(status) or _default_class(status)
         if 300 <= status < 400:
             where = _safe_url(response.headers.get("Location", "?"))
@@ -364,22 +368,31 @@ class Transport:
             said = _format_detail(detail) or response.reason or "no detail"
         retried = _retry_count(response)
         after = f" (after {retried} retries)" if retried else ""
-        message = self._quoted(f"{method} {url} answered {status}: {said}{after}")
+        message = _quoted(f"{method} {url} answered {status}: {said}{after}", hide)
         raise cls(message, status=status, method=method, url=url, detail=detail)
 
-    def _quoted(self, text: str) -> str:
-        # Redact before clipping: a clipped token would no longer match and would leak in part.
-        return _clip(redact(text, self._token), limit=3 * _MAX_QUOTED)
 
-    def _redact_detail(self, detail: object) -> object:
-        # A server (or a proxy) may echo request headers back in an error body.
-        if isinstance(detail, str):
-            return _clip(redact(detail, self._token))
-        if isinstance(detail, list):
-            return [self._redact_detail(item) for item in detail]
-        if isinstance(detail, dict):
-            return {str(key): self._redact_detail(value) for key, value in detail.items()}
-        return detail
+def _hidden(text: str, hide: tuple[str, ...]) -> str:
+    """text with the token and every other secret of the call redacted."""
+    for secret in hide:
+        text = redact(text, secret)
+    return text
+
+
+def _quoted(text: str, hide: tuple[str, ...]) -> str:
+    # Redact before clipping: a clipped secret would no longer match and would leak in part.
+    return _clip(_hidden(text, hide), limit=3 * _MAX_QUOTED)
+
+
+def _redact_detail(detail: object, hide: tuple[str, ...]) -> object:
+    # A server (or a proxy) may echo request headers back in an error body.
+    if isinstance(detail, str):
+        return _clip(_hidden(detail, hide))
+    if isinstance(detail, list):
+        return [_redact_detail(item, hide) for item in detail]
+    if isinstance(detail, dict):
+        return {str(key): _redact_detail(value, hide) for key, value in detail.items()}
+    return detail
 
 
 # --- pure helpers ------------------------------------------------------------------------------
@@ -450,12 +463,13 @@ def _text(body: bytes, response: requests.Response) -> str:
         return head.decode("utf-8", errors="replace")
 
 
-def _detail(body: bytes, response: requests.Response) -> object:
-    """The server's `detail`, or the body text when it is not JSON of that shape."""
+def _detail(body: bytes, response: requests.Response, hide: tuple[str, ...]) -> object:
+    """The server's `detail`, or the body text (secrets redacted before it is clipped) when it
+    is not JSON of that shape."""
     try:
         payload = _decode_json(body)
     except (ValueError, Malformed):
-        return _clip(_text(body, response)) or None
+        return _clip(_hidden(_text(body, response), hide)) or None
     if isinstance(payload, dict) and "detail" in payload:
         return payload["detail"]
     return payload

@@ -22,6 +22,7 @@ from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.listing import Listing
 from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.program.kind import EntryContext, EntryKind, Run
+from caigunn_provider.program.outputs import settled
 
 
 @dataclass(frozen=True)
@@ -133,16 +134,17 @@ class ChatbotKind:
             "chatbots",
             {
                 name: {
-                    "id": bot.id,
-                    "title": bot.title,
-                    "plan_id": bot.plan_id,
-                    "expires_at": bot.expires_at,
+                    "id": settled(bot.id),
+                    "title": settled(bot.title),
+                    "plan_id": settled(bot.plan_id),
+                    "expires_at": settled(bot.expires_at),
                 }
                 for name, bot in declared.items()
             },
         )
         pulumi.export(
-            "api_keys", pulumi.Output.secret({name: bot.api_key for name, bot in declared.items()})
+            "api_keys",
+            pulumi.Output.secret({name: settled(bot.api_key) for name, bot in declared.items()}),
         )
         for kind, by_entry in self.parts_declared.items():
             kind.export(by_entry)

@@ -17,6 +17,7 @@ from caigunn_provider.kinds.checks.resource import Serving
 from caigunn_provider.kinds.checks.spec import ChecksSpec
 from caigunn_provider.kinds.model.resource import Model
 from caigunn_provider.program.kind import EntryContext
+from caigunn_provider.program.outputs import settled
 
 NEGATIVE_ONLY = (
     '{entry}: every check is negative (not_*, max_chars): the answer "I don\'t know." passes '
@@ -67,12 +68,15 @@ def export(declared: Mapping[str, Sequence[Any]]) -> None:
         for serving in resources:
             if isinstance(serving, Serving):
                 found[entry] = {
-                    "mode": serving.mode,
-                    "model_id": serving.serving_model_id,
-                    "passed": serving.passed,
-                    "last_passed_at": serving.last_passed_at,
-                    "rejected": serving.rejected,
-                    "messages_spent": serving.messages_spent,
+                    key: settled(value)
+                    for key, value in (
+                        ("mode", serving.mode),
+                        ("model_id", serving.serving_model_id),
+                        ("passed", serving.passed),
+                        ("last_passed_at", serving.last_passed_at),
+                        ("rejected", serving.rejected),
+                        ("messages_spent", serving.messages_spent),
+                    )
                 }
     if found:
         pulumi.export("answer_checks", found)

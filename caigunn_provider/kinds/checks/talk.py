@@ -154,6 +154,7 @@ class TalkAPI(ChatbotAPI):
                 params=params,
                 data=body,
                 headers=headers,
+                secrets=(self._api_key,),
                 once=method == "POST",
             )
         except CaiGunnError as exc:

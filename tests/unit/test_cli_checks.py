@@ -126,7 +126,9 @@ class FakeChatbot:
         headers: Mapping[str, str] | None = None,
         once: bool = False,
         errors: Any = None,
+        secrets: tuple[str, ...] = (),
     ) -> Any:
+        assert headers is None or secrets == (headers["api-key"],), "the api-key is redacted"
         params, headers = dict(params or {}), dict(headers or {})
         body = json.loads(data) if isinstance(data, bytes) else data
         with self.lock:

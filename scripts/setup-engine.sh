@@ -127,8 +127,13 @@ compile_language_host() {
 # hosts; the wrapper reads the option from the project's Pulumi.yaml and hands it to the host as
 # that flag. The host then makes the virtualenv and installs requirements.txt into it when it is
 # missing, runs the program with it, and `pulumi new` installs into it (engine/README.md).
+#
+# The wrapper also ends the host and the program with the engine. The engine closes a host by
+# killing its process group, but when the engine itself is killed (a CI job's timeout) nothing
+# did: the host and its program lived on. So the host runs as the wrapper's child, and a watcher
+# ends the group (host, program, wrapper) once the wrapper's parent, the engine, is gone.
 pinned_host="pulumi-language-python-$host_version"
-host_wrapper_mark="caigunn: passes runtime.options.virtualenv to the pinned language host"
+host_wrapper_mark="caigunn: passes runtime.options.virtualenv to the pinned language host, and ends it with its engine"
 write_host_wrapper() {
     local dir=$1
     cat >"$dir/.pulumi-language-python.new" <<EOF
@@ -136,20 +141,45 @@ write_host_wrapper() {
 # $host_wrapper_mark
 # (written by scripts/setup-engine.sh; see engine/README.md).
 host="\$(dirname -- "\$(readlink -f -- "\$0")")/$pinned_host"
-case " \$* " in *" -virtualenv"* | *" --virtualenv"*) exec "\$host" "\$@" ;; esac
+# Runs the host as a child; a watcher ends this process group (the host, the program it started,
+# this shell) within about 3 s once the engine that started this shell is gone.
+run_host() {
+    "\$host" "\$@" &
+    child=\$!
+    engine=\$PPID
+    (
+        trap '' TERM
+        while kill -0 "\$child" 2>/dev/null; do
+            parent=\$(ps -o ppid= -p \$\$ 2>/dev/null | tr -d ' ')
+            if [ -n "\$parent" ] && [ "\$parent" != "\$engine" ]; then
+                kill -TERM 0 2>/dev/null
+                sleep 2
+                kill -KILL 0 2>/dev/null
+            fi
+            sleep 1
+        done
+    ) </dev/null >/dev/null 2>&1 &
+    watcher=\$!
+    trap 'kill -TERM "\$child" 2>/dev/null' HUP INT TERM
+    wait "\$child"
+    status=\$?
+    kill "\$watcher" 2>/dev/null
+    exit "\$status"
+}
+case " \$* " in *" -virtualenv"* | *" --virtualenv"*) run_host "\$@" ;; esac
 # The project: the nearest Pulumi.yaml from the working directory up (the engine starts the host
 # in the program's directory).
 dir=\$PWD
 while [ ! -f "\$dir/Pulumi.yaml" ] && [ ! -f "\$dir/Pulumi.yml" ]; do
-    [ "\$dir" = / ] && exec "\$host" "\$@"
+    [ "\$dir" = / ] && run_host "\$@"
     dir=\$(dirname -- "\$dir")
 done
 project=\$dir/Pulumi.yaml
 [ -f "\$project" ] || project=\$dir/Pulumi.yml
 venv=\$(sed -n 's/^[[:space:]][[:space:]]*virtualenv:[[:space:]]*\([^#]*\).*/\1/p' "\$project" |
     head -n 1 | sed -e 's/[[:space:]]*\$//' -e 's/^["'\'']//' -e 's/["'\'']\$//')
-[ -n "\$venv" ] || exec "\$host" "\$@"
-exec "\$host" -root "\$dir" -virtualenv "\$venv" "\$@"
+[ -n "\$venv" ] || run_host "\$@"
+run_host -root "\$dir" -virtualenv "\$venv" "\$@"
 EOF
     chmod 0755 "$dir/.pulumi-language-python.new"
     mv -f "$dir/.pulumi-language-python.new" "$dir/pulumi-language-python"

@@ -22,7 +22,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(processes.MARK, uuid.uuid4().hex)
 
 
-# Tests that take a minute or more on 2 cores (the `--durations` list of `make test`): started
+# Tests that take half a minute or more on 2 cores (the `--durations` list of `make test`): started
 # first, so that no worker is left running one of them alone at the end of the run.
 LONGEST_FIRST = (
     "tests/e2e/test_scale.py",
@@ -35,6 +35,12 @@ LONGEST_FIRST = (
     "tests/e2e/test_opentalk.py",
     "tests/e2e/test_knowledge_faults.py",
     "tests/e2e/test_answer_checks.py",
+    "tests/e2e/test_leak_scan_checks.py",
+    "tests/e2e/test_program.py",
+    "tests/e2e/test_busy_server.py",
+    "tests/e2e/test_knowledge.py",
+    "tests/e2e/test_readme_emulator.py",
+    "tests/e2e/test_ambiguous_create.py",
 )
 
 
@@ -52,6 +58,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if mark is not None:
             item.add_marker(mark)
     items.sort(key=_start_rank)  # stable: the file order within each rank
+    # xdist's worksteal hands each worker one contiguous share of this list at the start: dealt
+    # round-robin, every share starts with its part of the longest tests.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        items[:] = [item for pile in range(workers) for item in items[pile::workers]]
 
 
 @pytest.hookimpl(trylast=True)

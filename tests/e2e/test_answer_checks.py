@@ -97,7 +97,7 @@ def test_a_failing_model_never_stays_and_nothing_is_spent_twice(
 ) -> None:
     project, admin = checked
     write_stack_file(project, stack("30", "30 days"))
-    project.up()
+    assert "support: the answer checks spent 1 message(s) of the plan" in project.up()
     first_model = serving_model_id(admin)
     assert "30 days" in ask(admin), "a passing set serves after up"
     outputs = project.outputs()["answer_checks"]["support"]

@@ -13,7 +13,7 @@ from packaging.requirements import Requirement
 
 from tests.e2e.package import build, fresh_virtualenv, run_python, wheel_of
 
-RUNTIME = {"pulumi", "requests", "urllib3", "pyyaml", "ruamel.yaml"}
+RUNTIME = {"pulumi", "requests", "urllib3", "pyyaml", "ruamel.yaml", "regex"}
 
 
 @pytest.fixture(scope="module")

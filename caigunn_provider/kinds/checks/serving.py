@@ -222,6 +222,8 @@ class ServingProvider(ChatbotLevelProvider):
         verdict = run_checks(asker(api), checks, stop_early=enforce, time_limit=limit)
         now = datetime.now(UTC).isoformat(timespec="seconds")
         outs["messages_spent"] = verdict.talks
+        # No call reports usage: what this run spent of the plan's message_limit is said here.
+        note(f"{name}: the answer checks spent {verdict.talks} message(s) of the plan")
         if verdict.outcome == "passed" or not enforce:
             served = round(time.monotonic() - started, 1)
             outs.update(candidate.accepted_outs(news, now if verdict.outcome == "passed" else None))

@@ -133,7 +133,7 @@ compile_language_host() {
 # did: the host and its program lived on. So the host runs as the wrapper's child, and a watcher
 # ends the group (host, program, wrapper) once the wrapper's parent, the engine, is gone.
 pinned_host="pulumi-language-python-$host_version"
-host_wrapper_mark="caigunn: passes runtime.options.virtualenv to the pinned language host, and ends it with its engine"
+host_wrapper_mark="caigunn (host wrapper 3): passes runtime.options.virtualenv (or its caigunn-host view) to the pinned language host, and ends it with its engine"
 write_host_wrapper() {
     local dir=$1
     cat >"$dir/.pulumi-language-python.new" <<EOF
@@ -148,7 +148,10 @@ run_host() {
     child=\$!
     engine=\$PPID
     (
+        # SIGTERM is ignored so that the watcher outlives its own kill -TERM 0; the wrapper
+        # ends it with SIGUSR1 once the host has exited.
         trap '' TERM
+        trap 'exit 0' USR1
         while kill -0 "\$child" 2>/dev/null; do
             parent=\$(ps -o ppid= -p \$\$ 2>/dev/null | tr -d ' ')
             if [ -n "\$parent" ] && [ "\$parent" != "\$engine" ]; then
@@ -163,7 +166,7 @@ run_host() {
     trap 'kill -TERM "\$child" 2>/dev/null' HUP INT TERM
     wait "\$child"
     status=\$?
-    kill "\$watcher" 2>/dev/null
+    kill -USR1 "\$watcher" 2>/dev/null
     exit "\$status"
 }
 case " \$* " in *" -virtualenv"* | *" --virtualenv"*) run_host "\$@" ;; esac
@@ -179,6 +182,10 @@ project=\$dir/Pulumi.yaml
 venv=\$(sed -n 's/^[[:space:]][[:space:]]*virtualenv:[[:space:]]*\([^#]*\).*/\1/p' "\$project" |
     head -n 1 | sed -e 's/[[:space:]]*\$//' -e 's/^["'\'']//' -e 's/["'\'']\$//')
 [ -n "\$venv" ] || run_host "\$@"
+# A virtualenv that set-up prepared has a view for the host (caigunn-host/, below): the same
+# python, with a fast answer to the host's question of which packages are installed.
+case \$venv in /*) full=\$venv ;; *) full=\$dir/\$venv ;; esac
+[ -x "\$full/caigunn-host/bin/python" ] && venv=\${venv%/}/caigunn-host
 run_host -root "\$dir" -virtualenv "\$venv" "\$@"
 EOF
     chmod 0755 "$dir/.pulumi-language-python.new"
@@ -186,6 +193,7 @@ EOF
 }
 
 # A build cached before the wrapper existed has the compiled host under the plain name: it is kept
+# (and a wrapper whose mark, above, is not this one is rewritten: bump its number with any change)
 # under its versioned name and the wrapper put in front (by a rename, so that an engine running
 # meanwhile never finds the host missing).
 wrap_cached_host() {
@@ -245,6 +253,38 @@ fi
 for f in pulumi-language-python pulumi-language-python-exec pulumi-resource-pulumi-python; do
     ln -sfn "$engine_dir/$f" "$venv_bin/$f"
 done
+# The language host's view of this virtualenv. On every preview, up, refresh and destroy the host
+# runs `python -m pip list -v --format json` in the virtualenv to find packages that ship a Pulumi
+# plugin: half a second of CPU each time, most of it pip's own start. The wrapper above points the
+# host at caigunn-host/ instead, whose python runs the virtualenv's python for everything but
+# that one question, which it answers from importlib.metadata with the fields the host reads
+# (name, version, location). Its bin/ also holds pulumi, as the virtualenv's bin/ does, since the
+# host puts the folder it is given first on the program's PATH.
+host_view="$root/.venv/caigunn-host"
+mkdir -p "$host_view/bin"
+cat >"$host_view/bin/.python.new" <<'VIEW'
+#!/bin/sh
+# caigunn: the language host's view of this virtualenv (written by scripts/setup-engine.sh).
+real="$(dirname -- "$0")/../../bin/python"
+if [ "$*" = "-m pip list -v --format json" ]; then
+    exec "$real" -c '
+import importlib.metadata, json
+seen, found = set(), []
+for dist in importlib.metadata.distributions():
+    name = dist.metadata["Name"]
+    key = (name or "").lower().replace("_", "-")
+    if name and key not in seen:
+        seen.add(key)
+        found.append({"name": name, "version": dist.version, "location": str(dist.locate_file(""))})
+print(json.dumps(found))
+'
+fi
+exec "$real" "$@"
+VIEW
+chmod 0755 "$host_view/bin/.python.new"
+mv -f "$host_view/bin/.python.new" "$host_view/bin/python"
+ln -sfn ../../bin/pulumi "$host_view/bin/pulumi"
+
 # pulumi is a wrapper, not a link: the pinned language host runs the first python on PATH (see
 # engine/README.md), so this virtualenv goes first even when it is not activated.
 rm -f "$venv_bin/pulumi"

@@ -3,11 +3,13 @@ set-up's wrapper passes `runtime.options.virtualenv` as the flag that host reads
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.e2e.pulumi_cli import ROOT
 from tests.e2e.test_engine_setup import ENGINE_FILES, executable, project_copy, run_setup
 
 PINNED = "pulumi-v3.260.0-python-host-v3.68.0"
@@ -99,3 +101,39 @@ def test_set_up_keeps_the_compiled_host_behind_the_wrapper_and_a_second_set_up_k
     assert (cached / COMPILED_HOST).read_text() == '#!/bin/sh\necho "$@"\n'
     assert (cached / "pulumi-language-python").read_text() == wrapper
     assert f"/{COMPILED_HOST}" in wrapper
+
+
+def test_a_virtualenv_with_a_host_view_is_handed_to_the_host_through_it(
+    tmp_path: Path, venv_bin: Path
+) -> None:
+    root = project(tmp_path / "website", "  name: python\n  options:\n    virtualenv: venv\n")
+    executable(root / "venv" / "caigunn-host" / "bin" / "python", "#!/bin/sh\nexit 0\n")
+
+    assert host_arguments(venv_bin, root) == f"-root {root} -virtualenv venv/caigunn-host {ADDRESS}"
+
+
+def listed(python: Path) -> list[tuple[str, str, str]]:
+    """What `python -m pip list -v --format json` says: each package's name, version, place."""
+    done = subprocess.run(
+        [str(python), "-m", "pip", "list", "-v", "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return sorted((p["name"], p["version"], p["location"]) for p in json.loads(done.stdout))
+
+
+def test_the_host_view_answers_the_hosts_package_question_as_pip_does_and_runs_the_rest() -> None:
+    venv = ROOT / ".venv"
+    view = venv / "caigunn-host" / "bin" / "python"
+    assert listed(view) == listed(venv / "bin" / "python")
+    done = subprocess.run(
+        [str(view), "-c", "import sys; print(sys.prefix)"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    assert Path(done.stdout.strip()) == venv
+    assert (venv / "caigunn-host" / "bin" / "pulumi").resolve() == (venv / "bin" / "pulumi")

@@ -186,9 +186,13 @@ class ServingProvider(ChatbotLevelProvider):
     ) -> _Serving:
         """What was accepted, serving again: a run killed between a switch and its put-back (or
         a hand edit) left something else in service. In report mode nothing is put back."""
+        # Only what the entry still declares is managed: a model or prompt it no longer names is
+        # left as it serves.
         accepted = _Serving(
-            olds.get("accepted_model_id") or serving.model_id,
-            olds["accepted_prompt"] if olds.get("accepted_prompt") is not None else serving.prompt,
+            (news.get("model_id") and olds.get("accepted_model_id")) or serving.model_id,
+            olds["accepted_prompt"]
+            if news.get("prompt") is not None and olds.get("accepted_prompt") is not None
+            else serving.prompt,
         )
         if accepted == serving or news.get("mode") == "report":
             return serving
@@ -218,8 +222,12 @@ class ServingProvider(ChatbotLevelProvider):
         what = "the new model or prompt" if candidate != previous else "what serves (new checks)"
         note(f"{name}: asking {len(checks)} answer check(s) of {what}")
         # A transport of its own that never sends a talk twice (kinds/checks/talk.py).
-        api = TalkAPI(talk_transport(self.provider_config()), str(news.get("api_key")))
-        verdict = run_checks(asker(api), checks, stop_early=enforce, time_limit=limit)
+        transport = talk_transport(self.provider_config())
+        try:
+            api = TalkAPI(transport, str(news.get("api_key")))
+            verdict = run_checks(asker(api), checks, stop_early=enforce, time_limit=limit)
+        finally:
+            transport.close()
         now = datetime.now(UTC).isoformat(timespec="seconds")
         outs["messages_spent"] = verdict.talks
         # No call reports usage: what this run spent of the plan's message_limit is said here.

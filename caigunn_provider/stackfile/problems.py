@@ -16,10 +16,17 @@ class Problems:
     """Every problem found so far, each with its line; rendered in file order."""
 
     def __init__(self) -> None:
-        self._items: list[tuple[int, str]] = []
+        # (line, text, whether the text names its own file and line)
+        self._items: list[tuple[int, str, bool]] = []
 
     def add(self, line: int, path: str, what: str) -> None:
-        self._items.append((line, f"{path}: {what}"))
+        self._items.append((line, f"{path}: {what}", False))
+
+    def add_elsewhere(self, line: int, text: str) -> None:
+        """A problem in another file that this one names at `line` (a checks file): `text`
+        starts with that file's own `file:line: `, so an editor jumps there; `{at}` in it
+        becomes this file's `file:line`. Listed in this file's order, at `line`."""
+        self._items.append((line, text, True))
 
     def __len__(self) -> int:
         return len(self._items)
@@ -27,7 +34,10 @@ class Problems:
     def render(self, shown: str) -> list[str]:
         # Stable sort: file order, and discovery order within a line.
         ordered = sorted(self._items, key=lambda item: item[0])
-        lines = [f"{shown}:{line}: {text}" for line, text in ordered[:MAX_PROBLEMS]]
+        lines = [
+            text.replace("{at}", f"{shown}:{line}") if elsewhere else f"{shown}:{line}: {text}"
+            for line, text, elsewhere in ordered[:MAX_PROBLEMS]
+        ]
         if len(ordered) > MAX_PROBLEMS:
             more = len(ordered) - MAX_PROBLEMS
             lines.append(

@@ -383,12 +383,15 @@ def test_only_negative_checks_are_told_apart() -> None:
 
 IN_FILE = "    checks_file: checks/support.yaml\n"
 AT_FILE = f"{AT.format(line=5)}.checks_file"
+# A problem inside the checks file starts with its own file and line, then names the entry's key.
+NAMED_BY = " (the chatbots.support.checks_file at stacks/dev.yaml:5)"
 
 
 def test_a_problem_in_a_checks_file_is_said_at_its_own_file_and_line() -> None:
     text = "# Support's checks\n- ask: Hi?\n  expect:\n    icontain: hello\n"
     assert one_problem(IN_FILE, {"checks/support.yaml": text}) == (
-        f"{AT_FILE}: {FILE}:4: checks[0].expect: unknown key 'icontain' (did you mean 'icontains'?)"
+        f"{FILE}:4: checks[0].expect: unknown key 'icontain' (did you mean 'icontains'?) "
+        f"(the chatbots.support.checks_file at stacks/dev.yaml:5)"
     )
 
 
@@ -424,12 +427,16 @@ FILE_PROBLEMS = [
 @pytest.mark.parametrize(("text", "what"), FILE_PROBLEMS)
 def test_a_checks_file_with_no_checks_or_bad_yaml_is_said(text: str, what: str) -> None:
     problem = one_problem(IN_FILE, {"checks/support.yaml": text})
-    assert problem == f"{AT_FILE}: {what}"
+    expected = what + NAMED_BY if what.startswith(f"{FILE}:") else f"{AT_FILE}: {what}"
+    assert problem == expected
 
 
 def test_a_checks_file_that_is_not_utf8_is_said_at_its_line() -> None:
     problem = one_problem(IN_FILE, {"checks/support.yaml": b"- ask: Hi?\n- ask: caf\xe9\n"})
-    assert problem == f"{AT_FILE}: {FILE}:2: the file is not UTF-8 text (invalid continuation byte)"
+    assert problem == (
+        f"{FILE}:2: the file is not UTF-8 text (invalid continuation byte) "
+        f"(the chatbots.support.checks_file at stacks/dev.yaml:5)"
+    )
 
 
 RELATIVE = "must be a path relative to the stack file's folder, with '/'"
@@ -480,7 +487,7 @@ def test_entries_may_share_a_checks_file_whose_problems_are_said_once() -> None:
     with pytest.raises(StackFileError) as caught:
         load_stack_file(STACK)
     assert caught.value.problems == [
-        f"{AT_FILE}: {FILE}:2: checks[0].expect: unknown key 'icontain' (did you mean 'icontains'?)"
+        f"{FILE}:2: checks[0].expect: unknown key 'icontain' (did you mean 'icontains'?){NAMED_BY}"
     ]
 
 
@@ -498,6 +505,7 @@ def test_a_checks_files_problems_come_with_the_entrys_own() -> None:
     body = "    checks:\n      - ask: ''\n        expect: {contains: a}\n" + IN_FILE
     assert problems_of(body, {"checks/support.yaml": "- ask: Hi?\n  repeat: 2\n"}) == [
         f"{AT.format(line=6)}.checks[0].ask: must not be empty",
-        f"{AT.format(line=8)}.checks_file: {FILE}:1: checks[0].expect: missing: what the answer "
-        'must satisfy, such as `icontains: "30 days"`',
+        f"{FILE}:1: checks[0].expect: missing: what the answer "
+        'must satisfy, such as `icontains: "30 days"` '
+        "(the chatbots.support.checks_file at stacks/dev.yaml:8)",
     ]

@@ -1,8 +1,9 @@
 """A chatbot entry's `checks:` and `checks_file:` keys, checked and read (issue 29).
 
 A checks file holds the list `checks:` holds, in a YAML file of its own beside the stack file.
-Its problems carry its own file and line, under the stack-file line that names it:
-`stacks/dev.yaml:9: chatbots.support.checks_file: stacks/checks/support.yaml:3: checks[0]...`.
+Its problems start with its own file and line, then name the stack-file line that names it:
+`stacks/checks/support.yaml:3: checks[0]... (the chatbots.support.checks_file at
+stacks/dev.yaml:9)`.
 """
 
 from __future__ import annotations
@@ -356,7 +357,11 @@ def _load(location: str, line: int, path: str, problems: Problems) -> _Found:
     if not said and not found.written:
         said = [f"no checks: {location} holds none; write {_LIST_HINT}"]
     for problem in said:
-        problems.add(line, path, problem)
+        if problem.startswith(f"{location}:"):
+            # The file's own line first, so that an editor jumps there; then who names it.
+            problems.add_elsewhere(line, f"{problem} (the {path} at {{at}})")
+        else:
+            problems.add(line, path, problem)
     return found
 
 

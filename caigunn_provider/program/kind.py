@@ -42,6 +42,8 @@ class EntryContext:
     taken: frozenset[str] = frozenset()
     # The run adopts the entry's chatbot (`import:`): what it serves is reported, not changed.
     adopting: bool = False
+    # The stack's state before this run (None when it could not be read), for what a preview says.
+    checkpoint: Checkpoint | None = None
 
 
 class Kind(Protocol):

@@ -220,6 +220,8 @@ def test_items_are_created_trained_once_then_kept_edited_removed_and_restored(
     planned = kproject.outcome("preview")
     # The item replaced; the Training (started anew) and the Model (serves what it makes) updated.
     assert planned.changes.get("replace") == 1 and planned.changes.get("update") == 2
+    # Issue 30: the preview says the retraining in items, not only as a diff of row ids.
+    assert "support: retrains: 1 item changed" in [m.strip() for m in planned.messages("info")]
     admin.clear_requests()
     kproject.up()
     after = item_ids(kproject)

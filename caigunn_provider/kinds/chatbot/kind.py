@@ -52,6 +52,7 @@ class Prepared:
     entries: list[Planned]
     leaving: Mapping[str, str]
     config: ProviderConfig | None = None
+    checkpoint: Checkpoint | None = None
 
 
 class ChatbotKind:
@@ -87,6 +88,7 @@ class ChatbotKind:
             ],
             kept.leaving,
             run.config,
+            checkpoint,
         )
 
     def declare(self, prepared: Prepared) -> dict[str, Chatbot]:
@@ -121,6 +123,7 @@ class ChatbotKind:
                     config=prepared.config,
                     taken=frozenset(taken),
                     adopting=entry.import_ is not None,
+                    checkpoint=prepared.checkpoint,
                 )
                 declared[kind.name] = kind.declare(
                     entry.name, chatbots[entry.name], part, opts, context

@@ -10,13 +10,14 @@ tokens differ from the Chatbot's, so the names do not collide).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pulumi
 
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
 from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
 from caigunn_provider.kinds.model.resource import Model, Training
+from caigunn_provider.program.checkpoint import Recorded
 
 # How much of an inline text's digest names its item.
 DIGEST_IN_NAME = 12
@@ -36,6 +37,7 @@ def declare_knowledge(
     opts: pulumi.ResourceOptions | None = None,
     *,
     serve: bool = True,
+    before: Mapping[str, Recorded] | None = None,
 ) -> list[pulumi.CustomResource]:
     """Declare the entry's items, then the Training on them and the Model it makes (serve=False:
     the entry's answer checks put that model into service, not the Model step)."""
@@ -68,7 +70,32 @@ def declare_knowledge(
             training,
             Model(entry, training=training, api_key=api_key, serve=serve, opts=opts),
         ]
+        said = retrains(entry, spec, before)
+        if said and pulumi.runtime.is_dry_run():
+            pulumi.log.info(said, training)
     return declared
+
+
+def retrains(entry: str, spec: KnowledgeSpec, before: Mapping[str, Recorded] | None) -> str | None:
+    """What a preview says of a retraining, in items: `support: retrains: 1 item added, 1
+    removed` (None when the entry's items are as the state has them, or nothing is known)."""
+    mine = {name: rec for name, rec in (before or {}).items() if name.startswith(f"{entry}/")}
+    if not mine:
+        return None
+    now = {item_name(entry, item): item for item in spec.items}
+    added = [name for name in now if name not in mine]
+    removed = [name for name in mine if name not in now]
+    changed = [
+        name
+        for name, item in now.items()
+        if name in mine and mine[name].inputs.get("digest") not in (None, item.digest)
+    ]
+    parts = [
+        f"{len(names)} item{'s' if len(names) != 1 else ''} {what}"
+        for names, what in ((added, "added"), (changed, "changed"), (removed, "removed"))
+        if names
+    ]
+    return f"{entry}: retrains: {', '.join(parts)}" if parts else None
 
 
 def training_data_ids(items: Sequence[KnowledgeItem]) -> pulumi.Output[list[str]]:

@@ -44,7 +44,10 @@ class KnowledgeKind(FolderFragments):
         from caigunn_provider.kinds.knowledge.declare import declare_knowledge
 
         serve = "model_id" not in context.taken
-        return declare_knowledge(entry, chatbot.id, chatbot.api_key, spec, opts, serve=serve)
+        before = context.checkpoint.of_type(ITEM_TYPE) if context.checkpoint else None
+        return declare_knowledge(
+            entry, chatbot.id, chatbot.api_key, spec, opts, serve=serve, before=before
+        )
 
 
 KIND = KnowledgeKind()

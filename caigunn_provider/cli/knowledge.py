@@ -135,7 +135,10 @@ def _print(chatbots: list[Chatbot], items: Mapping[str, str]) -> None:
     table: list[list[str]] = []
     total = unmanaged = 0
     for bot in chatbots:
-        who = _name(bot.manager) or bot.row.title
+        # Always the chatbot's title, then the stack entry that manages it (issue 30: the column
+        # mixed titles and entry names).
+        entry = _name(bot.manager)
+        who = f"{bot.row.title} ({entry})" if entry else bot.row.title
         if bot.training_data is None:
             table.append([who, "-", "-", "(the chatbot was deleted meanwhile)", "-"])
             continue

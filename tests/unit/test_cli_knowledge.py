@@ -79,10 +79,13 @@ def test_each_row_is_shown_with_the_item_that_manages_it_or_unmanaged(
 
     assert result.status == 0, result.err
     assert result.out == (
-        "CHATBOT  ROW ID                                TYPE  TITLE                 MANAGED BY\n"
-        f"support  {ROW_A}  text  returns.md            support/text_file:knowledge/returns.md\n"
-        f"support  {ROW_B}  text  Opening hours         support/text:0a1b2c3d4e5f\n"
-        f"support  {ROW_C}  file  price list (by hand)  unmanaged\n"
+        "CHATBOT                 ROW ID                                TYPE  TITLE"
+        "                 MANAGED BY\n"
+        f"Support Desk (support)  {ROW_A}  text  returns.md            "
+        "support/text_file:knowledge/returns.md\n"
+        f"Support Desk (support)  {ROW_B}  text  Opening hours         "
+        "support/text:0a1b2c3d4e5f\n"
+        f"Support Desk (support)  {ROW_C}  file  price list (by hand)  unmanaged\n"
         "\n3 rows of training data in 1 chatbot: 2 managed, 1 unmanaged.\n"
         "Unmanaged rows are never deleted by `pulumi up`, and each chatbot's training uses them "
         "too.\n"
@@ -139,7 +142,7 @@ def test_an_entry_narrows_the_list_to_its_chatbot(
 
     assert result.status == 0, result.err
     assert asked == [api_key]
-    assert "support  -       -     (no training data)  -" in result.out
+    assert "Support Desk (support)  -       -     (no training data)  -" in result.out
 
 
 @pytest.mark.parametrize("level", ["current"])

@@ -133,7 +133,7 @@ compile_language_host() {
 # did: the host and its program lived on. So the host runs as the wrapper's child, and a watcher
 # ends the group (host, program, wrapper) once the wrapper's parent, the engine, is gone.
 pinned_host="pulumi-language-python-$host_version"
-host_wrapper_mark="caigunn (host wrapper 3): passes runtime.options.virtualenv (or its caigunn-host view) to the pinned language host, and ends it with its engine"
+host_wrapper_mark="caigunn (host wrapper 4): passes runtime.options.virtualenv (or its caigunn-host view) to the pinned language host, and ends it with its engine"
 write_host_wrapper() {
     local dir=$1
     cat >"$dir/.pulumi-language-python.new" <<EOF
@@ -152,12 +152,16 @@ run_host() {
         # ends it with SIGUSR1 once the host has exited.
         trap '' TERM
         trap 'exit 0' USR1
+        # The whole group only when this shell leads it, as the engine starts it; started any
+        # other way (by hand), the group is someone else's, and only the host is ended.
+        group=0
+        [ "\$(ps -o pgid= -p \$\$ 2>/dev/null | tr -d ' ')" = "\$\$" ] || group=\$child
         while kill -0 "\$child" 2>/dev/null; do
             parent=\$(ps -o ppid= -p \$\$ 2>/dev/null | tr -d ' ')
             if [ -n "\$parent" ] && [ "\$parent" != "\$engine" ]; then
-                kill -TERM 0 2>/dev/null
+                kill -TERM "\$group" 2>/dev/null
                 sleep 2
-                kill -KILL 0 2>/dev/null
+                kill -KILL "\$group" 2>/dev/null
             fi
             sleep 1
         done

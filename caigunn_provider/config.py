@@ -240,19 +240,36 @@ def _max_concurrency(config: Mapping[str, object], environ: Mapping[str, str]) -
 
 def training_timeout(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
     """caigunn:trainingTimeout (else CAIGUNN_TRAINING_TIMEOUT, else 1800): seconds, checked."""
-    raw = _pick(config, environ, TRAINING_TIMEOUT)
+    return _seconds(
+        config,
+        environ,
+        TRAINING_TIMEOUT,
+        DEFAULT_TRAINING_TIMEOUT,
+        MAX_TRAINING_TIMEOUT,
+        "(a day)",
+    )
+
+
+def _seconds(
+    config: Mapping[str, object],
+    environ: Mapping[str, str],
+    keys: tuple[str, str],
+    default: float,
+    most: float,
+    why: str,
+) -> float:
+    """A setting of seconds, above 0 and at most `most`; ConfigError saying `why` otherwise."""
+    raw = _pick(config, environ, keys)
     if raw is None:
-        return DEFAULT_TRAINING_TIMEOUT
+        return default
     try:
         seconds = float(str(raw))
     except ValueError:
         seconds = math.nan
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_TRAINING_TIMEOUT):
+    if not (math.isfinite(seconds) and 0 < seconds <= most):
         raise ConfigError(
-            f"{TRAINING_TIMEOUT[0]} is not a number of seconds between 0 and "
-            f"{MAX_TRAINING_TIMEOUT:g} (a day).\n"
-            f"Set it with `pulumi config set {TRAINING_TIMEOUT[0]} <seconds>` or "
-            f"{TRAINING_TIMEOUT[1]}."
+            f"{keys[0]} is not a number of seconds between 0 and {most:g} {why}.\n"
+            f"Set it with `pulumi config set {keys[0]} <seconds>` or {keys[1]}."
         )
     return seconds
 
@@ -294,22 +311,15 @@ def checks_mode(config: Mapping[str, object], environ: Mapping[str, str]) -> str
 
 def checks_max_serve(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
     """caigunn:checksMaxServe (else CAIGUNN_CHECKS_MAX_SERVE, else 60): seconds, checked."""
-    raw = _pick(config, environ, CHECKS_MAX_SERVE)
-    if raw is None:
-        return DEFAULT_CHECKS_MAX_SERVE
-    try:
-        seconds = float(str(raw))
-    except ValueError:
-        seconds = math.nan
-    if not (math.isfinite(seconds) and 0 < seconds <= MAX_CHECKS_MAX_SERVE):
-        raise ConfigError(
-            f"{CHECKS_MAX_SERVE[0]} is not a number of seconds between 0 and "
-            f"{MAX_CHECKS_MAX_SERVE:g} (how long a candidate model or prompt may serve while its "
-            f"checks are asked; default {DEFAULT_CHECKS_MAX_SERVE:g}).\n"
-            f"Set it with `pulumi config set {CHECKS_MAX_SERVE[0]} <seconds>` or "
-            f"{CHECKS_MAX_SERVE[1]}."
-        )
-    return seconds
+    return _seconds(
+        config,
+        environ,
+        CHECKS_MAX_SERVE,
+        DEFAULT_CHECKS_MAX_SERVE,
+        MAX_CHECKS_MAX_SERVE,
+        "(how long a candidate model or prompt may serve while its checks are asked; default "
+        f"{DEFAULT_CHECKS_MAX_SERVE:g})",
+    )
 
 
 def recheck(config: Mapping[str, object], environ: Mapping[str, str]) -> bool:

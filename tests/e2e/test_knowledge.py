@@ -124,6 +124,8 @@ def test_create_trains_once_sets_the_model_and_webhook_and_a_second_up_writes_no
     outcome = kproject.outcome("up")
     assert writes(admin) == []
     assert set(outcome.changes) == {"same"}
+    # And a preview says so too: no Model shows as an update from the Training's absent outputs.
+    kproject.preview("--expect-no-changes")
 
 
 def test_editing_one_text_file_replaces_that_item_only_and_trains_once(

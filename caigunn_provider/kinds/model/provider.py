@@ -60,7 +60,9 @@ class ModelProvider(ChatbotLevelProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds, news = sentinels(olds), sentinels(news)
         replaces = ["chatbot_id"] if olds.get("chatbot_id") != news.get("chatbot_id") else []
-        started = _outcome(news) != olds.get("served") or olds.get("title") != news.get("title")
+        started = _outcome(news, olds) != olds.get("served") or olds.get("title") != news.get(
+            "title"
+        )
         drift = not olds.get("model_id") or (
             _serves(news) and olds.get("active_model_id") != olds.get("model_id")
         )
@@ -215,6 +217,15 @@ def _serves(props: dict[str, Any]) -> bool:
     return props.get("serve") is not False
 
 
-def _outcome(news: dict[str, Any]) -> Any:
-    """What the Training step recorded: the model it found, else its training's event."""
-    return news.get("ready_model_id") or news.get("event_id")
+def _outcome(news: dict[str, Any], olds: dict[str, Any] | None = None) -> Any:
+    """What the Training step recorded: the model it found, else its training's event.
+
+    At preview, an output the Training step never had shows as unknown (the engine stores no
+    None, and the SDK calls a missing output unknown): its known event, the one already served,
+    says that no model was found and nothing changed.
+    """
+    ready, event_id = news.get("ready_model_id"), news.get("event_id")
+    if ready == UNKNOWN and event_id not in (None, UNKNOWN) and olds is not None:
+        if olds.get("served") == event_id and not olds.get("ready_model_id"):
+            return event_id
+    return ready or event_id

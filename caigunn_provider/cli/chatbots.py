@@ -1,4 +1,5 @@
-"""`chatbots`: every chatbot of the account, with its plan and the stack entry that manages it."""
+"""`chatbots`: every chatbot of the account, with its plan and the stack entry that manages it:
+an entry of this stack, or of another stack of the project (`prod: support`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import Any
 
 from caigunn_provider.cli.account import Account, chatbots_of, connect
 from caigunn_provider.cli.common import EXIT_OK, add_progress_flag, new_parser, run
-from caigunn_provider.cli.managed import Manager, managed
+from caigunn_provider.cli.managed import Managed, Manager, managed
 from caigunn_provider.cli.output import Progress, counted, print_json, print_table
+from caigunn_provider.cli.stacks import unread_json, warn_unread
 from caigunn_provider.cli.workspace import Workspace, open_workspace
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.config import DEFAULT_EXPIRY_WARNING_DAYS, expiry_warning_days
@@ -21,9 +23,16 @@ EXAMPLE = """\
   python -m caigunn_provider chatbots --stack prod --progress
   python -m caigunn_provider chatbots --json | jq -r '.chatbots[] | select(.managed_by == null)'"""
 UNMANAGED = "unmanaged"
+# Unmanaged as far as the stacks that could be read tell: another stack's state was unreadable.
+UNMANAGED_MAYBE = "unmanaged?"
 # A period ending within caigunn:expiryWarningDays (or over already) is marked in EXPIRES.
 SOON_MARK = "!"
 NO_STACK = "note: no Pulumi stack is selected, so no chatbot is shown as managed (pass --stack)"
+NO_STACK_HERE = (
+    "note: no Pulumi stack is selected, so each chatbot is shown with the stack of the project "
+    "that manages it (pass --stack for yours)"
+)
+UNREAD_MEANS = f"a chatbot managed there is shown as {UNMANAGED_MAYBE!r}"
 
 
 def main(argv: Sequence[str]) -> int:
@@ -33,8 +42,10 @@ def main(argv: Sequence[str]) -> int:
         "when its plan period ends (EXPIRES, current API level; marked ! within\n"
         f"caigunn:expiryWarningDays, default {DEFAULT_EXPIRY_WARNING_DAYS} days, as preview "
         "warns)\n"
-        "and the entry of the stack that manages it, from the stack's state, else from the\n"
-        "stack file's import: keys; 'unmanaged' when none does.",
+        "and the entry that manages it, from the stack's state, else from the stack file's\n"
+        "import: keys: this stack's (`support`) or another stack's of the project\n"
+        "(`prod: support`); 'unmanaged' when none does ('unmanaged?' when a stack could not\n"
+        "be read).",
         EXAMPLE,
     )
     add_progress_flag(parser)
@@ -56,28 +67,37 @@ def _chatbots(stack: str | None, *, as_json: bool, progress: bool | None) -> int
         shown.done()
         account.close()
     if workspace.stack is None:
-        print(NO_STACK, file=sys.stderr)
-    managers = managed(workspace, strict=False).by_id
+        print(NO_STACK_HERE if workspace.has_project else NO_STACK, file=sys.stderr)
+    known = managed(workspace, strict=False, others=True)
+    warn_unread(known.unread, UNREAD_MEANS)
     if as_json:
         now = datetime.now(UTC)
         listed = [
-            _json_row(row, account, managers.get(row.id), ends.get(row.id), now, within)
+            _json_row(row, account, known, ends.get(row.id), now, within, workspace.stack)
             for row in rows
         ]
-        print_json({"stack": workspace.stack, "chatbots": listed})
+        print_json(
+            {
+                "stack": workspace.stack,
+                "chatbots": listed,
+                "unread_stacks": unread_json(known.unread),
+            }
+        )
     else:
-        _print(rows, account, managers, ends, workspace, within)
+        _print(rows, account, known, ends, workspace, within)
     return EXIT_OK
 
 
 def _json_row(
     row: ChatbotRow,
     account: Account,
-    manager: Manager | None,
+    known: Managed,
     end: datetime | None,
     now: datetime,
     within: timedelta,
+    stack: str | None,
 ) -> dict[str, Any]:
+    manager = known.first(row.id)
     return {
         "id": row.id,
         "title": row.title,
@@ -87,13 +107,26 @@ def _json_row(
         "expires_soon": _soon(end, now, within),
         "managed_by": manager.name if manager else None,
         "managed_from": manager.source if manager else None,
+        "managed_by_stack": _stack_of(manager, stack),
+        "managers": [manager_json(m, stack) for m in known.managers(row.id)],
     }
+
+
+def manager_json(manager: Manager, stack: str | None) -> dict[str, str | None]:
+    """{stack, entry, from}: one entry of some stack that manages a chatbot."""
+    return {"stack": _stack_of(manager, stack), "entry": manager.name, "from": manager.source}
+
+
+def _stack_of(manager: Manager | None, stack: str | None) -> str | None:
+    if manager is None:
+        return None
+    return manager.stack if manager.stack is not None else stack
 
 
 def _print(
     rows: list[ChatbotRow],
     account: Account,
-    managers: Mapping[str, Manager],
+    known: Managed,
     ends: Mapping[str, datetime | None],
     workspace: Workspace,
     within: timedelta,
@@ -108,15 +141,13 @@ def _print(
             row.title,
             _plan(row, account),
             _expires(ends.get(row.id), now, within),
-            _manager(managers.get(row.id)),
+            managed_by(known, row.id),
         ]
         for row in rows
     ]
     print_table(["ID", "TITLE", "PLAN", "EXPIRES", "MANAGED BY"], table)
-    unmanaged = sum(1 for row in rows if row.id not in managers)
-    where = f" by stack {workspace.stack}" if workspace.stack else ""
-    summary = f"{len(rows) - unmanaged} managed{where}, {unmanaged} unmanaged"
-    print(f"\n{counted(len(rows), 'chatbot')}: {summary}.")
+    unmanaged = sum(1 for row in rows if known.first(row.id) is None)
+    print(f"\n{counted(len(rows), 'chatbot')}: {_summary(rows, known, workspace.stack)}.")
     soon = sum(1 for row in rows if _soon(ends.get(row.id), now, within))
     if soon:
         print(
@@ -128,9 +159,38 @@ def _print(
     if not account.caps.lists_plans:
         print("Plans and expiry are not shown: this CaiGunn API does not list them.")
     if unmanaged and workspace.stack:
-        print(
+        print(_adopt_hint(workspace))
+
+
+def _summary(rows: list[ChatbotRow], known: Managed, stack: str | None) -> str:
+    """`3 managed by stack dev, 2 by stack prod, 1 unmanaged`: each chatbot counted once, by
+    the entry shown for it."""
+    firsts = [known.first(row.id) for row in rows]
+    own = sum(1 for m in firsts if m is not None and m.stack is None)
+    by_stack: dict[str, int] = {}
+    for m in firsts:
+        if m is not None and m.stack is not None:
+            by_stack[m.stack] = by_stack.get(m.stack, 0) + 1
+    parts = [f"{own} managed by stack {stack}"] if stack else []
+    for name, count in sorted(by_stack.items()):
+        parts.append(f"{count} {'by' if parts else 'managed by'} stack {name}")
+    if not parts:
+        parts.append("0 managed")
+    mark = UNMANAGED_MAYBE if known.unread else UNMANAGED
+    parts.append(f"{firsts.count(None)} {mark}")
+    return ", ".join(parts)
+
+
+def _adopt_hint(workspace: Workspace) -> str:
+    program = workspace.declaring_program()
+    if program is None:
+        return (
             "`python -m caigunn_provider adopt` writes stack-file entries for the unmanaged ones."
         )
+    return (
+        "`python -m caigunn_provider adopt` prints the caigunn.ChatbotArgs lines that declare the "
+        f"unmanaged ones, to paste into {workspace.shown(program)}."
+    )
 
 
 def _plan(row: ChatbotRow, account: Account) -> str:
@@ -153,10 +213,17 @@ def _expires(ends: datetime | None, now: datetime, within: timedelta) -> str:
     return f"{day} {SOON_MARK}" if _soon(ends, now, within) else day
 
 
-def _manager(manager: Manager | None) -> str:
-    if manager is None:
-        return UNMANAGED
+def managed_by(known: Managed, chatbot_id: str) -> str:
+    """The MANAGED BY cell: every entry that manages it (`support`, `prod: support`; two when
+    two stacks do), else unmanaged, marked `?` when a stack could not be read."""
+    managers = known.managers(chatbot_id)
+    if not managers:
+        return UNMANAGED_MAYBE if known.unread else UNMANAGED
+    return ", ".join(_manager(manager) for manager in managers)
+
+
+def _manager(manager: Manager) -> str:
     if manager.source == "stack file":
         # Declared with import: but not adopted yet: the next `pulumi up` adopts it.
-        return f"{manager.name} (import: on next up)"
-    return manager.name
+        return f"{manager.label()} (import: on next up)"
+    return manager.label()

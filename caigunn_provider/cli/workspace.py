@@ -16,11 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from caigunn_provider.cli.common import CliError
 from caigunn_provider.config import ProviderConfig, resolve
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 PULUMI_TIMEOUT = 120.0
+# A program that reads stacks/<stack>.yaml says one of these: the library's call, or this
+# repository's own __main__.py. Any other Python program declares its chatbots in code.
+STACK_FILE_CALLS = ("declare_stack_file", "pipeline.run(")
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,25 @@ class Workspace:
             return str(path.relative_to(self.root))
         except ValueError:
             return str(path)
+
+    def declaring_program(self) -> Path | None:
+        """The project's program when it declares its chatbots in Python (`caigunn.declare`) and
+        reads no stacks/<stack>.yaml: a stack file written there would never be read.
+
+        The test: the file Pulumi runs (Pulumi.yaml's `main`, a folder meaning its __main__.py;
+        by default the project folder's __main__.py) names neither `declare_stack_file` nor this
+        repository's pipeline. None for a stack-file project, and when it cannot be told.
+        """
+        if not self.has_project:
+            return None
+        program = program_file(self.root)
+        try:
+            text = program.read_text(encoding="utf-8") if program else None
+        except (OSError, UnicodeDecodeError):
+            return None
+        if text is None or any(call in text for call in STACK_FILE_CALLS):
+            return None
+        return program
 
     def settings(self, environ: Mapping[str, str] | None = None) -> ProviderConfig:
         """The provider's settings: this stack's config first, then the environment.
@@ -78,6 +102,19 @@ def find_project(start: Path) -> Path | None:
         if any((folder / name).is_file() for name in PROJECT_FILES):
             return folder
     return None
+
+
+def program_file(root: Path) -> Path | None:
+    """The Python file Pulumi runs for the project in root, if it exists."""
+    try:
+        project = next(root / name for name in PROJECT_FILES if (root / name).is_file())
+        document = yaml.safe_load(project.read_text(encoding="utf-8-sig"))
+    except (StopIteration, OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    main = document.get("main") if isinstance(document, dict) else None
+    where = root / main if isinstance(main, str) and main.strip() else root
+    program = where / "__main__.py" if where.is_dir() else where
+    return program if program.is_file() else None
 
 
 def pulumi_command() -> str | None:
@@ -126,7 +163,7 @@ def set_secret_config(root: Path, stack: str, key: str, value: str) -> None:
     if done.returncode != 0:
         raise CliError(
             f"`pulumi config set --secret {key}` failed for stack {stack!r}: "
-            f"{_last_line(done.stderr)}"
+            f"{last_line(done.stderr)}"
         )
 
 
@@ -141,7 +178,7 @@ def _config(root: Path, stack: str) -> dict[str, object]:
     done = run_pulumi(root, "config", "--json", "--show-secrets", "--stack", stack)
     if done.returncode != 0:
         raise CliError(
-            f"could not read the config of stack {stack!r}: {_last_line(done.stderr)}\n"
+            f"could not read the config of stack {stack!r}: {last_line(done.stderr)}\n"
             "Check the stack name (`pulumi stack ls`) and, for a passphrase-protected stack, "
             "PULUMI_CONFIG_PASSPHRASE."
         )
@@ -158,7 +195,8 @@ def _config(root: Path, stack: str) -> dict[str, object]:
     }
 
 
-def _last_line(text: str) -> str:
+def last_line(text: str) -> str:
+    """pulumi's last line of stderr, its `error: ` prefix dropped, cut at 300 characters."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     last = lines[-1] if lines else "no message"
     # pulumi starts its own messages with "error: "; ours already does.

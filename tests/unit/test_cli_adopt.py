@@ -81,6 +81,7 @@ def test_adopt_write_creates_a_missing_stack_file(cli: Cli, admin: Admin, tmp_pa
     assert result.json() == {
         "stack": "dev",
         "stack_file": "stacks/dev.yaml",
+        "program": None,
         "written": True,
         "entries": [
             {
@@ -92,6 +93,8 @@ def test_adopt_write_creates_a_missing_stack_file(cli: Cli, admin: Admin, tmp_pa
             }
         ],
         "skipped": [],
+        "managed_elsewhere": [],
+        "unread_stacks": [],
     }
     assert stack_file(tmp_path).read_text() == (
         "# The chatbots of stack dev.\nchatbots:\n"

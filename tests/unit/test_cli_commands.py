@@ -143,8 +143,11 @@ def test_chatbots_json_gives_every_field_and_no_api_key(cli: Cli, admin: Admin, 
                 "expires_soon": False,
                 "managed_by": None,
                 "managed_from": None,
+                "managed_by_stack": None,
+                "managers": [],
             }
         ],
+        "unread_stacks": [],
     }
     assert admin.chatbots()[desk]["api_key"] not in result.out
 
@@ -173,7 +176,11 @@ def test_chatbots_names_the_entries_that_import_them_in_the_stack_file(
 
 def test_an_empty_account_is_said_in_words_and_in_json(cli: Cli) -> None:
     assert cli("chatbots").out == "This CaiGunn account has no chatbots.\n"
-    assert cli("chatbots", "--json").json() == {"stack": None, "chatbots": []}
+    assert cli("chatbots", "--json").json() == {
+        "stack": None,
+        "chatbots": [],
+        "unread_stacks": [],
+    }
     assert cli("adopt", "--stack", "dev", *_plan_flag(cli)).out == (
         "Every chatbot is managed by stack dev: nothing to adopt.\n"
     )

@@ -54,7 +54,9 @@ def fake_stack(
 ) -> None:
     by_id = {chatbot_id: Manager(name, "state") for chatbot_id, name in managers.items()}
     monkeypatch.setattr(
-        command, "managed", lambda workspace, strict: Managed(by_id, frozenset(managers.values()))
+        command,
+        "managed",
+        lambda workspace, strict, others=False: Managed(by_id, frozenset(managers.values())),
     )
     monkeypatch.setattr(command, "items_by_row", lambda workspace: dict(items))
 
@@ -114,17 +116,26 @@ def test_json_gives_each_chatbot_its_rows_and_their_managers_but_no_api_key(
                 "id": chatbot_id,
                 "title": "Support Desk",
                 "managed_by": "support",
+                "managed_by_stack": None,
                 "training_data": [
                     {
                         "id": ROW_A,
                         "type": "text",
                         "title": "returns.md",
                         "managed_by": "support/text_file:knowledge/returns.md",
+                        "managed_by_stack": None,
                     }
                 ],
             },
-            {"id": other, "title": "By Hand", "managed_by": None, "training_data": []},
+            {
+                "id": other,
+                "title": "By Hand",
+                "managed_by": None,
+                "managed_by_stack": None,
+                "training_data": [],
+            },
         ],
+        "unread_stacks": [],
     }
     assert api_key not in result.out and other_key not in result.out
 

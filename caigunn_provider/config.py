@@ -15,6 +15,7 @@ from caigunn_provider.client.transport import (
     token_may_travel_to,
 )
 from caigunn_provider.errors import ConfigError
+from caigunn_provider.stackfile.rules import is_valid_logical_name
 
 DEFAULT_API_URL = "https://caigunn-api.ap-mic.com"
 DEFAULT_TIMEOUT = 30.0
@@ -29,6 +30,7 @@ EXPIRY_WARNING_DAYS = ("caigunn:expiryWarningDays", "CAIGUNN_EXPIRY_WARNING_DAYS
 CHECKS_MODE = ("caigunn:checksMode", "CAIGUNN_CHECKS_MODE")
 CHECKS_MAX_SERVE = ("caigunn:checksMaxServe", "CAIGUNN_CHECKS_MAX_SERVE")
 RECHECK = ("caigunn:recheck", "CAIGUNN_RECHECK")
+ALLOW_REPLACE = ("caigunn:allowReplace", "CAIGUNN_ALLOW_REPLACE")
 KEYS = (
     TOKEN[0],
     API_URL[0],
@@ -39,6 +41,7 @@ KEYS = (
     CHECKS_MODE[0],
     CHECKS_MAX_SERVE[0],
     RECHECK[0],
+    ALLOW_REPLACE[0],
 )
 # How long a crawl, an upload or a training is waited for (seconds) before the run gives up on it.
 DEFAULT_TRAINING_TIMEOUT = 1800.0
@@ -52,6 +55,9 @@ MAX_EXPIRY_WARNING_DAYS = 3650
 CHECKS_MODES = ("enforce", "report")
 DEFAULT_CHECKS_MAX_SERVE = 60.0
 MAX_CHECKS_MAX_SERVE = 3600.0
+# caigunn:allowReplace: the entries whose chatbot a `pulumi up` may replace (a new id and
+# api_key); EVERY_ENTRY allows them all. `all` is not a wildcard: an entry may be named `all`.
+EVERY_ENTRY = "*"
 
 # Where a setting's value came from: the stack's config, the environment variable, the default.
 Source = Literal["config", "environment", "default"]
@@ -80,11 +86,17 @@ class ProviderConfig:
     checks_mode: str = "enforce"
     checks_max_serve: float = DEFAULT_CHECKS_MAX_SERVE
     recheck: bool = False
+    # The entries whose chatbot `pulumi up` may replace (EVERY_ENTRY: all); see allows_replace.
+    allow_replace: frozenset[str] = frozenset()
     # Where the token and the URL came from (never their values), for the words of an error.
     token_source: Source = field(default="config", repr=False, compare=False)
     api_url_source: Source = field(default="default", repr=False, compare=False)
     # What the caller should show the user once (e.g. config and environment disagree).
     warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def allows_replace(self, name: str) -> bool:
+        """Whether caigunn:allowReplace lets `pulumi up` replace the chatbot of entry name."""
+        return EVERY_ENTRY in self.allow_replace or name in self.allow_replace
 
     def __reduce__(self) -> NoReturn:
         # It holds the token: it must never be pickled into Pulumi state with a provider.
@@ -137,6 +149,7 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
         checks_mode=checks_mode(config, environ),
         checks_max_serve=checks_max_serve(config, environ),
         recheck=recheck(config, environ),
+        allow_replace=allow_replace(config, environ),
         token_source=token_source,
         api_url_source=url_source if raw_url is not None else "default",
         warnings=tuple(warnings),
@@ -336,3 +349,26 @@ def recheck(config: Mapping[str, object], environ: Mapping[str, str]) -> bool:
         f"{RECHECK[0]} is not true or false (true asks a rejected candidate's checks again).\n"
         f"Run `{RECHECK[1]}=1 pulumi up` once, or `pulumi config set {RECHECK[0]} true`."
     )
+
+
+def allow_replace(config: Mapping[str, object], environ: Mapping[str, str]) -> frozenset[str]:
+    """caigunn:allowReplace (else CAIGUNN_ALLOW_REPLACE, else none): the entries whose chatbot
+    `pulumi up` may replace, comma-separated, or `*` for every entry.
+
+    A replacement gives the chatbot a new id and api_key, which breaks whatever holds the old
+    ones, so it is allowed by name. Like every setting's error, the ConfigError never echoes
+    the value (a token pasted into the wrong setting would leak).
+    """
+    raw = _pick(config, environ, ALLOW_REPLACE)
+    if raw is None:
+        return frozenset()
+    names = [name.strip() for name in str(raw).split(",") if name.strip()]
+    if not all(name == EVERY_ENTRY or is_valid_logical_name(name) for name in names):
+        raise ConfigError(
+            f"{ALLOW_REPLACE[0]} is not a comma-separated list of entry names (letters, digits, "
+            f"_, . and -) or {EVERY_ENTRY} for every entry (the entries whose chatbot `pulumi up` "
+            "may replace: a new id and api_key).\n"
+            f"Set it with `pulumi config set {ALLOW_REPLACE[0]} <name>,<name>` or "
+            f"{ALLOW_REPLACE[1]}; remove it with `pulumi config rm {ALLOW_REPLACE[0]}`."
+        )
+    return frozenset(names)

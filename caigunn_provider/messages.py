@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
 from caigunn_provider.client import ChatbotRow
-from caigunn_provider.config import API_URL, SET_TOKEN, TOKEN, Source
+from caigunn_provider.config import ALLOW_REPLACE, API_URL, SET_TOKEN, TOKEN, Source
 from caigunn_provider.errors import (
     AmbiguousCreate,
     APIConnectionError,
@@ -200,4 +200,40 @@ def plain_token(stack: str) -> str:
     return (
         f"{TOKEN[0]} is stored in plain text in Pulumi.{stack}.yaml, a file teams commit: "
         f"encrypt it with `pulumi config set --secret {TOKEN[0]} <the same token>`"
+    )
+
+
+# The advice of a plan limit's problem: a larger plan is no free fix for a chatbot that exists.
+LARGER_PLAN = "choose a larger plan (which replaces a chatbot that exists: a new id and api_key)"
+
+
+def replaces_chatbot(
+    where: str,
+    plans: tuple[str, str],
+    knowledge_items: int,
+    *,
+    old_stays: str | None,
+    allow: str | None,
+) -> str:
+    """One sentence: a plan change replaces an entry's chatbot, and what that costs.
+
+    where is `file:line: chatbots.name.plan`; plans the old and the new plan as the user knows
+    them; old_stays why the old chatbot is kept in the account (None: it is deleted); allow the
+    caigunn:allowReplace value to suggest, or None when the setting already allows it.
+    """
+    items = "item is" if knowledge_items == 1 else "items are"
+    knowledge = (
+        f", its {knowledge_items} knowledge {items} uploaded and trained again"
+        if knowledge_items
+        else ""
+    )
+    old = "the old chatbot is deleted" if old_stays is None else f"the old chatbot {old_stays}"
+    allowed = (
+        f"{ALLOW_REPLACE[0]} allows it"
+        if allow is None
+        else f"allow it with `pulumi config set {ALLOW_REPLACE[0]} {allow}`"
+    )
+    return (
+        f"{where}: changing the plan from {plans[0]} to {plans[1]} replaces this chatbot: it "
+        f"gets a new id and api_key{knowledge}, and {old}; {allowed}"
     )

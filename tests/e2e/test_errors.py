@@ -227,6 +227,7 @@ def test_a_rename_of_a_chatbot_deleted_out_of_band_stops_before_anything_is_writ
 
     # The advice works: refresh drops the gone chatbot, and up makes it again.
     project.refresh()
+    project.config_set("caigunn:allowReplace", "sales")
     project.up()
     titles = sorted(row["title"] for row in admin.chatbots().values())
     assert titles == ["Help Centre", "Sales"]

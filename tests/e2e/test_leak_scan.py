@@ -80,6 +80,7 @@ def walk_the_main_flows(
     # A plan change replaces a chatbot: a new api_key enters the state.
     text = two_chatbots(support_title="Renamed By Hand", sales_plan=PRO)
     write_stack_file(project, text)
+    project.config_set("caigunn:allowReplace", "sales")
     assert project.outcome("up").changes == {"replace": 1, "same": 2}
 
     # Adoption: a chatbot made by hand, with its api_key, is taken over.

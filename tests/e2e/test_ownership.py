@@ -150,6 +150,7 @@ def test_an_adopted_chatbot_survives_a_replacement_with_import_left_in_the_file(
         write_stack_file(
             project, "chatbots:\n" + entry("legacy", "Made By Hand", PRO, import_=adopted)
         )
+        project.config_set("caigunn:allowReplace", "legacy")
         project.up()
 
     new = ids_by_name(project)["legacy"]

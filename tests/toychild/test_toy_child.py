@@ -187,6 +187,7 @@ def test_toys_go_through_preview_up_refresh_edits_and_destroy(
         stack("\n      red: shiny\n      blue: navy\n      lime: leafy\n", sales_plan=PRO),
     )
     del store.writes[:]
+    project.config_set("caigunn:allowReplace", "sales")
     outcome = project.outcome("up")
     assert outcome.changes == {"replace": 3, "same": 5}
     new_sales = bot_ids(project)["sales"]

@@ -44,7 +44,8 @@ def test_text_items_beyond_the_character_limit_are_refused_at_the_knowledge_key(
     assert problem == (
         f"{loaded.path}:5: chatbots.support.knowledge: its text items hold 22 characters, and "
         "plan 'Basic' allows 20 (its character_limit): training would fail with 'Character "
-        "limit exceeded'; shorten the texts or choose a larger plan"
+        "limit exceeded'; shorten the texts or choose a larger plan (which replaces a chatbot "
+        "that exists: a new id and api_key)"
     )
 
 
@@ -72,7 +73,8 @@ def test_websites_beyond_the_crawler_limit_are_refused_at_the_first_one_over(
     )
     assert problem == (
         f"{loaded.path}:8: chatbots.support.knowledge[2].website: 2 website items, and plan "
-        "'Basic' allows 1 (its crawler_limit); remove some or choose a larger plan"
+        "'Basic' allows 1 (its crawler_limit); remove some or choose a larger plan (which "
+        "replaces a chatbot that exists: a new id and api_key)"
     )
 
 

@@ -43,6 +43,8 @@ class Planned:
     retain: bool = False
     # Its plan period ends soon or is over (said once per run, as a warning).
     expiry: str | None = None
+    # Its plan changed, which replaces its chatbot: what that costs (said as a warning).
+    replacing: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Prepared:
     leaving: Mapping[str, str]
     config: ProviderConfig | None = None
     checkpoint: Checkpoint | None = None
+    # Warnings of the run as a whole (a caigunn:allowReplace name that no entry has).
+    notes: tuple[str, ...] = ()
 
 
 class ChatbotKind:
@@ -81,19 +85,30 @@ class ChatbotKind:
             ending = _expiry_warnings(run, checkpoint, state, specs, read, within_days)
         kept = retain.kept(specs, plan_ids, checkpoint)
         planned = _planned(specs, plan_ids, recovered, state.owned if state else None)
+        # Last: any other stop of this step is said alone, before a replacement is weighed.
+        replacing = _replacements(run, specs, plan_ids, checkpoint)
+        note = preflight.unknown_allowed(run.source, specs, run.config)
         return Prepared(
             [
-                replace(entry, retain=entry.name in kept.retained, expiry=ending.get(entry.name))
+                replace(
+                    entry,
+                    retain=entry.name in kept.retained,
+                    expiry=ending.get(entry.name),
+                    replacing=replacing.get(entry.name),
+                )
                 for entry in planned
             ],
             kept.leaving,
             run.config,
             checkpoint,
+            (note,) if note else (),
         )
 
     def declare(self, prepared: Prepared) -> dict[str, Chatbot]:
         for name, chatbot_id in prepared.leaving.items():
             pulumi.log.warn(retain.leaving_message(name, chatbot_id))
+        for note in prepared.notes:
+            pulumi.log.warn(note)
         chatbots = {}
         self.parts_declared.clear()
         for entry in prepared.entries:
@@ -114,6 +129,8 @@ class ChatbotKind:
                 pulumi.log.info(entry.notice, chatbots[entry.name])
             if entry.expiry:
                 pulumi.log.warn(entry.expiry, chatbots[entry.name])
+            if entry.replacing:
+                pulumi.log.warn(entry.replacing, chatbots[entry.name])
             declared: dict[str, Sequence[Any]] = {}
             for kind, part in entry.parts.items():
                 opts = pulumi.ResourceOptions(protect=entry.protect)
@@ -170,6 +187,25 @@ def _recover(
     if unsure:
         raise CaiGunnError("\n".join(_unsure_message(item, run.source) for item in unsure))
     return found
+
+
+def _replacements(
+    run: Run,
+    specs: Mapping[str, ChatbotSpec],
+    plan_ids: Mapping[str, str],
+    checkpoint: Checkpoint | None,
+) -> dict[str, str]:
+    """{entry: the sentence preview warns with} for entries whose chatbot a plan change replaces.
+
+    `pulumi up` (not a dry run) stops here on one that caigunn:allowReplace does not allow, with
+    the sentences, before anything is declared. Without the checkpoint (unreadable: the pipeline
+    has warned) a replacement cannot be told from an update, and nothing is said.
+    """
+    if checkpoint is None:
+        return {}
+    found = preflight.replacements(run.source, specs, plan_ids, checkpoint, run.account, run.config)
+    preflight.refuse_replacements(found, dry_run=pulumi.runtime.is_dry_run())
+    return {item.name: item.sentence for item in found}
 
 
 def _stop_on_ambiguous(

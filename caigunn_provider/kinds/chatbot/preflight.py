@@ -1,5 +1,5 @@
 """The chatbots' checks before anything is declared: their plans, what the server can do, the
-chatbots to update.
+chatbots to update, the chatbots a plan change would replace.
 
 Runs in the program process, after caigunn_provider.account.connect() checked the account.
 """
@@ -9,15 +9,18 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from caigunn_provider import messages
 from caigunn_provider.account import Account
 from caigunn_provider.capabilities import NEEDS_CURRENT_API, SEED_OFFERS
 from caigunn_provider.client import ChatbotInfo, Plan
+from caigunn_provider.config import ALLOW_REPLACE, EVERY_ENTRY, ProviderConfig
 from caigunn_provider.errors import CaiGunnError, NotFoundError, StackFileError
 from caigunn_provider.ids import is_canonical_id
-from caigunn_provider.kinds.chatbot.spec import ChatbotSpec, change_of
+from caigunn_provider.kinds.chatbot.spec import AMBIGUOUS, CHATBOT_TYPE, ChatbotSpec, change_of
+from caigunn_provider.program.checkpoint import Checkpoint, Recorded
 from caigunn_provider.stackfile.problems import at
 
 
@@ -164,6 +167,126 @@ def check_updated_exist(
             )
         )
     return {name: answer for name, answer in found.items() if isinstance(answer, ChatbotInfo)}
+
+
+@dataclass(frozen=True)
+class Replacement:
+    """An entry whose chatbot this run replaces (a new id and api_key), said in one sentence."""
+
+    name: str
+    allowed: bool
+    sentence: str
+
+
+def replacements(
+    path: str,
+    chatbots: Mapping[str, ChatbotSpec],
+    plan_ids: Mapping[str, str],
+    checkpoint: Checkpoint,
+    account: Account,
+    config: ProviderConfig,
+) -> list[Replacement]:
+    """The declared entries whose chatbot the state holds on another plan, in file order.
+
+    The engine's `+-` does not say what a replacement costs: every embedded widget and every
+    service holding the old id or api_key breaks. The program knows it before anything is
+    declared, from the checkpoint (the Chatbot's recorded plan_id against the resolved one: the
+    one change ChatbotProvider.diff replaces for; the record of an ambiguous create holds no
+    chatbot, and its replacement by `import:` makes none). caigunn:allowReplace allows it by name.
+    """
+    records = checkpoint.of_type(CHATBOT_TYPE)
+    replaced = [
+        name
+        for name, spec in chatbots.items()
+        if name in records
+        and name in plan_ids
+        and not records[name].outputs.get(AMBIGUOUS)
+        and change_of(records[name].inputs, plan_ids[name], spec.title, spec.settings) == "replace"
+    ]
+    # One value allows this run's every replacement: a `config set` of one name would drop another.
+    allow_all = ",".join(replaced)
+    return [
+        _replacement(
+            path, chatbots[name], plan_ids[name], records[name], account, config, allow_all
+        )
+        for name in replaced
+    ]
+
+
+def refuse_replacements(found: Sequence[Replacement], *, dry_run: bool) -> None:
+    """At `pulumi up`, stop before anything is declared on a replacement not allowed.
+
+    A preview only warns, so that the user sees what up would do: the program cannot tell an up
+    given --yes (or run in CI) from one whose preview a person will read and confirm, so the
+    update itself, which runs the program again, is where it stops.
+    """
+    refused = [item.sentence for item in found if not item.allowed]
+    if refused and not dry_run:
+        raise PreflightError("\n".join(refused))
+
+
+def unknown_allowed(
+    path: str, chatbots: Mapping[str, ChatbotSpec], config: ProviderConfig
+) -> str | None:
+    """A warning for caigunn:allowReplace names that no entry has (a typo allows nothing)."""
+    unknown = sorted(name for name in config.allow_replace - set(chatbots) if name != EVERY_ENTRY)
+    if not unknown:
+        return None
+    return (
+        f"{ALLOW_REPLACE[0]} names {', '.join(unknown)}, which no entry of {path} is: it allows "
+        f"nothing for {'it' if len(unknown) == 1 else 'them'} ({EVERY_ENTRY} allows every entry)"
+    )
+
+
+def _replacement(
+    path: str,
+    spec: ChatbotSpec,
+    plan_id: str,
+    record: Recorded,
+    account: Account,
+    config: ProviderConfig,
+    allow_all: str,
+) -> Replacement:
+    """The sentence for one replaced entry, at the line of its plan key."""
+    key = "plan" if spec.plan is not None else "plan_id"
+    where = f"{at(path, spec.lines.get(key, spec.line))}: chatbots.{spec.name}.{key}"
+    allowed = config.allows_replace(spec.name)
+    sentence = messages.replaces_chatbot(
+        where,
+        _plan_words(str(record.inputs.get("plan_id")), plan_id, account.plans),
+        _knowledge_items(spec),
+        old_stays=_why_old_stays(record, account),
+        allow=None if allowed else allow_all,
+    )
+    return Replacement(spec.name, allowed, sentence)
+
+
+def _plan_words(old: str, new: str, plans: Sequence[Plan]) -> tuple[str, str]:
+    """The two plans as the user knows them: their titles where the account lists them (with
+    their ids too when the titles are alike), else their ids."""
+    titles = {plan.id: plan.title for plan in plans}
+    words = (titles.get(old, old), titles.get(new, new))
+    if words[0].casefold() == words[1].casefold():
+        return f"{words[0]} ({old})", f"{words[1]} ({new})"
+    return words
+
+
+def _knowledge_items(spec: ChatbotSpec) -> int:
+    """How many knowledge items the new chatbot is given (each uploaded and trained again)."""
+    items = getattr(spec.part("knowledge"), "items", ())
+    return len(items) if isinstance(items, tuple) else 0
+
+
+def _why_old_stays(record: Recorded, account: Account) -> str | None:
+    """Why the replaced chatbot stays in the account, or None: it is deleted."""
+    if record.outputs.get("adopted") is True:
+        return (
+            "stays in the CaiGunn account (it was adopted with `import:`, and adopted chatbots "
+            "are never deleted)"
+        )
+    if not account.caps.can_delete:
+        return "stays in the CaiGunn account (this CaiGunn API cannot delete chatbots)"
+    return None
 
 
 def _close_plan(name: str, plans: list[Plan]) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from caigunn_provider.client import Plan
 from caigunn_provider.kinds.knowledge.section import KnowledgeSpec
+from caigunn_provider.messages import LARGER_PLAN
 from caigunn_provider.stackfile.problems import at, count
 
 __all__ = ["check_plan_limits"]
@@ -24,7 +25,7 @@ def check_plan_limits(path: str, name: str, knowledge: KnowledgeSpec, plan: Plan
             f"{at(path, line)}: chatbots.{name}.knowledge: its text items hold "
             f"{count(characters)} characters, and plan {plan.title!r} allows "
             f"{count(plan.character_limit)} (its character_limit): training would fail with "
-            "'Character limit exceeded'; shorten the texts or choose a larger plan"
+            f"'Character limit exceeded'; shorten the texts or {LARGER_PLAN}"
         )
     websites = [item for item in knowledge.items if item.kind == "website"]
     if plan.crawler_limit is not None and len(websites) > plan.crawler_limit:
@@ -33,6 +34,6 @@ def check_plan_limits(path: str, name: str, knowledge: KnowledgeSpec, plan: Plan
             f"{at(path, first_over.line)}: chatbots.{name}.knowledge"
             f"[{knowledge.items.index(first_over)}].website: {count(len(websites))} "
             f"website items, and plan {plan.title!r} allows {count(plan.crawler_limit)} (its "
-            "crawler_limit); remove some or choose a larger plan"
+            f"crawler_limit); remove some or {LARGER_PLAN}"
         )
     return problems

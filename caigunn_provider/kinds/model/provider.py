@@ -225,7 +225,11 @@ def _outcome(news: dict[str, Any], olds: dict[str, Any] | None = None) -> Any:
     says that no model was found and nothing changed.
     """
     ready, event_id = news.get("ready_model_id"), news.get("event_id")
-    if ready == UNKNOWN and event_id not in (None, UNKNOWN) and olds is not None:
-        if olds.get("served") == event_id and not olds.get("ready_model_id"):
-            return event_id
-    return ready or event_id
+    unknown_but_unchanged = (
+        ready == UNKNOWN
+        and event_id not in (None, UNKNOWN)
+        and olds is not None
+        and olds.get("served") == event_id
+        and not olds.get("ready_model_id")
+    )
+    return event_id if unknown_but_unchanged else ready or event_id

@@ -6,17 +6,29 @@ Runs in the dynamic-provider process, on the generic base (caigunn_provider/dyna
 from __future__ import annotations
 
 import sys
+from types import FrameType
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
 from caigunn_provider.chatbot_level.api import ChatbotAPI
+from caigunn_provider.chatbot_level.waiters import wait_for_event
+from caigunn_provider.dynamic import status
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import NotFoundError
 from caigunn_provider.ids import canonical_id
 
-__all__ = ["NAME", "UNKNOWN", "ChatbotLevelProvider", "check_chatbot_id", "name_of", "note"]
+__all__ = [
+    "NAME",
+    "UNKNOWN",
+    "ChatbotLevelProvider",
+    "check_chatbot_id",
+    "name_of",
+    "note",
+    "progress",
+    "tell",
+]
 
 # An input holding the resource's own name (the Resource classes set it), for messages: the
 # dynamic provider is not told which resource it works on. Its "__" prefix keeps it out of the
@@ -68,5 +80,34 @@ def check_chatbot_id(news: dict[str, Any], failures: list[CheckFailure]) -> None
 
 
 def note(message: str) -> None:
-    # The engine shows what a provider writes to stderr beside the operation.
-    print(message, file=sys.stderr, flush=True)
+    """Say `message` beside the resource at work: a passing status while waiting for background
+    work (`progress`), a lasting message otherwise (`tell`).
+
+    A wait's lines (`support: training: embedding (12 s)`, one per stage and a heartbeat) say
+    only that it goes on: repeated in the Diagnostics at the end, they buried the messages that
+    matter there (issue 30). Every wait goes through wait_for_event, so a line said beneath it is
+    a wait's; what is said elsewhere (a training started, a report) is kept.
+    """
+    if _waiting(sys._getframe(1)):
+        progress(message)
+    else:
+        tell(message)
+
+
+def progress(message: str) -> None:
+    """A passing status of the resource at work: shown live, not kept in the Diagnostics."""
+    status.say(message, ephemeral=True)
+
+
+def tell(message: str) -> None:
+    """A message kept under the resource's name in the Diagnostics (and shown live)."""
+    status.say(message, ephemeral=False)
+
+
+def _waiting(frame: FrameType | None) -> bool:
+    """Whether this thread is inside wait_for_event (its progress callback calls note)."""
+    while frame is not None:
+        if frame.f_code is wait_for_event.__code__:
+            return True
+        frame = frame.f_back
+    return False

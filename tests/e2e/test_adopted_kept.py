@@ -31,6 +31,21 @@ def retained(project: PulumiProject) -> dict[str, bool]:
     return {name: bool(res.get("retainOnDelete")) for name, res in project.resources().items()}
 
 
+def without_the_flag(project: PulumiProject) -> None:
+    """The state as an earlier version of this provider left it: adopted, with no flag."""
+    exported = json.loads(project.export_text())
+    for res in exported["deployment"]["resources"]:
+        res.pop("retainOnDelete", None)
+    (project.workdir / "old.json").write_text(json.dumps(exported))
+    project.run("stack", "import", "--file", "old.json")
+
+
+def diagnostics(output: str) -> str:
+    """The Diagnostics section of a run's output ("" without one)."""
+    section = output.partition("\nDiagnostics:\n")[2]
+    return section.split("\nResources:\n", 1)[0]
+
+
 def test_destroy_preview_marks_the_adopted_chatbot_as_kept_and_destroy_keeps_it(
     project: PulumiProject, admin: Admin
 ) -> None:
@@ -48,11 +63,38 @@ def test_destroy_preview_marks_the_adopted_chatbot_as_kept_and_destroy_keeps_it(
     assert step_line(preview, "made").endswith(" delete ")
     assert set(admin.chatbots()) == {adopted, made}  # a preview deletes nothing
 
-    project.destroy()
+    destroyed = project.destroy()
 
     assert set(admin.chatbots()) == {adopted}
     deletes = [request["path"] for request in admin.requests("DELETE")]
     assert len(deletes) == 1 and deletes[0].endswith(f"/{made}")  # only `made` was deleted
+    # The engine never calls the provider's delete of a retained resource (pkg/v3
+    # resource/deploy/step.go, DeleteStep.Apply), so its own row is all that names it: the
+    # summary counts it among the deleted.
+    kept = step_line(destroyed, "legacy")
+    assert " deleted (" in kept and kept.endswith("[retain] "), destroyed
+
+
+def test_destroy_names_an_adopted_chatbot_it_keeps_when_its_delete_is_called(
+    project: PulumiProject, admin: Admin
+) -> None:
+    # A state written before the flag existed: the engine calls the provider's delete, which
+    # keeps the chatbot and says so where it lasts, under the chatbot's own name.
+    adopted = admin.create("Made By Hand")
+    write_stack_file(project, "chatbots:\n" + entry("legacy", "Made By Hand", import_=adopted))
+    project.up()
+    without_the_flag(project)
+
+    destroyed = project.destroy()
+
+    assert set(admin.chatbots()) == {adopted}
+    assert admin.requests("DELETE") == []
+    said = diagnostics(destroyed)
+    assert "pulumi-python:dynamic/caigunn:Chatbot (legacy):" in said, destroyed
+    assert (
+        f"legacy: kept chatbot 'Made By Hand' (id {adopted}) because this stack adopted it "
+        "(adopted chatbots are never deleted); it is no longer managed"
+    ) in said, destroyed
 
 
 def test_removing_an_adopted_entry_keeps_its_chatbot_and_says_so_at_preview(
@@ -93,10 +135,13 @@ def test_a_chatbot_made_when_an_adopted_one_changes_plan_is_deleted_as_any_other
     project.up()
     assert retained(project) == {"legacy": True}
 
-    # import: stays in the file; a new plan replaces the chatbot with one this stack makes.
+    # import: stays in the file; a new plan replaces the chatbot with one this stack makes (a
+    # replacement is allowed by name, or up stops before it).
+    project.config_set("caigunn:allowReplace", "legacy")
     write_stack_file(project, "chatbots:\n" + entry("legacy", "Made By Hand", PRO, import_=adopted))
     preview = project.run("preview").stdout
     assert "Chatbot legacy delete original[retain] [diff: ~plan_id]" in step_line(preview, "legacy")
+    project.config_set("caigunn:allowReplace", "legacy")
     project.up()
     made = project.resources()["legacy"]["id"]
 
@@ -113,12 +158,7 @@ def test_a_state_adopted_before_the_flag_existed_gains_it_on_the_next_up(
     adopted = admin.create("Made By Hand")
     write_stack_file(project, "chatbots:\n" + entry("legacy", "Made By Hand", import_=adopted))
     project.up()
-    # The state as an earlier version of this provider left it: adopted, with no flag.
-    exported = json.loads(project.export_text())
-    for res in exported["deployment"]["resources"]:
-        res.pop("retainOnDelete", None)
-    (project.workdir / "old.json").write_text(json.dumps(exported))
-    project.run("stack", "import", "--file", "old.json")
+    without_the_flag(project)
     assert retained(project) == {"legacy": False}
 
     project.up("--expect-no-changes")

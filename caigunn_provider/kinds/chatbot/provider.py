@@ -17,12 +17,13 @@ from pulumi.dynamic import (
 from caigunn_provider import messages
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.client.fields import changed_settings
+from caigunn_provider.dynamic import status
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider, reports, warn
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import AmbiguousCreate, CaiGunnError, NotFoundError
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.chatbot import ownership
+from caigunn_provider.kinds.chatbot import ownership, retain
 from caigunn_provider.kinds.chatbot.expiry import (
     EXPIRES_AT,
     LEGACY_EXPIRED_AT,
@@ -216,10 +217,9 @@ class ChatbotProvider(BaseProvider):
             return  # the record of an ambiguous create: no chatbot of its own to delete
         ctx = self.context()
         if props.get("adopted"):
-            warn(
-                f"chatbot {id_} was adopted with `import:`, and adopted chatbots are never "
-                "deleted by this provider: it leaves the stack but stays in the CaiGunn account"
-            )
+            # Kept in the Diagnostics under the chatbot's own name: the summary counts it deleted.
+            name = status.current_name() or "this entry"
+            status.say(retain.kept_message(name, props.get("title"), id_), ephemeral=False)
             return
         if not self.capabilities(ctx).can_delete:
             warn(

@@ -59,3 +59,16 @@ def leaving_message(name: str, chatbot_id: str) -> str:
         "it leaves the stack, and it stays in the CaiGunn account (adopted chatbots are never "
         "deleted)"
     )
+
+
+def kept_message(name: str, title: object, chatbot_id: str) -> str:
+    """What the provider's delete of an adopted chatbot says: it stays in the account, unmanaged.
+
+    Reached when the engine calls that delete: a state without the retain flag (written before
+    it existed). A retained chatbot's delete is never called (see the module's docstring).
+    """
+    shown = f"{title!r}" if isinstance(title, str) and title else "(no title)"
+    return (
+        f"{name}: kept chatbot {shown} (id {chatbot_id}) because this stack adopted it "
+        "(adopted chatbots are never deleted); it is no longer managed"
+    )

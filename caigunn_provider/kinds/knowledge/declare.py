@@ -2,14 +2,25 @@
 never waited for) and its Model (waits for the training, then serves the model).
 
 Runs in the program process, called through kinds/knowledge/kind.py for each entry that declares
-`knowledge:` or `model:`. Items are named `<entry>/<kind>:<path or URL>` (inline
-text: `<entry>/text:<digest>`), a name that stays when the content changes, so that an edit is a
-replacement of that one item; the Training and the Model carry the entry's name (their type
-tokens differ from the Chatbot's, so the names do not collide).
+`knowledge:` or `model:`. Items are named `<entry>/<kind>:<path or URL>`, a name that stays when
+the content changes, so that an edit is a replacement of that one item; the Training and the
+Model carry the entry's name (their type tokens differ from the Chatbot's, so the names do not
+collide).
+
+An inline text has neither path nor URL: it is named by its first words
+(`support/text:opening-hours-mon-fri-9`), with a short digest of the text after them only where
+two texts of one entry begin alike (`support/text:returns-within-30-days-3f2a9c1b`, on both:
+neither name depends on the items' order). A text without a letter or digit of the Latin script
+keeps the name every inline text had before (`support/text:<12 digits of its digest>`, see
+legacy_name), and each text item is declared with that name as an alias, so that a stack made
+before moves to the new names without a replacement.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
 
 import pulumi
@@ -19,14 +30,66 @@ from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
 from caigunn_provider.kinds.model.resource import Model, Training
 from caigunn_provider.program.checkpoint import Recorded
 
-# How much of an inline text's digest names its item.
+# How much of an inline text's digest named its item before it was named by its words.
 DIGEST_IN_NAME = 12
+# An inline text's name: its first words, at most this many and this long (joined by `-`).
+SLUG_WORDS = 5
+SLUG_LENGTH = 30
+# How much of its digest follows the words of a text that begins like another of its entry.
+DIGEST_IN_TIE = 8
 
 
-def item_name(entry: str, item: ItemSpec) -> str:
-    """The item's resource name; `::` (an IPv6 host) is kept out, as URNs use it as separator."""
+def slug(text: str) -> str:
+    """The first words of `text`, lowercase ASCII letters and digits joined by `-` ('' when it
+    has none): `Opening hours: Mon-Fri 9:00-18:00` is `opening-hours-mon-fri-9`."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", folded)
+    taken: list[str] = []
+    for word in words[:SLUG_WORDS]:
+        if len("-".join([*taken, word])) > SLUG_LENGTH:
+            break
+        taken.append(word)
+    # A first word longer than the whole name is cut rather than lost.
+    return "-".join(taken) if taken or not words else words[0][:SLUG_LENGTH]
+
+
+def legacy_name(entry: str, item: ItemSpec) -> str:
+    """The name every item had before inline texts were named by their words (kept as an alias:
+    never change it, or stacks made before see their text items replaced)."""
     identity = f"text:{item.digest[:DIGEST_IN_NAME]}" if item.kind == "text" else item.identity
+    return _resource_name(entry, identity)
+
+
+def item_names(entry: str, items: Sequence[ItemSpec]) -> list[str]:
+    """The resource name of each of an entry's items, in their order, unique in the entry."""
+    slugs = [slug(item.text or "") if item.kind == "text" else "" for item in items]
+    ties = Counter(word for word in slugs if word)
+    names = []
+    for item, words in zip(items, slugs, strict=True):
+        if item.kind != "text" or not words:
+            names.append(legacy_name(entry, item))
+        elif ties[words] > 1:
+            names.append(_resource_name(entry, f"text:{words}-{item.digest[:DIGEST_IN_TIE]}"))
+        else:
+            names.append(_resource_name(entry, f"text:{words}"))
+    # A text whose words are another's words and digest (absurd, but possible) takes its old name.
+    taken = Counter(names)
+    return [
+        legacy_name(entry, item) if taken[name] > 1 else name
+        for item, name in zip(items, names, strict=True)
+    ]
+
+
+def _resource_name(entry: str, identity: str) -> str:
+    """`::` (an IPv6 host) is kept out of a resource name: URNs use it as their separator."""
     return f"{entry}/{identity}".replace("::", ":%3A")
+
+
+def _renamed_from(entry: str, item: ItemSpec, name: str) -> pulumi.ResourceOptions | None:
+    """The alias that carries a text item over from its old name (None when the name is the
+    same): the engine then moves it to the new name, without a replacement."""
+    old = legacy_name(entry, item)
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(name=old)]) if old != name else None
 
 
 def declare_knowledge(
@@ -43,7 +106,7 @@ def declare_knowledge(
     the entry's answer checks put that model into service, not the Model step)."""
     items = [
         KnowledgeItem(
-            item_name(entry, item),
+            name,
             chatbot_id=chatbot_id,
             api_key=api_key,
             kind=item.kind,
@@ -52,9 +115,9 @@ def declare_knowledge(
             text=item.text,
             website=item.website,
             single_page=item.single_page if item.kind == "website" else None,
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, _renamed_from(entry, item, name)),
         )
-        for item in spec.items
+        for item, name in zip(spec.items, item_names(entry, spec.items), strict=True)
     ]
     declared: list[pulumi.CustomResource] = list(items)
     if spec.trains:
@@ -82,7 +145,11 @@ def retrains(entry: str, spec: KnowledgeSpec, before: Mapping[str, Recorded] | N
     mine = {name: rec for name, rec in (before or {}).items() if name.startswith(f"{entry}/")}
     if not mine:
         return None
-    now = {item_name(entry, item): item for item in spec.items}
+    # Each item under the name the state holds it by: its own, or the one it is renamed from.
+    now: dict[str, ItemSpec] = {}
+    for item, name in zip(spec.items, item_names(entry, spec.items), strict=True):
+        old = legacy_name(entry, item)
+        now[name if name in mine or old not in mine else old] = item
     added = [name for name in now if name not in mine]
     removed = [name for name in mine if name not in now]
     changed = [

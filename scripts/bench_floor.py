@@ -47,7 +47,9 @@ class NoOpProvider(ResourceProvider):
 class NoOp(Resource, module="bench", name="NoOp"):
     """One resource of the floor, shaped like a chatbot entry (a title and a plan)."""
 
-    def __init__(self, name: str, title: str, plan_id: str, wait_ms: float = 0) -> None:
+    def __init__(
+        self, name: str, title: pulumi.Input[str], plan_id: str, wait_ms: float = 0
+    ) -> None:
         props: dict[str, Any] = {"title": title, "plan_id": plan_id}
         if wait_ms:
             props["wait_ms"] = wait_ms
@@ -55,13 +57,17 @@ class NoOp(Resource, module="bench", name="NoOp"):
 
 
 def main() -> None:
-    """Declare `bench:count` no-op resources (waiting `bench:waitMs` per create and read)."""
+    """Declare `bench:count` no-op resources (waiting `bench:waitMs` per create and read); with
+    `bench:items`, each of them is a chatbot with its knowledge (knowledge_shape)."""
     config = pulumi.Config("bench")
     count = int(config.require("count"))
     wait_ms = float(config.get("waitMs") or 0)
     # The same serialization guard as the Chatbot's: without it the SDK's pickle patches pile up
     # and past about 480 resources the floor itself dies with RecursionError.
     serialization.install(NoOpProvider)
+    if config.get("items"):
+        knowledge_shape(count, int(config.require("items")), float(config.get("workMs") or 0))
+        return
     for index in range(1, count + 1):
         NoOp(
             f"bot-{index:04d}",
@@ -69,3 +75,16 @@ def main() -> None:
             "3fa85f64-5717-4562-b3fc-2c963f66afa6",
             wait_ms,
         )
+
+
+def knowledge_shape(chatbots: int, items: int, work_ms: float) -> None:
+    """The ideal of the knowledge benchmark: the resources of a knowledge stack, in the same
+    order of dependence (a chatbot, its items, a training on them, the model that waits for it),
+    each a no-op, and the model waiting the training's `work_ms` as CaiGunn does."""
+    plan = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    for bot in range(1, chatbots + 1):
+        chatbot = NoOp(f"kbot-{bot:04d}", f"kbench-{bot:04d}", plan)
+        made = [NoOp(f"kbot-{bot:04d}/item-{i}", chatbot.id, plan) for i in range(1, items + 1)]
+        rows = pulumi.Output.all(*(item.id for item in made)).apply(",".join)
+        training = NoOp(f"kbot-{bot:04d}/training", rows, plan)
+        NoOp(f"kbot-{bot:04d}/model", training.id, plan, work_ms)

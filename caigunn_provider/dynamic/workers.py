@@ -41,6 +41,11 @@ def _is_sdk_server(main: ModuleType | None) -> bool:
     )
 
 
+def in_provider_process() -> bool:
+    """Whether this process is the SDK's dynamic-provider server (not the program)."""
+    return _is_sdk_server(sys.modules.get("__main__"))
+
+
 def server_pools() -> list[ThreadPoolExecutor]:
     """The executors of the gRPC servers running in this process."""
     try:

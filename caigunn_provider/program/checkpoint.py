@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +58,40 @@ class Checkpoint:
 def dynamic_type(module: str, name: str) -> str:
     """The type token the Python SDK gives a dynamic resource class (module=, name=)."""
     return f"pulumi-python:dynamic/{module}:{name}"
+
+
+_ahead: dict[str, Future[Checkpoint]] = {}
+_ahead_lock = threading.Lock()
+
+
+def read_ahead(stack: str) -> Future[Checkpoint]:
+    """The stack's checkpoint, read in the background: started once per process and stack, so
+    that the program's entry point can start it before its imports, and the pipeline then
+    takes the same reading instead of waiting for a second `pulumi stack export`."""
+    with _ahead_lock:
+        if stack not in _ahead:
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="caigunn-checkpoint")
+            _ahead[stack] = pool.submit(_timed_read, stack)
+            pool.shutdown(wait=False)
+        return _ahead[stack]
+
+
+def _timed_read(stack: str) -> Checkpoint:
+    from caigunn_provider import timings
+
+    with timings.phase("checkpoint"):
+        return read_checkpoint(stack)
+
+
+def this_stack() -> str:
+    """This program's stack as `pulumi stack export` takes it, qualified where the engine told
+    the program its organization (the SDK is loaded: the language host imported it first)."""
+    import pulumi
+
+    stack, organization = pulumi.get_stack(), pulumi.get_organization()
+    if organization and organization != "organization":
+        return f"{organization}/{pulumi.get_project()}/{stack}"
+    return stack
 
 
 def read_checkpoint(stack: str, *, cwd: str | None = None, timeout: float = 120) -> Checkpoint:

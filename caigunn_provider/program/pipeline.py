@@ -11,22 +11,32 @@ import functools
 import os
 import subprocess
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import pulumi
 from pulumi.runtime.config import is_config_secret
 
 from caigunn_provider import account as accounts
+from caigunn_provider import timings
 from caigunn_provider.clean_stop import stop
 from caigunn_provider.config import KEYS, TOKEN, ProviderConfig, resolve
 from caigunn_provider.errors import CaiGunnError, StackFileError
 from caigunn_provider.messages import plain_token
-from caigunn_provider.program.checkpoint import Checkpoint, CheckpointError, read_checkpoint
+from caigunn_provider.program import stack_traces
+from caigunn_provider.program.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    read_ahead,
+    this_stack,
+)
 from caigunn_provider.program.kind import Kind, Run
 from caigunn_provider.stackfile import load_stack_file
 
 STOPPED = "Stopped before changing anything:"
+# What heads a list of problems: the stack file's, or those of a Python program's arguments.
+INVALID_STACK_FILE = "invalid stack file"
+INVALID_PROGRAM = "invalid program"
 T = TypeVar("T")
 
 
@@ -35,11 +45,13 @@ def run(kinds: Sequence[Kind]) -> dict[str, Mapping[str, Any]]:
 
     kinds are the registered kinds, handed over by the entry point (caigunn_provider.kinds).
     """
-    stack_file = stopping(
-        lambda: load_stack_file(
-            f"stacks/{pulumi.get_stack()}.yaml", [kind.section for kind in kinds]
+    timings.started("program")
+    with timings.phase("load"):
+        stack_file = stopping(
+            lambda: load_stack_file(
+                f"stacks/{pulumi.get_stack()}.yaml", [kind.section for kind in kinds]
+            )
         )
-    )
     return declare_all(
         stack_file.path, {kind: stack_file.section(kind.section.key) for kind in kinds}
     )
@@ -53,11 +65,13 @@ def declare_all(
     source names where the entries came from in messages (a stack file's path, or a program).
     """
     prepared = stopping(lambda: _prepare(source, entries))
+    stack_traces.install()
     declared: dict[str, Any] = {}
-    for kind, ready in prepared.items():
-        declared[kind.section.key] = found = kind.declare(ready)
-        if export:
-            kind.export(found)
+    with timings.phase("declare"):
+        for kind, ready in prepared.items():
+            declared[kind.section.key] = found = kind.declare(ready)
+            if export:
+                kind.export(found)
     return declared
 
 
@@ -75,23 +89,28 @@ def provider_config() -> ProviderConfig:
 
 def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kind, Any]:
     config = provider_config()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        reading = pool.submit(read_checkpoint, _qualified(pulumi.get_stack()))
+    reading = read_ahead(this_stack())
+    with timings.phase("account"):
         account = accounts.connect(config)
-        try:
-            context = Run(source, config, account, functools.cache(lambda: _checkpoint(reading)))
+    try:
+        context = Run(source, config, account, functools.cache(lambda: _checkpoint(reading)))
+        with timings.phase("prepare"):
             return {kind: kind.prepare(context, specs) for kind, specs in entries.items()}
-        finally:
-            account.close()
+    finally:
+        account.close()
 
 
-def stopping(step: Callable[[], T]) -> T:
+def stopping(step: Callable[[], T], *, invalid: str = INVALID_STACK_FILE) -> T:
     """Run a step; an expected failure stops the run with its message alone (clean_stop.stop:
-    no traceback, no "unhandled error", a non-zero exit status)."""
+    no traceback, no "unhandled error", a non-zero exit status).
+
+    invalid heads a list of problems: what holds them (a Python program says INVALID_PROGRAM,
+    since it has no stack file).
+    """
     try:
         return step()
     except StackFileError as exc:
-        stop(f"invalid stack file:\n{exc}")
+        stop(f"{invalid}:\n{exc}")
     except CaiGunnError as exc:
         # A first line of its own: the engine echoes a message's first line in its progress
         # output, and the cause should be read once.
@@ -110,9 +129,9 @@ def _checkpoint(reading: Future[Checkpoint]) -> Checkpoint | None:
         return None
 
 
-def _qualified(stack: str) -> str:
-    """The stack's name for `pulumi stack export`, qualified where the engine told us the org."""
-    organization, project = pulumi.get_organization(), pulumi.get_project()
-    if organization and organization != "organization":
-        return f"{organization}/{project}/{stack}"
-    return stack
+def checkpoint_later() -> Callable[[], Checkpoint | None]:
+    """The stack's checkpoint, read in the background from now on; the callable waits for it
+    (once) and warns when it cannot be read. For a Python program's session, which checks its
+    chatbots one call at a time (caigunn_provider.program.session)."""
+    reading = read_ahead(this_stack())
+    return functools.cache(lambda: _checkpoint(reading))

@@ -35,3 +35,12 @@ def test_the_knowledge_bench_trains_each_chatbot_once_and_reports_its_ratios(
     assert report["up_requests"]["item POST"] == 4
     assert report["up"] > report["reference"] > 0.1
     assert report["ratio_to_reference"] == report["up"] / report["reference"]
+    # The ideal (ours' shape in no-ops) waits the training too; and the up's time is told by
+    # phase, from the program's start to each of the provider's operations.
+    assert report["ideal_up"] > 0.1
+    assert report["ratio_to_ideal"] == report["up"] / report["ideal_up"]
+    phases = report["phases"]["up"]
+    for phase in ("program: start", "program: declare", "provider: create ModelProvider"):
+        assert 0 < phases[phase]["to"] <= phases["total"]["to"], phase
+    assert phases["provider: create KnowledgeItemProvider"]["n"] == 4
+    assert "where ours' up went" in done.stdout

@@ -213,6 +213,13 @@ def test_items_are_created_trained_once_then_kept_edited_removed_and_restored(
     admin.clear_requests()
     outcome = kproject.outcome("up")
     assert set(outcome.changes) == {"same"}
+    kproject.preview("--expect-no-changes")
+    # Each resource's recorded origin is the program's line, not this package's frames (which
+    # would cost every checkpoint the engine writes about 2 KB a resource).
+    resources = json.loads(kproject.export_text())["deployment"]["resources"]
+    ours = [res for res in resources if res["type"].startswith("pulumi-python:dynamic/")]
+    assert ours and all(res["sourcePosition"] == "project:///__main__.py#12" for res in ours)
+    assert not any("caigunn_provider/" in json.dumps(res.get("stackTrace")) for res in ours)
     assert writes(admin) == []
 
     # An edit to one text_file: that item replaced (new first, then the old deleted), one training.

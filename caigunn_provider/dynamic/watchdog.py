@@ -32,8 +32,9 @@ Probe = Callable[[tuple[str, int]], bool]
 
 
 def engine_address(argv: Sequence[str]) -> tuple[str, int] | None:
-    """The engine's address among the plugin's arguments (host:port), or None."""
-    for arg in argv[1:]:
+    """The engine's address among the plugin's arguments (host:port), or None: the last one,
+    since the engine puts its flags (`--tracing <address>`) before it."""
+    for arg in reversed(argv[1:]):
         host, colon, port = arg.rpartition(":")
         if colon and host and port.isdigit() and 0 < int(port) < 65536:
             return host.strip("[]"), int(port)

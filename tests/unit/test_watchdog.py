@@ -23,6 +23,9 @@ def test_the_engine_address_is_the_plugins_argument() -> None:
     assert watchdog.engine_address(["main", "[::1]:5000"]) == ("::1", 5000)
     assert watchdog.engine_address(["main"]) is None
     assert watchdog.engine_address(["main", "--flag", "host:notaport", "h:0"]) is None
+    # The engine's flags come first: under --tracing, the engine is still the last argument.
+    tracing = ["main", "--tracing", "127.0.0.1:9411", "127.0.0.1:40123"]
+    assert watchdog.engine_address(tracing) == ("127.0.0.1", 40123)
 
 
 def test_outside_the_provider_server_nothing_is_started() -> None:

@@ -1,29 +1,34 @@
-"""Chatbots declared from a Python program: typed arguments, checked as the stack file's are.
+"""Chatbots declared from a Python program with caigunn.declare({name: ChatbotArgs(...)}): typed
+arguments, checked as the stack file's are (kinds/chatbot/keywords.py).
 
-Runs in the program process; caigunn_provider.library.declare hands the specs to the pipeline.
+Runs in the program process; caigunn_provider.library.declare hands the specs to the run.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from typing import Self
 
-from caigunn_provider.client.fields import SETTING_KEYS
-from caigunn_provider.errors import StackFileError
-from caigunn_provider.ids import canonical_id
+from caigunn_provider.kinds.chatbot.keywords import check_chatbots, unexpected
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
-from caigunn_provider.stackfile.rules import MAX_TITLE_LENGTH, is_valid_logical_name
+from caigunn_provider.stackfile.section import CheckEntry
 
-# How a program's entries are named in messages, where a stack file gives its path and line.
-PROGRAM = "program"
+__all__ = ["ChatbotArgs", "to_specs"]
 
 
 @dataclass(frozen=True, kw_only=True)
 class ChatbotArgs:
     """One chatbot as a program declares it: a title, and a plan by name or by id.
 
-    The settings are those of the stack file (docs/settings.md), under the same names; a setting
-    left None is not managed. import_ adopts an existing chatbot (never deleted by the stack).
+    The keywords are the keys of a stack-file entry (docs/stack-file.md), with the same values:
+    the settings (docs/settings.md; one left None is not managed), `knowledge` as a list of
+    items ({"text": ...}, {"text_file": "docs/faq.md"}, {"website": url, "single_page": True}),
+    `model` (a model name), `webhook` (a URL), `opentalk` (a device id), `checks` as a list of
+    {"ask": ..., "expect": {...}}. Paths are relative to the program's working directory (the
+    project's folder). import_ adopts an existing chatbot (never deleted by the stack).
+    caigunn.Chatbot takes the same keywords.
     """
 
     title: str
@@ -39,64 +44,41 @@ class ChatbotArgs:
     is_shared: bool | None = None
     button_style: str | None = None
     model_id: str | None = None
+    prompt_file: str | os.PathLike[str] | None = None
+    knowledge: Sequence[Mapping[str, object]] | None = None
+    model: str | None = None
+    webhook: str | None = None
+    opentalk: str | None = None
+    checks: Sequence[Mapping[str, object]] | None = None
+    checks_file: str | os.PathLike[str] | None = None
     import_: str | None = None
     protect: bool = False
 
-    def settings(self) -> dict[str, object]:
-        """The declared settings, in the API's names and shapes (lists as lists)."""
-        found: dict[str, object] = {}
-        for key in SETTING_KEYS:
-            value = getattr(self, key)
-            if value is not None:
-                found[key] = list(value) if key in _LISTS else value
-        return found
+    def __new__(cls, *args: object, **kwargs: object) -> Self:
+        """Runs before the dataclass's __init__, to say which keywords exist when one does not."""
+        known = tuple(field.name for field in fields(cls))
+        if args:
+            raise TypeError(f"ChatbotArgs() takes keywords only: {', '.join(known)}")
+        error = unexpected("ChatbotArgs", kwargs, known)
+        if error is not None:
+            raise error
+        return super().__new__(cls)
+
+    def given(self) -> dict[str, object]:
+        """{keyword: value}, None for a keyword not given."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}
 
 
-_LISTS = ("initial_messages", "allowed_domains")
-
-
-_SETTING_FIELDS = {f.name for f in fields(ChatbotArgs)} & set(SETTING_KEYS)
-assert set(SETTING_KEYS) == _SETTING_FIELDS, "ChatbotArgs must name every chatbot setting"
-
-
-def to_specs(chatbots: Mapping[str, ChatbotArgs]) -> dict[str, ChatbotSpec]:
-    """The program's entries as specs; StackFileError lists every problem (none changes a thing).
-
-    The provider's own check repeats the per-value rules at preview; these are the ones the
-    pre-flight relies on (names, titles, one plan).
-    """
-    problems: list[str] = []
-    specs: dict[str, ChatbotSpec] = {}
+def to_specs(
+    chatbots: Mapping[str, ChatbotArgs], checker: CheckEntry, file: str, line: int
+) -> dict[str, ChatbotSpec]:
+    """The program's entries as specs, checked as a stack file's entries at the program's
+    file:line (the declare() call); StackFileError lists every problem (none changes a thing)."""
     for name, args in chatbots.items():
-        where = f"{PROGRAM}: chatbots.{name}"
-        if not is_valid_logical_name(name):
-            problems.append(f"{where}: not a valid logical name (letters, digits, '_', '.', '-')")
-            continue
         if not isinstance(args, ChatbotArgs):
-            problems.append(f"{where}: expected ChatbotArgs (got {type(args).__name__})")
-            continue
-        if not (isinstance(args.title, str) and args.title.strip()):
-            problems.append(f"{where}.title: must be a non-empty string")
-        elif len(args.title) > MAX_TITLE_LENGTH:
-            problems.append(f"{where}.title: must be at most {MAX_TITLE_LENGTH} characters")
-        if (args.plan is None) == (args.plan_id is None):
-            problems.append(f"{where}: give exactly one of plan (a name) and plan_id (a UUID)")
-        plan_id = canonical_id(args.plan_id) if args.plan_id is not None else None
-        if args.plan_id is not None and plan_id is None:
-            problems.append(f"{where}.plan_id: not a UUID (got {args.plan_id!r})")
-        import_ = canonical_id(args.import_) if args.import_ is not None else None
-        if args.import_ is not None and import_ is None:
-            problems.append(f"{where}.import_: not a UUID (got {args.import_!r})")
-        specs[name] = ChatbotSpec(
-            name=name,
-            title=args.title,
-            plan_id=plan_id,
-            plan=args.plan,
-            import_=import_,
-            protect=args.protect,
-            settings=args.settings(),
-            line=0,
-        )
-    if problems:
-        raise StackFileError(problems)
-    return specs
+            raise TypeError(
+                f"declare() takes {{name: ChatbotArgs(...)}}; {name!r} is a {type(args).__name__}"
+            )
+    return check_chatbots(
+        checker, {name: args.given() for name, args in chatbots.items()}, file, line
+    )

@@ -139,8 +139,8 @@ def create_unresolved(title: str, cause: BaseException, why: str) -> OwnershipEr
     return OwnershipError(
         f"CaiGunn may have created the chatbot {title!r} ({cause}), and {why}. Before the next "
         "`pulumi up`, look in the account for a chatbot with that title: if one is this entry's, "
-        "add `import: <its id>` to this entry in the stack file so that it is adopted, not made "
-        "twice"
+        "add `import: <its id>` to this entry in the stack file (`import_=` in a Python program) "
+        "so that it is adopted, not made twice"
     )
 
 
@@ -152,8 +152,8 @@ def create_ambiguous(
     return AmbiguousCreate(
         f"CaiGunn may have created the chatbot {title!r} ({cause}), but {len(candidates)} new "
         f"chatbots with that title appeared meanwhile ({ids}), so which one is this entry's cannot "
-        f"be told. Add `import: <id>` with the right one to this entry in the stack file, then "
-        "run `pulumi up`",
+        f"be told. Add `import: <id>` with the right one to this entry in the stack file "
+        "(`import_=` in a Python program), then run `pulumi up`",
         candidates=tuple(row.id for row in candidates),
     )
 
@@ -161,8 +161,8 @@ def create_ambiguous(
 def cannot_rename(chatbot_id: str, old_title: str) -> CaiGunnError:
     return CaiGunnError(
         f"chatbot {chatbot_id} cannot be renamed: this CaiGunn API offers {SEED_OFFERS}. "
-        f"Put the title {old_title!r} back in the stack file, or replace the chatbot (new id and "
-        "api_key) with `pulumi up --replace <urn>`"
+        f"Put the title {old_title!r} back in the stack file or program, or replace the chatbot "
+        "(new id and api_key) with `pulumi up --replace <urn>`"
     )
 
 

@@ -19,6 +19,7 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, Resource, ResourceProvider
 
 from caigunn_provider.dynamic import serialization
+from caigunn_provider.program import stack_traces
 
 
 # The same provider server as the Chatbot's: more than four calls at once.
@@ -30,8 +31,11 @@ class NoOpProvider(ResourceProvider):
     """Create invents an id, read echoes the state: only the engine's own cost is left.
 
     With a `wait_ms` input (the bench's ideal provider), each create and read first waits that
-    long: one round trip per resource and nothing else.
+    long: one round trip per resource and nothing else. Its state is as lean as ours: its
+    pickle is stored plain, and resources record the program's frames only.
     """
+
+    serialize_as_secret_always = False
 
     def create(self, props: Any) -> CreateResult:
         _widen_server()
@@ -65,6 +69,7 @@ def main() -> None:
     # The same serialization guard as the Chatbot's: without it the SDK's pickle patches pile up
     # and past about 480 resources the floor itself dies with RecursionError.
     serialization.install(NoOpProvider)
+    stack_traces.install()
     if config.get("items"):
         knowledge_shape(count, int(config.require("items")), float(config.get("workMs") or 0))
         return

@@ -5,14 +5,11 @@ Runs in the dynamic-provider process, on the generic base (caigunn_provider/dyna
 
 from __future__ import annotations
 
-import sys
-from types import FrameType
 from typing import Any
 
 from pulumi.dynamic import CheckFailure
 
 from caigunn_provider.chatbot_level.api import ChatbotAPI
-from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic import status
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider
 from caigunn_provider.dynamic.runtime import Context
@@ -80,18 +77,11 @@ def check_chatbot_id(news: dict[str, Any], failures: list[CheckFailure]) -> None
 
 
 def note(message: str) -> None:
-    """Say `message` beside the resource at work: a passing status while waiting for background
-    work (`progress`), a lasting message otherwise (`tell`).
-
-    A wait's lines (`support: training: embedding (12 s)`, one per stage and a heartbeat) say
-    only that it goes on: repeated in the Diagnostics at the end, they buried the messages that
-    matter there (issue 30). Every wait goes through wait_for_event, so a line said beneath it is
-    a wait's; what is said elsewhere (a training started, a report) is kept.
-    """
-    if _waiting(sys._getframe(1)):
-        progress(message)
-    else:
-        tell(message)
+    """A lasting message beside the resource at work (a training started, a report), kept in
+    the Diagnostics. A wait's lines (`support: training: embedding (12 s)`, one per stage and a
+    heartbeat) go through `progress` instead: repeated in the Diagnostics at the end, they buried
+    the messages that matter there."""
+    tell(message)
 
 
 def progress(message: str) -> None:
@@ -102,12 +92,3 @@ def progress(message: str) -> None:
 def tell(message: str) -> None:
     """A message kept under the resource's name in the Diagnostics (and shown live)."""
     status.say(message, ephemeral=False)
-
-
-def _waiting(frame: FrameType | None) -> bool:
-    """Whether this thread is inside wait_for_event (its progress callback calls note)."""
-    while frame is not None:
-        if frame.f_code is wait_for_event.__code__:
-            return True
-        frame = frame.f_back
-    return False

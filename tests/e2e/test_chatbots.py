@@ -85,8 +85,8 @@ def test_rename_on_a_seed_server_fails_with_a_way_forward(
     assert outcome.messages("error")[0] == (
         "Could not update this chatbot:\n"
         f"chatbot {before['support']} cannot be renamed: this CaiGunn API offers only list and "
-        "create. Put the title 'Support Desk' back in the stack file, or replace the chatbot (new "
-        "id and api_key) with `pulumi up --replace <urn>`\n"
+        "create. Put the title 'Support Desk' back in the stack file or program, or replace the "
+        "chatbot (new id and api_key) with `pulumi up --replace <urn>`\n"
     )
     assert ids_by_name(project) == before
     assert admin.chatbots()[before["support"]]["title"] == "Support Desk"

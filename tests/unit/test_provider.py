@@ -287,8 +287,8 @@ def test_a_rename_on_an_api_that_cannot_rename_says_what_to_do(admin: Admin) -> 
         provider.update(chatbot_id, outs, {**outs, "title": "Help Centre"})
     assert str(caught.value) == (
         f"chatbot {chatbot_id} cannot be renamed: this CaiGunn API offers only list and create. "
-        "Put the title 'Support' back in the stack file, or replace the chatbot (new id and "
-        "api_key) with `pulumi up --replace <urn>`"
+        "Put the title 'Support' back in the stack file or program, or replace the chatbot "
+        "(new id and api_key) with `pulumi up --replace <urn>`"
     )
     assert admin.requests("PUT") == []
 
@@ -389,6 +389,7 @@ def test_a_create_that_may_have_happened_among_others_alike_stops_and_names_them
         f"CaiGunn may have created the chatbot 'Support' (POST {admin.base_url}/api/external/"
         "user/chatbot answered 500: Internal Server Error), but 2 new chatbots with that title "
         f"appeared meanwhile ({other}, {ours}), so which one is this entry's cannot be told. Add "
-        "`import: <id>` with the right one to this entry in the stack file, then run `pulumi up`"
+        "`import: <id>` with the right one to this entry in the stack file (`import_=` in a "
+        "Python program), then run `pulumi up`"
     )
     assert len(admin.requests("POST")) == 2  # the colleague's and ours: never sent again

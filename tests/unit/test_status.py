@@ -21,7 +21,7 @@ from pulumi.dynamic import CreateResult, ResourceProvider
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, provider_pb2, provider_pb2_grpc
 
 from caigunn_provider.chatbot_level.api import COMPLETED, Event
-from caigunn_provider.chatbot_level.provider import note
+from caigunn_provider.chatbot_level.provider import note, progress
 from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic import status
 from caigunn_provider.kinds.chatbot.retain import kept_message
@@ -39,7 +39,7 @@ class Talking(ResourceProvider):
             lambda: Event("e-1", "training", COMPLETED),
             event_id="e-1",
             timeout=5,
-            progress=lambda stage, elapsed: note(f"support: {stage}"),
+            progress=lambda stage, elapsed: progress(f"support: {stage}"),
         )
         return CreateResult("model-1", {})
 

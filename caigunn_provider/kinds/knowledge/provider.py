@@ -34,7 +34,7 @@ from caigunn_provider.chatbot_level.provider import (
     ChatbotLevelProvider,
     check_chatbot_id,
     name_of,
-    note,
+    progress,
 )
 from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic.base import reports, sentinels, warn
@@ -214,7 +214,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                 lambda: api.event(event_id),
                 event_id=event_id,
                 timeout=self._timeout(),
-                progress=lambda stage, elapsed: note(words.progress(name, stage, elapsed)),
+                progress=lambda stage, elapsed: progress(words.progress(name, stage, elapsed)),
             )
         except BackgroundWorkFailed:
             return None  # it made nothing to delete
@@ -273,7 +273,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
                 lambda: api.event(event_id),
                 event_id=event_id,
                 timeout=timeout,
-                progress=lambda stage, elapsed: note(words.progress(name, stage, elapsed)),
+                progress=lambda stage, elapsed: progress(words.progress(name, stage, elapsed)),
             )
         except WaitTimeout as exc:
             outs = {**outs, "ids": [], "event_id": event_id}

@@ -20,7 +20,7 @@ from caigunn_provider.chatbot_level.provider import (
     ChatbotLevelProvider,
     check_chatbot_id,
     name_of,
-    note,
+    progress,
 )
 from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.dynamic.base import reports, sentinels
@@ -192,7 +192,7 @@ class ModelProvider(ChatbotLevelProvider):
                 lambda: api.event(event_id),
                 event_id=event_id,
                 timeout=timeout,
-                progress=lambda stage, elapsed: note(words.progress(name, stage, elapsed)),
+                progress=lambda stage, elapsed: progress(words.progress(name, stage, elapsed)),
             )
         except WaitTimeout as exc:
             # The event is the Training step's record: the next up waits for it again.

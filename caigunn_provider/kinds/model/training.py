@@ -32,6 +32,7 @@ from caigunn_provider.chatbot_level.provider import (
     check_chatbot_id,
     name_of,
     note,
+    progress,
 )
 from caigunn_provider.chatbot_level.waiters import FIRST_POLL, GROWTH, LONGEST_POLL
 from caigunn_provider.dynamic.base import reports, sentinels
@@ -183,7 +184,7 @@ class TrainingProvider(ChatbotLevelProvider):
             elapsed = time.monotonic() - started
             if elapsed >= timeout:
                 raise words.training_answer_lost(name, cause, timeout)
-            note(f"{name}: a training answer was lost: waiting for its model ({elapsed:.0f} s)")
+            progress(f"{name}: a training answer was lost: waiting for its model ({elapsed:.0f} s)")
             time.sleep(min(interval, timeout - elapsed))
             interval = min(interval * GROWTH, LONGEST_POLL)
 

@@ -27,7 +27,6 @@ from caigunn_provider.kinds.chatbot.keywords import (
 from caigunn_provider.kinds.chatbot.kind import Planned, Prepared
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.library import KEYWORDS
-from caigunn_provider.program.kind import EntryContext
 from caigunn_provider.program.session import caller
 from caigunn_provider.stackfile.yamltree import Map, Opaque, Seq
 
@@ -343,9 +342,10 @@ def test_protect_or_the_options_protect_protects_the_whole_entry(
     assert (chatbot.protect, parts.protect) == (protected, protected)
 
 
-def test_the_programs_declare_knows_every_field_an_entry_and_its_context_have() -> None:
-    # kinds/chatbot/program.py declares one entry as ChatbotKind.declare does, with a program's
-    # options: a field added to these is to be acted on there too (then added here).
+def test_the_programs_declare_knows_every_field_an_entry_has() -> None:
+    # caigunn.Chatbot makes its resource from a Planned entry as ChatbotKind.declare does, with a
+    # program's options (the parts are both's ChatbotKind.declare_parts): a field added to these
+    # is to be acted on in both (then added here).
     assert {field.name for field in fields(Planned)} == {
         "name",
         "title",
@@ -367,12 +367,4 @@ def test_the_programs_declare_knows_every_field_an_entry_and_its_context_have() 
         "config",
         "checkpoint",
         "notes",
-    }
-    assert {field.name for field in fields(EntryContext)} == {
-        "declared",
-        "settings",
-        "config",
-        "taken",
-        "adopting",
-        "checkpoint",
     }

@@ -46,6 +46,17 @@ class Planned:
     # Its plan changed, which replaces its chatbot: what that costs (said as a warning).
     replacing: str | None = None
 
+    @property
+    def taken(self) -> frozenset[str]:
+        """The settings kinds inside the entry manage in the Chatbot's stead (answer checks own
+        the prompt)."""
+        return frozenset(key for kind in self.parts for key in kind.takes)
+
+    @property
+    def chatbot_settings(self) -> dict[str, object]:
+        """The settings the Chatbot itself manages."""
+        return {key: value for key, value in self.settings.items() if key not in self.taken}
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -112,41 +123,56 @@ class ChatbotKind:
         chatbots = {}
         self.parts_declared.clear()
         for entry in prepared.entries:
-            # A kind may manage settings in the Chatbot's stead (answer checks own the prompt).
-            taken = {key for kind in entry.parts for key in kind.takes}
             chatbots[entry.name] = Chatbot(
                 entry.name,
                 title=entry.title,
                 plan_id=entry.plan_id,
-                settings={k: v for k, v in entry.settings.items() if k not in taken},
+                settings=entry.chatbot_settings,
                 import_=entry.import_,
                 recover=entry.recover,
                 opts=pulumi.ResourceOptions(
                     protect=entry.protect, retain_on_delete=entry.retain or None
                 ),
             )
-            if entry.notice:
-                pulumi.log.info(entry.notice, chatbots[entry.name])
-            if entry.expiry:
-                pulumi.log.warn(entry.expiry, chatbots[entry.name])
-            if entry.replacing:
-                pulumi.log.warn(entry.replacing, chatbots[entry.name])
-            declared: dict[str, Sequence[Any]] = {}
-            for kind, part in entry.parts.items():
-                opts = pulumi.ResourceOptions(protect=entry.protect)
-                context = EntryContext(
-                    declared=dict(declared),
-                    settings={k: v for k, v in entry.settings.items() if k in kind.takes},
-                    config=prepared.config,
-                    taken=frozenset(taken),
-                    adopting=entry.import_ is not None,
-                    checkpoint=prepared.checkpoint,
-                )
-                declared[kind.name] = kind.declare(
-                    entry.name, chatbots[entry.name], part, opts, context
-                )
-                self.parts_declared.setdefault(kind, {})[entry.name] = declared[kind.name]
+            self.declare_parts(
+                entry,
+                chatbots[entry.name],
+                prepared,
+                pulumi.ResourceOptions(protect=entry.protect),
+                exported=True,
+            )
         return chatbots
+
+    def declare_parts(
+        self,
+        entry: Planned,
+        chatbot: Chatbot,
+        prepared: Prepared,
+        opts: pulumi.ResourceOptions,
+        *,
+        exported: bool,
+    ) -> None:
+        """What preview says of the entry, then each kind's part under its Chatbot, in
+        ENTRY_KINDS' order, each seeing what the kinds before it declared (with exported, kept
+        in parts_declared: the kinds' outputs are made from it)."""
+        if entry.notice:
+            pulumi.log.info(entry.notice, chatbot)
+        for warning in (entry.expiry, entry.replacing):
+            if warning:
+                pulumi.log.warn(warning, chatbot)
+        declared: dict[str, Sequence[Any]] = {}
+        for kind, part in entry.parts.items():
+            context = EntryContext(
+                declared=dict(declared),
+                settings={k: v for k, v in entry.settings.items() if k in kind.takes},
+                config=prepared.config,
+                taken=entry.taken,
+                adopting=entry.import_ is not None,
+                checkpoint=prepared.checkpoint,
+            )
+            declared[kind.name] = kind.declare(entry.name, chatbot, part, opts, context)
+            if exported:
+                self.parts_declared.setdefault(kind, {})[entry.name] = declared[kind.name]
 
     def export(self, declared: Mapping[str, Chatbot]) -> None:
         """`chatbots` (id, title, plan_id, expires_at) and the secret `api_keys`."""

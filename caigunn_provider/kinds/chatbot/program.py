@@ -3,19 +3,18 @@ stack-file entries, then checked against the account and the state in the proces
 then declared with what the kinds inside each entry declare under it.
 
 Runs in the program process. caigunn_provider.library.Chatbot is the resource class a program
-sees; this is its work. The declaring half is ChatbotKind.declare's for one entry, with the
-program's own resource options (a parent, dependencies) for the Chatbot and its parts; the
-run-wide words of that method (adopted chatbots leaving the stack, allowReplace names no entry
-has) are said only by declare(), which sees every entry at once.
+sees; this is its work. The parts under each Chatbot are declared by ChatbotKind.declare_parts, as
+a stack file's are, with the program's own resource options (a parent, dependencies); the
+run-wide words of ChatbotKind.declare (adopted chatbots leaving the stack, allowReplace names no
+entry has) are said only by declare(), which sees every entry at once.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 
@@ -28,7 +27,6 @@ from caigunn_provider.kinds.chatbot.resource import Chatbot
 from caigunn_provider.kinds.chatbot.section import ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.program import session
-from caigunn_provider.program.kind import EntryContext
 from caigunn_provider.program.pipeline import INVALID_PROGRAM, stopping
 from caigunn_provider.stackfile.section import CheckEntry
 
@@ -59,8 +57,7 @@ class Ready:
     @property
     def settings(self) -> dict[str, object]:
         """The settings the Chatbot manages: those no kind of the entry took over."""
-        taken = {key for kind in self.entry.parts for key in kind.takes}
-        return {key: value for key, value in self.entry.settings.items() if key not in taken}
+        return self.entry.chatbot_settings
 
 
 def prepare_chatbot(
@@ -103,29 +100,11 @@ def prepare_args(kind: ChatbotKind, chatbots: Mapping[str, ChatbotArgs]) -> dict
 
 
 def declare_under(chatbot: Chatbot, ready: Ready) -> None:
-    """What preview says of the entry, then each kind's part under its Chatbot (in
-    ENTRY_KINDS' order, each seeing what the kinds before it declared), as
-    ChatbotKind.declare does; recorded in the kind's parts_declared when it exports them."""
-    entry = ready.entry
-    if entry.notice:
-        pulumi.log.info(entry.notice, chatbot)
-    for warning in (entry.expiry, entry.replacing):
-        if warning:
-            pulumi.log.warn(warning, chatbot)
-    taken = frozenset(key for kind in entry.parts for key in kind.takes)
-    declared: dict[str, Sequence[Any]] = {}
-    for kind, part in entry.parts.items():
-        context = EntryContext(
-            declared=dict(declared),
-            settings={k: v for k, v in entry.settings.items() if k in kind.takes},
-            config=ready.prepared.config,
-            taken=taken,
-            adopting=entry.import_ is not None,
-            checkpoint=ready.prepared.checkpoint,
-        )
-        declared[kind.name] = kind.declare(entry.name, chatbot, part, ready.parts, context)
-        if ready.exported:
-            ready.kind.parts_declared.setdefault(kind, {})[entry.name] = declared[kind.name]
+    """What preview says of the entry, then each kind's part under its Chatbot, as
+    ChatbotKind.declare does (caigunn_provider.kinds.chatbot.kind.ChatbotKind.declare_parts)."""
+    ready.kind.declare_parts(
+        ready.entry, chatbot, ready.prepared, ready.parts, exported=ready.exported
+    )
 
 
 def _prepare(kind: ChatbotKind, specs: Mapping[str, ChatbotSpec], file: str) -> Prepared:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from caigunn_provider.account import Account
 from caigunn_provider.client import Plan
 from caigunn_provider.config import ProviderConfig
 from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.stackfile.section import Section
+
+if TYPE_CHECKING:  # Pulumi is loaded only to declare
+    from caigunn_provider.program.gate import StartsFirst
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class EntryContext:
     adopting: bool = False
     # The stack's state before this run (None when it could not be read), for what a preview says.
     checkpoint: Checkpoint | None = None
+    # The run's starts of background work, to be ended before any wait is declared to the engine
+    # (caigunn_provider.program.gate.StartsFirst); None where entries are declared one at a time.
+    starts_first: StartsFirst | None = None
 
 
 class Kind(Protocol):

@@ -21,6 +21,7 @@ from caigunn_provider.kinds.chatbot.section import ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
 from caigunn_provider.listing import Listing
 from caigunn_provider.program.checkpoint import Checkpoint
+from caigunn_provider.program.gate import StartsFirst
 from caigunn_provider.program.kind import EntryContext, EntryKind, Run
 from caigunn_provider.program.outputs import settled
 
@@ -120,8 +121,18 @@ class ChatbotKind:
             pulumi.log.warn(retain.leaving_message(name, chatbot_id))
         for note in prepared.notes:
             pulumi.log.warn(note)
-        chatbots = {}
+        chatbots: dict[str, Chatbot] = {}
         self.parts_declared.clear()
+        starts_first = StartsFirst()
+        try:
+            self._declare_entries(prepared, chatbots, starts_first)
+        finally:
+            starts_first.close()
+        return chatbots
+
+    def _declare_entries(
+        self, prepared: Prepared, chatbots: dict[str, Chatbot], starts_first: StartsFirst
+    ) -> None:
         for entry in prepared.entries:
             chatbots[entry.name] = Chatbot(
                 entry.name,
@@ -140,8 +151,8 @@ class ChatbotKind:
                 prepared,
                 pulumi.ResourceOptions(protect=entry.protect),
                 exported=True,
+                starts_first=starts_first,
             )
-        return chatbots
 
     def declare_parts(
         self,
@@ -151,6 +162,7 @@ class ChatbotKind:
         opts: pulumi.ResourceOptions,
         *,
         exported: bool,
+        starts_first: StartsFirst | None = None,
     ) -> None:
         """What preview says of the entry, then each kind's part under its Chatbot, in
         ENTRY_KINDS' order, each seeing what the kinds before it declared (with exported, kept
@@ -169,6 +181,7 @@ class ChatbotKind:
                 taken=entry.taken,
                 adopting=entry.import_ is not None,
                 checkpoint=prepared.checkpoint,
+                starts_first=starts_first,
             )
             declared[kind.name] = kind.declare(entry.name, chatbot, part, opts, context)
             if exported:

@@ -29,6 +29,7 @@ from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
 from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
 from caigunn_provider.kinds.model.resource import Model, Training
 from caigunn_provider.program.checkpoint import Recorded
+from caigunn_provider.program.gate import StartsFirst
 
 # How much of an inline text's digest named its item before it was named by its words.
 DIGEST_IN_NAME = 12
@@ -101,6 +102,7 @@ def declare_knowledge(
     *,
     serve: bool = True,
     before: Mapping[str, Recorded] | None = None,
+    starts_first: StartsFirst | None = None,
 ) -> list[pulumi.CustomResource]:
     """Declare the entry's items, then the Training on them and the Model it makes (serve=False:
     the entry's answer checks put that model into service, not the Model step)."""
@@ -129,9 +131,18 @@ def declare_knowledge(
             model_name=spec.model,
             opts=opts,
         )
+        if starts_first is not None:
+            starts_first.start(training)
         declared += [
             training,
-            Model(entry, training=training, api_key=api_key, serve=serve, opts=opts),
+            Model(
+                entry,
+                training=training,
+                api_key=api_key,
+                serve=serve,
+                opts=opts,
+                after=starts_first.after if starts_first is not None else None,
+            ),
         ]
         said = retrains(entry, spec, before)
         if said and pulumi.runtime.is_dry_run():

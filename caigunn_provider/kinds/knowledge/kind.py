@@ -46,7 +46,14 @@ class KnowledgeKind(FolderFragments):
         serve = "model_id" not in context.taken
         before = context.checkpoint.of_type(ITEM_TYPE) if context.checkpoint else None
         return declare_knowledge(
-            entry, chatbot.id, chatbot.api_key, spec, opts, serve=serve, before=before
+            entry,
+            chatbot.id,
+            chatbot.api_key,
+            spec,
+            opts,
+            serve=serve,
+            before=before,
+            starts_first=context.starts_first,
         )
 
 

@@ -7,7 +7,7 @@ first (kinds/knowledge/declare.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pulumi
 from pulumi.dynamic import Resource
@@ -78,12 +78,14 @@ class Model(Resource, module="caigunn", name="Model"):
         api_key: pulumi.Input[str],
         serve: bool = True,
         opts: pulumi.ResourceOptions | None = None,
+        after: Callable[[pulumi.Input[str]], pulumi.Output[str]] | None = None,
     ) -> None:
         """Declare the chatbot's model: the one its Training found or started. Name it after the
         chatbot's entry: failures name it. serve=False leaves putting it into service to the
-        entry's answer checks (kinds/checks/serving.py)."""
+        entry's answer checks (kinds/checks/serving.py). after holds its registration back (the
+        run's trainings all start first: caigunn_provider.program.gate.StartsFirst.after)."""
         props = {
-            "chatbot_id": training.chatbot_id,
+            "chatbot_id": after(training.chatbot_id) if after else training.chatbot_id,
             "api_key": api_key,
             "model_name": training.model_name,
             "training_data_ids": training.training_data_ids,

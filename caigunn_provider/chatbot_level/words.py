@@ -19,13 +19,19 @@ def unreadable(name: str, path: str, exc: OSError) -> CaiGunnError:
 
 def item_failed(name: str, what: str, detail: object) -> CaiGunnError:
     """A crawl or upload that CaiGunn reported failed: nothing of it is in the training data."""
-    return CaiGunnError(f"{name}: CaiGunn could not {what}: {detail or 'no detail given'}")
+    return CaiGunnError(
+        f"{name}: CaiGunn could not {what}: {detail or 'no detail given'}. Nothing of it is in "
+        "the training data, and the chatbot is not trained on it: run `pulumi up` again to try it "
+        "once more (a crawl counts against the plan's crawler_limit)."
+    )
 
 
 def training_failed(entry: str, detail: object) -> CaiGunnError:
     return CaiGunnError(
         f"the training of chatbot entry '{entry}' failed: {detail or 'no detail given'}; "
-        "the chatbot keeps answering with its previous model"
+        "the chatbot keeps answering with its previous model. Run `pulumi up` again to start a "
+        "new training on the same rows (it counts against the plan's training_limit), once the "
+        "cause is fixed"
     )
 
 
@@ -35,7 +41,8 @@ def event_forgotten(name: str, event_id: str) -> CaiGunnError:
     return CaiGunnError(
         f"{name}: CaiGunn no longer knows the training's event {event_id} (it may have "
         "expired). Run `pulumi up` again: it uses the model if the training made one on exactly "
-        "these rows, and trains again otherwise."
+        "these rows, and starts a new training otherwise (which counts against the plan's "
+        "training_limit)."
     )
 
 
@@ -76,7 +83,8 @@ def trained_other_rows(name: str, model_id: str) -> CaiGunnError:
         f"{name}: CaiGunn's training made model {model_id} from rows other than this stack's "
         "(another training of this chatbot ran at the same time, from another stack or the "
         "console, or rows were added meanwhile), so it was not put into service; the chatbot "
-        "keeps its model. Run `pulumi up` again: it trains once more on the declared rows."
+        "keeps its model. Run `pulumi up` again: it starts a new training on the declared rows "
+        "(which counts against the plan's training_limit)."
     )
 
 

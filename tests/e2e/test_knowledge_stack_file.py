@@ -319,7 +319,9 @@ def test_failed_training_failed_crawl_and_a_training_past_its_timeout_keep_the_o
     assert outcome.exit_code != 0
     assert (
         "the training of chatbot entry 'support' failed: Character limit exceeded; the chatbot "
-        "keeps answering with its previous model" in errors(outcome)
+        "keeps answering with its previous model. Run `pulumi up` again to start a new training "
+        "on the same rows (it counts against the plan's training_limit), once the cause is fixed"
+        in errors(outcome)
     )
     assert trainings(admin) == 1
     assert chatbot(admin, kproject)["model"]["id"] == old == state_model_id(kproject)
@@ -339,7 +341,9 @@ def test_failed_training_failed_crawl_and_a_training_past_its_timeout_keep_the_o
     outcome = kproject.outcome("up", ok=None)
     assert outcome.exit_code != 0
     assert (
-        f"support/website:{SITE}: CaiGunn could not crawl the site {SITE}: Website unreachable"
+        f"support/website:{SITE}: CaiGunn could not crawl the site {SITE}: Website unreachable. "
+        "Nothing of it is in the training data, and the chatbot is not trained on it: run "
+        "`pulumi up` again to try it once more (a crawl counts against the plan's crawler_limit)."
         in errors(outcome)
     )
     assert trainings(admin) == 0

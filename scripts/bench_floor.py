@@ -40,7 +40,9 @@ class NoOpProvider(ResourceProvider):
     def create(self, props: Any) -> CreateResult:
         _widen_server()
         time.sleep(float(props.get("wait_ms") or 0) / 1000)
-        return CreateResult(id_=str(uuid.uuid4()), outs=dict(props))
+        # The ideal's model: background work that began with its training ends at ready_at.
+        time.sleep(max(0.0, float(props.get("ready_at") or 0) - time.time()))
+        return CreateResult(id_=str(uuid.uuid4()), outs={**props, "created_at": time.time()})
 
     def read(self, id_: str, props: Any) -> ReadResult:
         _widen_server()
@@ -51,12 +53,21 @@ class NoOpProvider(ResourceProvider):
 class NoOp(Resource, module="bench", name="NoOp"):
     """One resource of the floor, shaped like a chatbot entry (a title and a plan)."""
 
+    created_at: pulumi.Output[float]
+
     def __init__(
-        self, name: str, title: pulumi.Input[str], plan_id: str, wait_ms: float = 0
+        self,
+        name: str,
+        title: pulumi.Input[str],
+        plan_id: str,
+        wait_ms: float = 0,
+        ready_at: pulumi.Input[float] | None = None,
     ) -> None:
-        props: dict[str, Any] = {"title": title, "plan_id": plan_id}
+        props: dict[str, Any] = {"title": title, "plan_id": plan_id, "created_at": None}
         if wait_ms:
             props["wait_ms"] = wait_ms
+        if ready_at is not None:
+            props["ready_at"] = ready_at
         super().__init__(NoOpProvider(), name, props)
 
 
@@ -85,11 +96,13 @@ def main() -> None:
 def knowledge_shape(chatbots: int, items: int, work_ms: float) -> None:
     """The ideal of the knowledge benchmark: the resources of a knowledge stack, in the same
     order of dependence (a chatbot, its items, a training on them, the model that waits for it),
-    each a no-op, and the model waiting the training's `work_ms` as CaiGunn does."""
+    each a no-op, and the model waiting until `work_ms` after its training was started, as
+    CaiGunn's training runs from its start whatever the engine does meanwhile."""
     plan = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
     for bot in range(1, chatbots + 1):
         chatbot = NoOp(f"kbot-{bot:04d}", f"kbench-{bot:04d}", plan)
         made = [NoOp(f"kbot-{bot:04d}/item-{i}", chatbot.id, plan) for i in range(1, items + 1)]
         rows = pulumi.Output.all(*(item.id for item in made)).apply(",".join)
         training = NoOp(f"kbot-{bot:04d}/training", rows, plan)
-        NoOp(f"kbot-{bot:04d}/model", training.id, plan, work_ms)
+        ready = training.created_at.apply(lambda started: started + work_ms / 1000)
+        NoOp(f"kbot-{bot:04d}/model", training.id, plan, ready_at=ready)

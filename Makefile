@@ -48,6 +48,14 @@ check: lint typecheck
 test: ENGINE_NEEDS := --postgres
 test: setup lint typecheck
 	$(BIN)/python -m pytest -n 4 --dist worksteal -v --durations=15
+	$(MAKE) --no-print-directory bench-smoke
+
+# The benchmarks' ratios, small, printed at the end of `make test` so that a regression shows in
+# CI's log: not timed tests (nothing fails on a ratio; the tests check that the benches run).
+.PHONY: bench-smoke
+bench-smoke: setup
+	$(BIN)/python scripts/bench.py --n 300 --m 30 --latency-ms 20 --repeat 1
+	$(BIN)/python scripts/bench.py --knowledge
 
 # requirements.txt is generated, never edited: this resolves pyproject.toml (runtime, emulator and
 # dev) with uv, keeping every version already pinned unless the ranges demand otherwise. Move

@@ -61,3 +61,19 @@ def test_every_training_starts_before_any_wait_holds_a_slot(tmp_path: Path, slow
     assert len(models) == CHATBOTS
     # Nothing else changes: a second up is all `same`.
     assert set(project.outcome("up").changes) == {"same"}
+
+
+def test_a_training_that_fails_to_start_holds_back_no_other_chatbots_model(
+    tmp_path: Path, slow: Admin
+) -> None:
+    # CI's recipe runs `pulumi up --continue-on-error`: one chatbot's failed start must open the
+    # gate as a started one does, or the other chatbots' waits would never be declared.
+    project: PulumiProject = make_project(tmp_path / "project", slow)
+    write_stack_file(project, stack_file())
+    slow.set_knobs(script=[{"operation": "create_model", "answer": "status", "status": 400}])
+    outcome = project.outcome("up", "--continue-on-error", ok=False)
+    refused = [e for e in slow.requests("POST") if e["path"] == TRAINING and e["status"] == 400]
+    assert len(refused) == 1, "the scripted refusal was not sent"
+    assert any("Could not start this chatbot's training" in m for m in outcome.messages("error"))
+    served = [res for res in project.resources(":Model").values() if res["outputs"]["model_id"]]
+    assert len(served) == CHATBOTS - 1

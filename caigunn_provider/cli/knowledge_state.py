@@ -1,4 +1,6 @@
-"""Which knowledge item of a stack made which training-data row: its KnowledgeItems' ids."""
+"""Which knowledge item of a stack made which training-data row: the `ids` of its KnowledgeItems
+(a text's row, or an older state's file or website rows) and of its KnowledgeRows (a file's or a
+website's rows, under the item's name)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from typing import Any
 
 from caigunn_provider.cli.workspace import Workspace, run_pulumi
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.knowledge.kind import ITEM_TYPE
+from caigunn_provider.kinds.knowledge.kind import ITEM_TYPE, ROWS_TYPE
 
 
 def items_by_row(workspace: Workspace) -> dict[str, str]:
@@ -35,10 +37,11 @@ def items_by_row(workspace: Workspace) -> dict[str, str]:
 
 
 def parse_items(deployment: Mapping[str, Any]) -> dict[str, str]:
-    """{row id: item name} of an exported deployment's live KnowledgeItems (their `ids` output)."""
+    """{row id: item name} of an exported deployment's live KnowledgeItems and KnowledgeRows
+    (their `ids` output)."""
     found: dict[str, str] = {}
     for resource in deployment.get("resources") or []:
-        if resource.get("type") != ITEM_TYPE or resource.get("delete"):
+        if resource.get("type") not in (ITEM_TYPE, ROWS_TYPE) or resource.get("delete"):
             continue
         name = str(resource.get("urn", "")).rsplit("::", 1)[-1]
         ids = (resource.get("outputs") or {}).get("ids")

@@ -78,10 +78,14 @@ def rows(admin: Admin, project: PulumiProject) -> set[str]:
 
 
 def item_ids(project: PulumiProject) -> dict[str, list[str]]:
-    return {
+    """Each item's training-data ids in the state, by resource name: a text's in its
+    KnowledgeItem, a file's or website's in its KnowledgeRows (of the same name)."""
+    held = {
         name: list(res["outputs"].get("ids") or [])
-        for name, res in project.resources(":KnowledgeItem").items()
+        for suffix in (":KnowledgeItem", ":KnowledgeRows")
+        for name, res in project.resources(suffix).items()
     }
+    return held
 
 
 def writes(admin: Admin, path: str = "") -> list[dict[str, Any]]:

@@ -141,11 +141,14 @@ def stored_rows(admin: Admin, project: PulumiProject) -> set[str]:
 
 
 def item_ids(project: PulumiProject) -> dict[str, list[str]]:
-    """Each KnowledgeItem's training-data ids in the state, by resource name."""
-    return {
+    """Each item's training-data ids in the state, by resource name: a text's in its
+    KnowledgeItem, a file's or website's in its KnowledgeRows (of the same name)."""
+    held = {
         name: list(res["outputs"].get("ids") or [])
-        for name, res in project.resources(":KnowledgeItem").items()
+        for suffix in (":KnowledgeItem", ":KnowledgeRows")
+        for name, res in project.resources(suffix).items()
     }
+    return held
 
 
 def state_model_id(project: PulumiProject) -> str:

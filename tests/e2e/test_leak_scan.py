@@ -219,8 +219,9 @@ def walk_the_knowledge_flows(project: RecordingProject, admin: Admin, hook_token
     (folder / "manual.pdf").write_bytes(b"%PDF-1.4 a tiny manual\n")
     write_stack_file(project, KNOWLEDGE_STACK.replace("HOOK-SECRET", hook_token))
     assert "knowledge/returns.md" in project.preview()
-    # The stack, the chatbot, its 4 items, the Training step, the model and the webhook.
-    assert project.outcome("up").changes == {"create": 9}
+    # The stack, the chatbot, its 4 items, the rows of its file and website, the Training step,
+    # the model and the webhook.
+    assert project.outcome("up").changes == {"create": 11}
     second = project.outcome("up", "--expect-no-changes", "-v=8", "--logtostderr")
     assert set(second.changes) == {"same"}
     listed = json.loads(knowledge_cli(project))
@@ -257,6 +258,7 @@ def walk_the_knowledge_flows(project: RecordingProject, admin: Admin, hook_token
     knowledge_cli(project)
     project.outcome("destroy")
     assert project.resources(":KnowledgeItem") == {}
+    assert project.resources(":KnowledgeRows") == {}
 
 
 @pytest.mark.parametrize("level", ["current"])

@@ -13,6 +13,7 @@ from caigunn_provider.dynamic.runtime import Runtime
 from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.provider import KnowledgeItemProvider
+from caigunn_provider.kinds.knowledge.rows import KnowledgeRowsProvider
 from caigunn_provider.kinds.model.provider import ModelProvider
 from caigunn_provider.kinds.model.training import TrainingProvider
 from caigunn_provider.kinds.webhook.provider import WebhookProvider
@@ -105,11 +106,82 @@ def test_a_failed_upload_names_the_item_and_the_detail(
         "path": "m.pdf",
         NAME: "support/file:m.pdf",
     }
+    # The item's create only posts (its event is then in the state); its rows' wait fails.
+    made = configured(KnowledgeItemProvider(Runtime()), admin).create(props)
+    assert made.outs["event_id"] and made.outs["rows_apart"] and made.outs["ids"] == []
     with pytest.raises(CaiGunnError) as caught:
-        configured(KnowledgeItemProvider(Runtime()), admin).create(props)
+        configured(KnowledgeRowsProvider(Runtime()), admin).create(rows_inputs(made.outs))
     assert str(caught.value).startswith("support/file:m.pdf: CaiGunn could not upload m.pdf: ")
     assert "Unsupport file format" in str(caught.value)
     assert key not in str(caught.value)
+
+
+def rows_inputs(item: dict[str, Any]) -> dict[str, Any]:
+    """A KnowledgeRows' inputs from its item's outputs, as the resource wires them."""
+    keys = ("chatbot_id", "api_key", "event_id", "kind", "path", "website", "single_page", NAME)
+    return {**{key: item.get(key) for key in keys}, "item_ids": item["ids"]}
+
+
+def file_item(chatbot_id: str, api_key: str, tmp_path: Path) -> dict[str, Any]:
+    (tmp_path / "m.pdf").write_bytes(b"%PDF")
+    return {
+        "chatbot_id": chatbot_id,
+        "api_key": api_key,
+        "kind": "file",
+        "digest": digest.of_bytes(b"%PDF"),
+        "path": "m.pdf",
+        NAME: "support/file:m.pdf",
+    }
+
+
+def test_a_file_is_posted_once_and_its_rows_are_waited_for_apart(
+    admin: Admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    monkeypatch.chdir(tmp_path)
+    admin.set_knobs(work_ms=10)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    rows = configured(KnowledgeRowsProvider(Runtime()), admin)
+    made = items.create(file_item(chatbot_id, key, tmp_path))
+    assert made.id == made.outs["event_id"]
+    held = rows.create(rows_inputs(made.outs))
+    assert held.outs["ids"] and set(held.outs["ids"]) == {r["id"] for r in admin_rows(admin)}
+    # Done: neither the item nor its rows change, and nothing is posted again.
+    assert not items.diff(made.id, made.outs, made.outs).changes
+    assert not rows.diff(held.id, held.outs, rows_inputs(made.outs)).changes
+    assert posts(admin, "/training_data") == 1
+    # Its rows deleted outside Pulumi: the item is replaced (posted again).
+    for row_id in held.outs["ids"]:
+        rows._api(held.outs).delete_training_data(row_id)
+    later = configured(KnowledgeItemProvider(Runtime()), admin)  # the next run reads them anew
+    assert later.diff(made.id, made.outs, made.outs).replaces == ["ids"]
+    rows.delete(held.id, held.outs)  # its rows already gone: a 404 is done
+
+
+def test_a_failed_upload_is_posted_again_once_and_a_running_one_never(
+    admin: Admin, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    monkeypatch.chdir(tmp_path)
+    admin.set_knobs(work_ms=60_000)
+    items = configured(KnowledgeItemProvider(Runtime()), admin)
+    made = items.create(file_item(chatbot_id, key, tmp_path))
+    assert not items.diff(made.id, made.outs, made.outs).changes, "still at work: no retry"
+    assert items.update(made.id, made.outs, made.outs).outs["event_id"] == made.outs["event_id"]
+    assert posts(admin, "/training_data") == 1
+    forgotten = {**made.outs, "event_id": "00000000-0000-4000-8000-000000000000"}
+    assert items.diff(made.id, forgotten, made.outs).changes, "an unknown event: posted again"
+    again = items.update(made.id, forgotten, made.outs).outs
+    assert again["event_id"] not in (None, made.outs["event_id"], forgotten["event_id"])
+    assert posts(admin, "/training_data") == 2
+
+
+def admin_rows(admin: Admin) -> list[dict[str, Any]]:
+    [chatbot_id] = admin.chatbots()
+    found: list[dict[str, Any]] = admin.call(
+        "GET", f"/_emulator/chatbots/{chatbot_id}/knowledge"
+    ).json()["training_data"]
+    return found
 
 
 def model_inputs(training: dict[str, Any]) -> dict[str, Any]:

@@ -25,7 +25,8 @@ from collections.abc import Mapping, Sequence
 
 import pulumi
 
-from caigunn_provider.kinds.knowledge.resource import KnowledgeItem
+from caigunn_provider.kinds.knowledge.provider import ASYNC_KINDS
+from caigunn_provider.kinds.knowledge.resource import KnowledgeItem, KnowledgeRows
 from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
 from caigunn_provider.kinds.model.resource import Model, Training
 from caigunn_provider.program.checkpoint import Recorded
@@ -121,13 +122,20 @@ def declare_knowledge(
         )
         for item, name in zip(spec.items, item_names(entry, spec.items), strict=True)
     ]
-    declared: list[pulumi.CustomResource] = list(items)
+    names = item_names(entry, spec.items)
+    # A text's rows are its item's; a file's or website's, its KnowledgeRows' (declared after it).
+    held: list[KnowledgeItem | KnowledgeRows] = [
+        rows_of(name, item, spec_item, api_key, opts) if spec_item.kind in ASYNC_KINDS else item
+        for item, spec_item, name in zip(items, spec.items, names, strict=True)
+    ]
+    declared: list[pulumi.CustomResource] = [*items]
+    declared += [rows for rows in held if isinstance(rows, KnowledgeRows)]
     if spec.trains:
         training = Training(
             entry,
             chatbot_id=chatbot_id,
             api_key=api_key,
-            training_data_ids=training_data_ids(items),
+            training_data_ids=training_data_ids(held),
             model_name=spec.model,
             opts=opts,
         )
@@ -148,6 +156,27 @@ def declare_knowledge(
         if said and pulumi.runtime.is_dry_run():
             pulumi.log.info(said, training)
     return declared
+
+
+def rows_of(
+    name: str,
+    item: KnowledgeItem,
+    spec: ItemSpec,
+    api_key: pulumi.Output[str],
+    opts: pulumi.ResourceOptions | None,
+) -> KnowledgeRows:
+    """The KnowledgeRows of a file or website item: it waits for the job the item's step
+    recorded, so that a run killed meanwhile never makes the next one post it again."""
+    return KnowledgeRows(
+        name,
+        item=item,
+        api_key=api_key,
+        kind=spec.kind,
+        path=spec.location,
+        website=spec.website,
+        single_page=spec.single_page if spec.kind == "website" else None,
+        opts=opts,
+    )
 
 
 def retrains(entry: str, spec: KnowledgeSpec, before: Mapping[str, Recorded] | None) -> str | None:
@@ -176,8 +205,11 @@ def retrains(entry: str, spec: KnowledgeSpec, before: Mapping[str, Recorded] | N
     return f"{entry}: retrains: {', '.join(parts)}" if parts else None
 
 
-def training_data_ids(items: Sequence[KnowledgeItem]) -> pulumi.Output[list[str]]:
-    """The sorted row ids of all these items, as one input for Model (it then depends on them)."""
+def training_data_ids(
+    items: Sequence[KnowledgeItem | KnowledgeRows],
+) -> pulumi.Output[list[str]]:
+    """The sorted row ids of all these items (a text's KnowledgeItem, a file's or website's
+    KnowledgeRows), as one input for the Training (it then depends on them)."""
     return pulumi.Output.all(*(item.ids for item in items)).apply(
         lambda lists: sorted({row_id for ids in lists for row_id in ids or []})
     )

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 # The KnowledgeItem resource's type token (kinds/knowledge/resource.py), for readers of the state.
 ITEM_TYPE = dynamic_type("caigunn", "KnowledgeItem")
+# The KnowledgeRows resource's: a file's or website's rows, under its item's name.
+ROWS_TYPE = dynamic_type("caigunn", "KnowledgeRows")
 
 
 class KnowledgeKind(FolderFragments):

@@ -1,4 +1,10 @@
-"""The KnowledgeItem dynamic provider: one item of a chatbot's training data, waited for."""
+"""The KnowledgeItem dynamic provider: one item of a chatbot's training data.
+
+A text is answered at once with its row. A file or a website is a background job: its create only
+POSTs and records the job's event id (`rows_apart`), so that the engine saves it before anyone
+waits; its KnowledgeRows (kinds/knowledge/rows.py) then waits for the rows. An item the older
+code made holds its rows in `ids` itself, and keeps them.
+"""
 
 from __future__ import annotations
 
@@ -53,6 +59,10 @@ from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.messages import may_have_taken_effect
 
 KINDS = ("text", "text_file", "file", "website")
+# The kinds CaiGunn answers with an event to wait for (a KnowledgeRows holds their rows).
+ASYNC_KINDS = ("file", "website")
+# The output that marks an item whose rows its KnowledgeRows holds (absent from older states).
+ROWS_APART = "rows_apart"
 INPUTS = ("chatbot_id", "api_key", "kind", "digest", "path", "text", "website", "single_page")
 # A change of any of these makes a new item (the new one first, the old one deleted at the end).
 REPLACE_ON = ("chatbot_id", "kind", "digest", "website", "single_page")
@@ -87,6 +97,18 @@ def row_ids(event: Event) -> tuple[list[str], list[str]]:
     return ids, failures
 
 
+def made_nothing(event: Event | None) -> bool:
+    """Whether a crawl or upload is known to have made no row of the item: CaiGunn no longer
+    knows it (None), it failed, or it ended with a failed part or no row (the item's rows are
+    then posted again, as when its create failed)."""
+    if event is None or event.status == FAILED:
+        return True
+    if event.status != COMPLETED:
+        return False
+    ids, failures = row_ids(event)
+    return bool(failures) or not ids
+
+
 class KnowledgeItemProvider(ChatbotLevelProvider):
     """CRUD for one knowledge item: its rows, made and deleted with its chatbot's api-key."""
 
@@ -113,7 +135,15 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         # Rows gone (deleted outside Pulumi, or by a training that then failed while the item
         # was out of the stack): the item is made again, never silently left out of a training.
         replaces = replaced_keys(olds, news) or (["ids"] if self._rows_gone(olds) else [])
-        pending = bool(olds.get("event_id")) and not olds.get("ids")
+        if olds.get(ROWS_APART):
+            pending = False
+            if not replaces:
+                retry, gone = self._job_state(olds)
+                replaces = ["ids"] if gone else []
+                pending = retry
+        else:
+            # An older item whose crawl or upload an earlier run stopped waiting for.
+            pending = bool(olds.get("event_id")) and not olds.get("ids")
         changed = (
             bool(replaces)
             or pending
@@ -137,24 +167,27 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         api = self._api(props, ctx)
         outs = dict(props)
         try:
-            if not outs.get("ids") and outs.get("event_id"):
+            ids = list(outs.get("ids") or [])
+            if not ids and outs.get("event_id"):
                 event = self._event_or_none(api, outs)
                 if event is None or event.status == FAILED:
                     return ReadResult(None, {})  # it never made a row: the next up adds it again
                 if event.status != COMPLETED:
                     return ReadResult(id_, outs)  # still at work: the next up waits for it
-                outs["ids"] = row_ids(event)[0]
+                ids = row_ids(event)[0]
+                if not outs.get(ROWS_APART):
+                    outs["ids"] = ids  # an older item holds its rows itself
             rows = {row.id: row for row in api.list_training_data()}
         except (NotFoundError, AuthError) as exc:
             if self._chatbot_gone(ctx, str(props.get("chatbot_id"))):
                 return ReadResult(None, {})
             raise self.explain(self._context(), exc) from exc
-        ids = list(outs.get("ids") or [])
         if not ids or any(row_id not in rows for row_id in ids):
             # Deleted outside Pulumi (in whole or in part): the next up adds it again, and the
             # model's update deletes what is left of it, as rows it supersedes.
             return ReadResult(None, {})
-        outs["titles"] = [rows[row_id].title for row_id in ids]
+        if not outs.get(ROWS_APART):
+            outs["titles"] = [rows[row_id].title for row_id in ids]
         return ReadResult(id_, outs)
 
     @reports("update this knowledge item")
@@ -162,12 +195,17 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         outs = {**olds, **{key: news.get(key) for key in (*INPUTS, NAME)}}
         if olds.get("ids") or not olds.get("event_id"):
             return UpdateResult(outs)  # nothing of the item itself changed in CaiGunn
-        # A crawl or upload that an earlier run stopped waiting for: pick it up where it is.
+        # A crawl or upload with no rows recorded here: posted again only once CaiGunn says it
+        # failed or no longer knows it, never while it may still be at work.
         api = self._api(news)
-        event = self._event_or_none(api, olds)
-        if event is None or event.status == FAILED:
+        try:
+            event = self._event_or_none(api, olds)
+        except CaiGunnError as exc:
+            raise self.explain(self._context(), exc) from exc
+        if made_nothing(event):
             return UpdateResult(self._add(news))  # it made nothing known: add the item afresh
-        return UpdateResult(self._finish(news, api, olds["event_id"], outs))
+        # Still at work, or done: its KnowledgeRows waits for it (an older item moves over).
+        return UpdateResult({**outs, "ids": [], ROWS_APART: True})
 
     @reports("delete this knowledge item")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -221,6 +259,23 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         except WaitTimeout as exc:
             raise words.delete_waits(name, _what(props), self._timeout()) from exc
 
+    def _job_state(self, olds: dict[str, Any]) -> tuple[bool, bool]:
+        """(post again, rows gone) of an item whose KnowledgeRows holds its rows: posted again
+        when CaiGunn says its job failed or no longer knows it; its rows gone (deleted outside
+        Pulumi) when a row its completed job made is missing. Neither where it cannot be told:
+        a job that may still be at work is never posted again."""
+        if olds.get("api_key") in (None, UNKNOWN) or not olds.get("event_id"):
+            return False, False
+        try:
+            event = self._event_or_none(self._api(olds), olds)
+        except (CaiGunnError, ValueError):
+            return False, False  # proves nothing: the KnowledgeRows' wait meets it
+        if made_nothing(event):
+            return True, False
+        if event is None or event.status != COMPLETED:
+            return False, False
+        return False, self._rows_gone({**olds, "ids": row_ids(event)[0]})
+
     def _rows_gone(self, olds: dict[str, Any]) -> bool:
         """Whether a row the item made is no longer in its chatbot's training data (one list
         read per chatbot and run, shared by its items); False where that cannot be told."""
@@ -259,41 +314,41 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
             outs["ids"] = [added.id]
             return outs
         assert added.event_id is not None  # the parser refuses an answer with neither
-        outs["event_id"] = added.event_id
-        return self._finish(props, api, added.event_id, outs)
+        # Returned at once: the engine records the event before its KnowledgeRows waits for it.
+        return {**outs, "event_id": added.event_id, ROWS_APART: True}
 
-    def _finish(
-        self, props: dict[str, Any], api: ChatbotAPI, event_id: str, outs: dict[str, Any]
-    ) -> dict[str, Any]:
-        name = name_of(props)
-        what = _what(props)
-        timeout = self._timeout()
-        try:
-            event = wait_for_event(
-                lambda: api.event(event_id),
-                event_id=event_id,
-                timeout=timeout,
-                progress=lambda stage, elapsed: progress(words.progress(name, stage, elapsed)),
-            )
-        except WaitTimeout as exc:
-            outs = {**outs, "ids": [], "event_id": event_id}
-            raise PartialFailure(
-                words.still_running(name, what, timeout), outs=outs, id_=event_id
-            ) from exc
-        except BackgroundWorkFailed as exc:
-            raise words.item_failed(name, what, exc.detail) from exc
-        except (APIConnectionError, APIError) as exc:
-            if isinstance(exc, AuthError | NotFoundError):
-                raise
-            # Kept in the state as a partial failure: a rerun resumes waiting for this event.
-            outs = {**outs, "ids": [], "event_id": event_id}
-            raise PartialFailure(
-                words.wait_cut_off(name, what, exc), outs=outs, id_=event_id
-            ) from exc
-        ids, failures = row_ids(event)
-        if failures or not ids:
-            raise words.item_failed(name, what, "; ".join(failures) or "it made no training data")
-        return {**outs, "ids": ids, "event_id": event_id}
+
+def finish(
+    props: dict[str, Any], api: ChatbotAPI, event_id: str, outs: dict[str, Any], timeout: float
+) -> dict[str, Any]:
+    """Wait for a crawl or upload and return outs with its rows; a timeout or a cut-off wait is
+    a PartialFailure that keeps the event, so that the next run waits for the same one."""
+    name = name_of(props)
+    what = _what(props)
+    try:
+        event = wait_for_event(
+            lambda: api.event(event_id),
+            event_id=event_id,
+            timeout=timeout,
+            progress=lambda stage, elapsed: progress(words.progress(name, stage, elapsed)),
+        )
+    except WaitTimeout as exc:
+        outs = {**outs, "ids": [], "event_id": event_id}
+        raise PartialFailure(
+            words.still_running(name, what, timeout), outs=outs, id_=event_id
+        ) from exc
+    except BackgroundWorkFailed as exc:
+        raise words.item_failed(name, what, exc.detail) from exc
+    except (APIConnectionError, APIError) as exc:
+        if isinstance(exc, AuthError | NotFoundError):
+            raise
+        # Kept in the state as a partial failure: a rerun resumes waiting for this event.
+        outs = {**outs, "ids": [], "event_id": event_id}
+        raise PartialFailure(words.wait_cut_off(name, what, exc), outs=outs, id_=event_id) from exc
+    ids, failures = row_ids(event)
+    if failures or not ids:
+        raise words.item_failed(name, what, "; ".join(failures) or "it made no training data")
+    return {**outs, "ids": ids, "event_id": event_id}
 
 
 def _what(props: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""The KnowledgeItem resource programs declare (pulumi-python:dynamic/caigunn:KnowledgeItem)."""
+"""The KnowledgeItem resource programs declare (pulumi-python:dynamic/caigunn:KnowledgeItem), and
+the KnowledgeRows that waits for a file's or a website's rows (…/caigunn:KnowledgeRows)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from pulumi.dynamic import Resource
 from caigunn_provider.chatbot_level.provider import NAME
 from caigunn_provider.dynamic import serialization
 from caigunn_provider.kinds.knowledge.provider import KnowledgeItemProvider
+from caigunn_provider.kinds.knowledge.rows import KnowledgeRowsProvider
 
-# Every resource of this kind shares one pickle of its provider (dynamic/serialization.py).
-serialization.install(KnowledgeItemProvider)
+# Every resource of these kinds shares one pickle of its provider (dynamic/serialization.py).
+serialization.install(KnowledgeItemProvider, KnowledgeRowsProvider)
 
 
 class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
@@ -22,6 +24,7 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
     ids: pulumi.Output[list[str]]
     titles: pulumi.Output[list[str] | None]
     event_id: pulumi.Output[str | None]
+    rows_apart: pulumi.Output[bool | None]
 
     def __init__(
         self,
@@ -56,10 +59,51 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
             "ids": None,
             "titles": None,
             "event_id": None,
+            "rows_apart": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
             KnowledgeItemProvider(),
+            resource_name,
+            props,
+            pulumi.ResourceOptions.merge(secret, opts),
+        )
+
+
+class KnowledgeRows(Resource, module="caigunn", name="KnowledgeRows"):
+    """The rows a file or website item's crawl or upload made (`ids`), waited for in a step of
+    their own, after the item's step recorded the job's event (kinds/knowledge/rows.py)."""
+
+    ids: pulumi.Output[list[str]]
+
+    def __init__(
+        self,
+        resource_name: str,
+        *,
+        item: KnowledgeItem,
+        api_key: pulumi.Input[str],
+        kind: str,
+        path: str | None = None,
+        website: str | None = None,
+        single_page: bool | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        """Declare the rows of `item` (named as the item: their type tokens differ)."""
+        props = {
+            "chatbot_id": item.chatbot_id,
+            "api_key": api_key,
+            "event_id": item.event_id,
+            "item_ids": item.ids,
+            "kind": kind,
+            "path": path,
+            "website": website,
+            "single_page": single_page,
+            NAME: resource_name,
+            "ids": None,
+        }
+        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
+        super().__init__(
+            KnowledgeRowsProvider(),
             resource_name,
             props,
             pulumi.ResourceOptions.merge(secret, opts),

@@ -17,6 +17,7 @@ from caigunn_provider.cli.managed import Managed, Manager
 from caigunn_provider.client import CaiGunnClient
 from caigunn_provider.errors import NotFoundError
 from caigunn_provider.kinds.knowledge.kind import ITEM_TYPE as KNOWLEDGE_ITEM_TYPE
+from caigunn_provider.kinds.knowledge.kind import ROWS_TYPE as KNOWLEDGE_ROWS_TYPE
 from tests.support import BASIC, Admin
 from tests.unit.cli_harness import Cli
 
@@ -224,6 +225,26 @@ def test_the_state_names_each_row_by_the_knowledge_item_that_made_it() -> None:
         ROW_A: "support/website:https://www.example.com",
         ROW_B: "support/website:https://www.example.com",
     }
+
+
+def test_a_file_or_website_rows_are_named_by_their_item_through_its_knowledge_rows() -> None:
+    """A file's or website's item holds only its event; its KnowledgeRows (same name) the rows."""
+    name = "support/file:knowledge/manual.pdf"
+    deployment = {
+        "resources": [
+            {
+                "type": KNOWLEDGE_ITEM_TYPE,
+                "urn": f"urn:pulumi:dev::caigunn::{KNOWLEDGE_ITEM_TYPE}::{name}",
+                "outputs": {"ids": [], "event_id": ROW_C, "rows_apart": True},
+            },
+            {
+                "type": KNOWLEDGE_ROWS_TYPE,
+                "urn": f"urn:pulumi:dev::caigunn::{KNOWLEDGE_ROWS_TYPE}::{name}",
+                "outputs": {"ids": [ROW_A, ROW_B]},
+            },
+        ]
+    }
+    assert parse_items(deployment) == {ROW_A: name, ROW_B: name}
 
 
 @pytest.mark.parametrize("level", ["current"])

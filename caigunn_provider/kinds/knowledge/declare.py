@@ -104,6 +104,7 @@ def declare_knowledge(
     serve: bool = True,
     before: Mapping[str, Recorded] | None = None,
     starts_first: StartsFirst | None = None,
+    rows_before: Mapping[str, Recorded] | None = None,
 ) -> list[pulumi.CustomResource]:
     """Declare the entry's items, then the Training on them and the Model it makes (serve=False:
     the entry's answer checks put that model into service, not the Model step)."""
@@ -118,6 +119,7 @@ def declare_knowledge(
             text=item.text,
             website=item.website,
             single_page=item.single_page if item.kind == "website" else None,
+            held_ids=held_ids(before, rows_before, name) if item.kind in ASYNC_KINDS else None,
             opts=pulumi.ResourceOptions.merge(opts, _renamed_from(entry, item, name)),
         )
         for item, name in zip(spec.items, item_names(entry, spec.items), strict=True)
@@ -156,6 +158,21 @@ def declare_knowledge(
         if said and pulumi.runtime.is_dry_run():
             pulumi.log.info(said, training)
     return declared
+
+
+def held_ids(
+    items: Mapping[str, Recorded] | None, rows: Mapping[str, Recorded] | None, name: str
+) -> list[str] | None:
+    """The rows the checkpoint's KnowledgeRows `name` holds for the event its item recorded
+    (None when the checkpoint has none, or they belong to another event): the item then checks
+    those rows, not its event, which CaiGunn may have forgotten since."""
+    item, held = (items or {}).get(name), (rows or {}).get(name)
+    if item is None or held is None:
+        return None
+    event_id, ids = item.outputs.get("event_id"), held.outputs.get("ids")
+    if not event_id or held.outputs.get("event_id") != event_id or not isinstance(ids, list):
+        return None
+    return [str(row_id) for row_id in ids] or None
 
 
 def rows_of(

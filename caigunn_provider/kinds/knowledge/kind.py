@@ -47,6 +47,7 @@ class KnowledgeKind(FolderFragments):
 
         serve = "model_id" not in context.taken
         before = context.checkpoint.of_type(ITEM_TYPE) if context.checkpoint else None
+        rows_before = context.checkpoint.of_type(ROWS_TYPE) if context.checkpoint else None
         return declare_knowledge(
             entry,
             chatbot.id,
@@ -56,6 +57,7 @@ class KnowledgeKind(FolderFragments):
             serve=serve,
             before=before,
             starts_first=context.starts_first,
+            rows_before=rows_before,
         )
 
 

@@ -63,7 +63,17 @@ KINDS = ("text", "text_file", "file", "website")
 ASYNC_KINDS = ("file", "website")
 # The output that marks an item whose rows its KnowledgeRows holds (absent from older states).
 ROWS_APART = "rows_apart"
-INPUTS = ("chatbot_id", "api_key", "kind", "digest", "path", "text", "website", "single_page")
+INPUTS = (
+    "chatbot_id",
+    "api_key",
+    "kind",
+    "digest",
+    "path",
+    "text",
+    "website",
+    "single_page",
+    "held_ids",
+)
 # A change of any of these makes a new item (the new one first, the old one deleted at the end).
 REPLACE_ON = ("chatbot_id", "kind", "digest", "website", "single_page")
 
@@ -95,6 +105,15 @@ def row_ids(event: Event) -> tuple[list[str], list[str]]:
         if canonical is not None:
             ids.append(canonical)
     return ids, failures
+
+
+def held_rows(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+    """The rows the item's KnowledgeRows holds for the item's recorded event, as the program read
+    them from the stack's checkpoint (`held_ids`: [] when unknown or still waited for)."""
+    held = news.get("held_ids")
+    if not isinstance(held, list) or not olds.get(ROWS_APART):
+        return []
+    return [str(row_id) for row_id in held]
 
 
 def made_nothing(event: Event | None) -> bool:
@@ -138,7 +157,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         if olds.get(ROWS_APART):
             pending = False
             if not replaces:
-                retry, gone = self._job_state(olds)
+                retry, gone = self._job_state(olds, news)
                 replaces = ["ids"] if gone else []
                 pending = retry
         else:
@@ -193,7 +212,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
     @reports("update this knowledge item")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         outs = {**olds, **{key: news.get(key) for key in (*INPUTS, NAME)}}
-        if olds.get("ids") or not olds.get("event_id"):
+        if olds.get("ids") or not olds.get("event_id") or held_rows(olds, news):
             return UpdateResult(outs)  # nothing of the item itself changed in CaiGunn
         # A crawl or upload with no rows recorded here: posted again only once CaiGunn says it
         # failed or no longer knows it, never while it may still be at work.
@@ -259,11 +278,16 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         except WaitTimeout as exc:
             raise words.delete_waits(name, _what(props), self._timeout()) from exc
 
-    def _job_state(self, olds: dict[str, Any]) -> tuple[bool, bool]:
+    def _job_state(self, olds: dict[str, Any], news: dict[str, Any]) -> tuple[bool, bool]:
         """(post again, rows gone) of an item whose KnowledgeRows holds its rows: posted again
         when CaiGunn says its job failed or no longer knows it; its rows gone (deleted outside
         Pulumi) when a row its completed job made is missing. Neither where it cannot be told:
-        a job that may still be at work is never posted again."""
+        a job that may still be at work is never posted again. Rows its KnowledgeRows already
+        holds are checked without the event: an event CaiGunn forgot after it completed never
+        makes a second upload or crawl."""
+        held = held_rows(olds, news)
+        if held:
+            return False, self._rows_gone({**olds, "ids": held})
         if olds.get("api_key") in (None, UNKNOWN) or not olds.get("event_id"):
             return False, False
         try:

@@ -38,9 +38,13 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
         text: str | None = None,
         website: str | None = None,
         single_page: bool | None = None,
+        held_ids: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare an item: kind is text, text_file, file or website; digest from digest.py.
+
+        held_ids (a file or website) are the rows its KnowledgeRows holds for its recorded event,
+        read from the stack's checkpoint: the item then checks them, not its event.
 
         path (text_file, file) is relative to the provider's working directory (the project's);
         text is the inline text; api_key is the chatbot's (the Chatbot resource's output).
@@ -54,6 +58,7 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
             "text": text,
             "website": website,
             "single_page": single_page,
+            "held_ids": held_ids,
             NAME: resource_name,
             # Outputs are declared as None so that they become attributes of the resource.
             "ids": None,

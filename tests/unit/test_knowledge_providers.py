@@ -400,3 +400,17 @@ def test_an_outage_during_the_training_wait_says_a_rerun_resumes_it_and_the_reru
     served = configured(ModelProvider(Runtime()), admin).create(model_inputs(started)).outs
     assert info(admin, chatbot_id)["model"]["id"] == served["model_id"]
     assert posts(admin, "/chatbot/model") == 1
+
+
+def test_rows_already_held_for_the_same_event_are_kept_without_a_request(admin: Admin) -> None:
+    chatbot_id, key = a_chatbot(admin)
+    rows = configured(KnowledgeRowsProvider(Runtime()), admin)
+    forgotten = "00000000-0000-4000-8000-000000000000"
+    row = "11111111-1111-4111-8111-111111111111"
+    olds = {**rows_inputs({"chatbot_id": chatbot_id, "api_key": key, "ids": []}), "ids": [row]}
+    olds["event_id"] = forgotten
+    news = {**olds, "api_key": key + "x"}
+    del news["ids"]
+    admin.clear_requests()
+    assert rows.update(forgotten, olds, news).outs["ids"] == [row]
+    assert admin.requests() == []

@@ -51,6 +51,11 @@ class KnowledgeRowsProvider(ChatbotLevelProvider):
 
     @reports("wait for this knowledge item's rows")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        held = list(olds.get("ids") or [])
+        if held and not news.get("item_ids") and olds.get("event_id") == news.get("event_id"):
+            # The same job's rows, already held (only the api_key changed): no request, and
+            # never a wait on an event CaiGunn may have forgotten since.
+            return UpdateResult({**{key: news.get(key) for key in (*INPUTS, NAME)}, "ids": held})
         return UpdateResult(self._rows(news))
 
     @reports("delete this knowledge item's rows")

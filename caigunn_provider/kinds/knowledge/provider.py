@@ -189,6 +189,9 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
             ids = list(outs.get("ids") or [])
             if not ids and outs.get("event_id"):
                 event = self._event_or_none(api, outs)
+                if event is None and outs.get(ROWS_APART):
+                    # Its rows may be held by its KnowledgeRows: the next up's diff tells.
+                    return ReadResult(id_, outs)
                 if event is None or event.status == FAILED:
                     return ReadResult(None, {})  # it never made a row: the next up adds it again
                 if event.status != COMPLETED:

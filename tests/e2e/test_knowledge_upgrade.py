@@ -43,8 +43,11 @@ def old_code(into: Path) -> Path:
         capture_output=True,
         check=False,
     )
-    if done.returncode != 0:
-        pytest.skip(f"commit {OLD_SHAPE} is not in this clone (a shallow one?)")
+    # Never a skip: a clone without this commit (a shallow one) cannot prove the move.
+    assert done.returncode == 0, (
+        f"commit {OLD_SHAPE} is not in this clone; clone with its history (no --depth): "
+        + done.stderr.decode(errors="replace")
+    )
     with tarfile.open(fileobj=io.BytesIO(done.stdout)) as archive:
         archive.extractall(into, filter="data")
     return into

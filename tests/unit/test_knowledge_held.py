@@ -24,3 +24,14 @@ def test_rows_of_another_event_none_yet_or_no_checkpoint_pass_nothing() -> None:
     assert held_ids(items, pending, NAME) is None
     assert held_ids(None, None, NAME) is None
     assert held_ids(items, {}, NAME) is None
+
+
+def test_rows_with_neither_an_event_nor_rows_still_get_an_id() -> None:
+    # Never met in practice (an async item's create always records its event), but a resource id
+    # must never be empty: the item's name stands in.
+    from caigunn_provider.chatbot_level.provider import NAME
+    from caigunn_provider.kinds.knowledge.rows import KnowledgeRowsProvider
+
+    made = KnowledgeRowsProvider().create({NAME: "support/file:manual.pdf", "item_ids": []})
+    assert made.id == "support/file:manual.pdf"
+    assert made.outs is not None and made.outs["ids"] == []

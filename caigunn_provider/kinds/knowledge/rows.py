@@ -47,7 +47,9 @@ class KnowledgeRowsProvider(ChatbotLevelProvider):
     @reports("wait for this knowledge item's rows")
     def create(self, props: dict[str, Any]) -> CreateResult:
         outs = self._rows(props)
-        return CreateResult(str(outs.get("event_id") or outs["ids"][0]), outs)
+        # The job's event, else the first row (an older item's), else its name: never empty.
+        ids = outs.get("ids") or []
+        return CreateResult(str(outs.get("event_id") or (ids[0] if ids else props.get(NAME))), outs)
 
     @reports("wait for this knowledge item's rows")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:

@@ -7,9 +7,14 @@ items and trainings queue behind them, although CaiGunn could be training them a
 
 So the waits are held back in the program: a wait's resource is registered only once every
 start of the run has ended (done, or failed: a failure under `--continue-on-error` holds back
-nothing). The engine then never sees a wait before the last start, and all the trainings run on
-CaiGunn side by side while the waits take their turns. The gate is an input of the wait that
-adds no dependency to the state (it names no resource), and it is known at preview.
+nothing). Only where the waits could take every slot, though: when the run has at least as many
+starts as the engine runs steps at once. With fewer, the waits leave slots free for the starts,
+and holding them back would only cost something: without `--continue-on-error` the engine starts
+no step after a failed one, so one chatbot's failed start would keep every other chatbot's model
+out of service until the next run. Where it holds, the engine never sees a wait before the last
+start, and all the trainings run on CaiGunn side by side while the waits take their turns. The
+gate is an input of the wait that adds no dependency to the state (it names no resource), and it
+is known at preview.
 
 Runs in the program process. caigunn_provider.kinds.chatbot.kind.ChatbotKind.declare opens one
 per run and closes it once every entry is declared; kinds hand it their starts and waits.
@@ -18,6 +23,7 @@ per run and closes it once every entry is declared; kinds hand it their starts a
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Any
 
 import pulumi
@@ -49,6 +55,8 @@ class StartsFirst:
 
     async def _opened(self) -> bool:
         await self._future()
+        if len(self._starts) < engine_slots():
+            return True
         for start in list(self._starts):
             await start.future(with_unknowns=True)
         return True
@@ -57,3 +65,14 @@ class StartsFirst:
         if self._closed is None:
             self._closed = asyncio.get_event_loop().create_future()
         return self._closed
+
+
+def engine_slots() -> int:
+    """How many steps the engine runs at once: its `--parallel`, as it told the program, else
+    its default (4 per CPU)."""
+    from pulumi.runtime import settings
+
+    told = getattr(settings.SETTINGS, "parallel", None)
+    if isinstance(told, int) and not isinstance(told, bool) and told > 0:
+        return told
+    return 4 * (os.cpu_count() or 1)

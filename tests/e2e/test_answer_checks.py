@@ -177,7 +177,9 @@ def test_a_talk_that_fails_mid_check_leaves_the_previous_model_serving_as_unchec
     assert "could not be asked" in failed
     assert serving_model_id(admin) == first_model
     talks = count(admin, "POST", TALK)
-    assert talks == 2, f"no talk is sent again after a failure ({talks})"
+    # The two questions go out side by side; the round stops at the failure, so the second is
+    # sent or not depending on which came first, and neither is ever sent again.
+    assert 1 <= talks <= 2, f"no talk is sent again after a failure ({talks})"
 
     # A further up writes nothing and asks nothing: it fails with the recorded report.
     admin.clear_requests()

@@ -127,6 +127,22 @@ class Admin:
     def clear_requests(self) -> None:
         self._json("DELETE", "/_emulator/requests")
 
+    def knowledge(self) -> dict[str, Any]:
+        """The emulator's record of the account's one chatbot: its rows, trainings and models."""
+        [chatbot_id] = self.chatbots()
+        answer = self.call("GET", f"/_emulator/chatbots/{chatbot_id}/knowledge")
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    def serving_model(self) -> dict[str, Any]:
+        """The model the account's one chatbot answers with, and the rows it was trained on."""
+        [chatbot_id] = self.chatbots()
+        info = self.call("GET", f"/api/external/user/chatbot/{chatbot_id}").json()
+        [model] = [m for m in self.knowledge()["models"] if m["id"] == info["model"]["id"]]
+        found: dict[str, Any] = model
+        return found
+
 
 @contextmanager
 def emulator(

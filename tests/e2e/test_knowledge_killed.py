@@ -49,23 +49,6 @@ def posts(admin: Admin, path: str, kind: str | None = None) -> list[dict[str, An
     ]
 
 
-def knowledge(admin: Admin) -> dict[str, Any]:
-    [chatbot_id] = admin.chatbots()
-    answer = admin.call("GET", f"/_emulator/chatbots/{chatbot_id}/knowledge")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
-
-
-def serving_model(admin: Admin) -> dict[str, Any]:
-    """The model the chatbot answers with, and the rows it was trained on."""
-    [chatbot_id] = admin.chatbots()
-    info = admin.call("GET", f"/api/external/user/chatbot/{chatbot_id}").json()
-    [model] = [m for m in knowledge(admin)["models"] if m["id"] == info["model"]["id"]]
-    found: dict[str, Any] = model
-    return found
-
-
 @pytest.fixture
 def slow() -> Iterator[Admin]:
     with emulator("current", work_ms=WORK_MS) as running:
@@ -88,7 +71,7 @@ def killed_mid_wait(project: PulumiProject, admin: Admin, kind: str) -> str:
         res for name, res in project.resources(":KnowledgeItem").items() if "/text:" not in name
     ]
     event_id = str(item["outputs"]["event_id"])
-    [event] = [e for e in knowledge(admin)["events"] if e["event_id"] == event_id]
+    [event] = [e for e in admin.knowledge()["events"] if e["event_id"] == event_id]
     statuses = [log["status"] for log in event["webhook_logs"]]
     assert statuses[-1] == "initial", f"the kill must land while the job runs ({statuses})"
     assert project.resources(":KnowledgeRows") == {}, "the killed wait recorded nothing"
@@ -117,13 +100,13 @@ def test_a_kill_during_a_crawl_or_upload_wait_never_posts_it_again(
     assert rows_res["outputs"]["event_id"] == event_id, "the same job, waited for again"
     held = rows_res["outputs"]["ids"]
     assert held and len(set(held)) == len(held)
-    rows = {row["id"] for row in knowledge(slow)["training_data"]}
+    rows = {row["id"] for row in slow.knowledge()["training_data"]}
     [text] = project.resources(":KnowledgeItem")["support/text:returns-are-accepted-within-30"][
         "outputs"
     ]["ids"]
     assert rows == {*held, text}, "the item's rows, owned once; no orphan"
     assert len(posts(slow, f"{CHATBOT_API}/model")) == 1, "exactly one training"
-    assert {row["id"] for row in serving_model(slow)["training_data"]} == rows
+    assert {row["id"] for row in slow.serving_model()["training_data"]} == rows
     slow.clear_requests()
     again = project.outcome("up")
     assert set(again.changes) == {"same"}

@@ -40,23 +40,6 @@ def requests(admin: Admin, method: str, path: str) -> list[dict[str, Any]]:
     return [r for r in admin.requests() if r["method"] == method and r["path"].startswith(path)]
 
 
-def knowledge(admin: Admin) -> dict[str, Any]:
-    [chatbot_id] = admin.chatbots()
-    answer = admin.call("GET", f"/_emulator/chatbots/{chatbot_id}/knowledge")
-    assert answer.status_code == 200, answer.text
-    found: dict[str, Any] = answer.json()
-    return found
-
-
-def serving_model(admin: Admin) -> dict[str, Any]:
-    """The model the chatbot answers with, and the rows it was trained on."""
-    [chatbot_id] = admin.chatbots()
-    info = admin.call("GET", f"/api/external/user/chatbot/{chatbot_id}").json()
-    [model] = [m for m in knowledge(admin)["models"] if m["id"] == info["model"]["id"]]
-    found: dict[str, Any] = model
-    return found
-
-
 @pytest.fixture
 def slow() -> Iterator[Admin]:
     with emulator("current", work_ms=WORK_MS) as running:
@@ -75,7 +58,7 @@ def test_a_kill_during_the_training_wait_never_costs_a_second_training(
         # The Model's wait has begun: it looked at the event at least once.
         wait_for(lambda: requests(slow, "GET", f"{CHATBOT_API}/event/"), "the wait to begin")
         run.kill_engine()
-    [event] = knowledge(slow)["events"]
+    [event] = slow.knowledge()["events"]
     statuses = [log["status"] for log in event["webhook_logs"]]
     assert statuses[-1] == "initial", f"the kill must land while the training runs ({statuses})"
     [training] = project.resources(":Training").values()
@@ -86,15 +69,15 @@ def test_a_kill_during_the_training_wait_never_costs_a_second_training(
     project.run("cancel", "--yes")
     if rerun == "after-the-training-ended":
         wait_for(
-            lambda: knowledge(slow)["events"][0]["webhook_logs"][-1]["status"] == "completed",
+            lambda: slow.knowledge()["events"][0]["webhook_logs"][-1]["status"] == "completed",
             "the training to end on the server",
         )
     project.up()
 
     assert len(requests(slow, "POST", f"{CHATBOT_API}/model")) == 1, "exactly one training"
-    rows = {row["id"] for row in knowledge(slow)["training_data"]}
+    rows = {row["id"] for row in slow.knowledge()["training_data"]}
     assert len(rows) == 2
-    assert {row["id"] for row in serving_model(slow)["training_data"]} == rows
+    assert {row["id"] for row in slow.serving_model()["training_data"]} == rows
     slow.clear_requests()
     project.up()
     assert [r for r in slow.requests() if r["method"] != "GET"] == [], "a further up writes nothing"

@@ -26,6 +26,7 @@ API_URL = ("caigunn:apiUrl", "CAIGUNN_API_URL")
 TIMEOUT = ("caigunn:requestTimeout", "CAIGUNN_REQUEST_TIMEOUT")
 MAX_CONCURRENCY = ("caigunn:maxConcurrency", "CAIGUNN_MAX_CONCURRENCY")
 TRAINING_TIMEOUT = ("caigunn:trainingTimeout", "CAIGUNN_TRAINING_TIMEOUT")
+SETTLE_TIME = ("caigunn:settleTime", "CAIGUNN_SETTLE_TIME")
 EXPIRY_WARNING_DAYS = ("caigunn:expiryWarningDays", "CAIGUNN_EXPIRY_WARNING_DAYS")
 CHECKS_MODE = ("caigunn:checksMode", "CAIGUNN_CHECKS_MODE")
 CHECKS_MAX_SERVE = ("caigunn:checksMaxServe", "CAIGUNN_CHECKS_MAX_SERVE")
@@ -37,6 +38,7 @@ KEYS = (
     TIMEOUT[0],
     MAX_CONCURRENCY[0],
     TRAINING_TIMEOUT[0],
+    SETTLE_TIME[0],
     EXPIRY_WARNING_DAYS[0],
     CHECKS_MODE[0],
     CHECKS_MAX_SERVE[0],
@@ -46,6 +48,10 @@ KEYS = (
 # How long a crawl, an upload or a training is waited for (seconds) before the run gives up on it.
 DEFAULT_TRAINING_TIMEOUT = 1800.0
 MAX_TRAINING_TIMEOUT = 24 * 3600.0
+# How long a chatbot's rows of one kind must stay as they are before the rows an upload or a crawl
+# whose POST lost its answer made are counted (and, where it made none, it is posted again).
+DEFAULT_SETTLE_TIME = 60.0
+MAX_SETTLE_TIME = 3600.0
 # A chatbot whose plan period ends within this many days is warned about at preview and up.
 DEFAULT_EXPIRY_WARNING_DAYS = 14
 MAX_EXPIRY_WARNING_DAYS = 3650
@@ -80,6 +86,7 @@ class ProviderConfig:
     max_concurrency: int = DEFAULT_MAX_CONCURRENCY
     # How long a crawl, an upload or a training is waited for; how near a plan period's end warns.
     training_timeout: float = DEFAULT_TRAINING_TIMEOUT
+    settle_time: float = DEFAULT_SETTLE_TIME
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS
     # Answer checks: the mode, how long a candidate may serve while checked, and whether a
     # rejected candidate is asked again (answers that vary) rather than failed with its report.
@@ -145,6 +152,7 @@ def resolve(config: Mapping[str, object], environ: Mapping[str, str]) -> Provide
         timeout=_timeout(config, environ),
         max_concurrency=_max_concurrency(config, environ),
         training_timeout=training_timeout(config, environ),
+        settle_time=settle_time(config, environ),
         expiry_warning_days=expiry_warning_days(config, environ),
         checks_mode=checks_mode(config, environ),
         checks_max_serve=checks_max_serve(config, environ),
@@ -261,6 +269,11 @@ def training_timeout(config: Mapping[str, object], environ: Mapping[str, str]) -
         MAX_TRAINING_TIMEOUT,
         "(a day)",
     )
+
+
+def settle_time(config: Mapping[str, object], environ: Mapping[str, str]) -> float:
+    """caigunn:settleTime (else CAIGUNN_SETTLE_TIME, else 60): seconds, checked."""
+    return _seconds(config, environ, SETTLE_TIME, DEFAULT_SETTLE_TIME, MAX_SETTLE_TIME, "(an hour)")
 
 
 def _seconds(

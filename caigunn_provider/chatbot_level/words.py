@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from caigunn_provider.config import TRAINING_TIMEOUT
+from caigunn_provider.config import SETTLE_TIME, TRAINING_TIMEOUT
 from caigunn_provider.errors import CaiGunnError
 
 
@@ -55,6 +55,24 @@ def text_unclear(name: str, cause: CaiGunnError, rows: list[str]) -> CaiGunnErro
         "Delete the rows that are not wanted (`python -m caigunn_provider knowledge` lists them), "
         "then run `pulumi up` again."
     )
+
+
+def job_answer_lost(name: str, what: str, cause: CaiGunnError) -> str:
+    """A file's or website's POST whose answer was lost: recorded, never sent again this run."""
+    return (
+        f"{name}: CaiGunn may have started to {what} ({cause}); it is not sent again, and no "
+        f"training starts until its rows are told. The next `pulumi up` waits until the "
+        f"chatbot's rows stay as they are for {SETTLE_TIME[0]}, takes the new ones as this item's, "
+        "and posts it again only if there are none."
+    )
+
+
+def job_rows_found(name: str, what: str, rows: list[str]) -> str:
+    return f"{name}: the {what} whose answer was lost made {len(rows)} rows; they are this item's"
+
+
+def job_made_nothing(name: str, what: str) -> str:
+    return f"{name}: the {what} whose answer was lost made no row; it is posted again, once"
 
 
 def delete_waits(name: str, what: str, timeout: float) -> CaiGunnError:

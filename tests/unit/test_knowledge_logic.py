@@ -12,7 +12,8 @@ from caigunn_provider.chatbot_level.waiters import wait_for_event
 from caigunn_provider.config import DEFAULT_TRAINING_TIMEOUT, training_timeout
 from caigunn_provider.errors import APIError, BackgroundWorkFailed, ConfigError, WaitTimeout
 from caigunn_provider.kinds.knowledge import digest
-from caigunn_provider.kinds.knowledge.provider import replaced_keys, row_ids
+from caigunn_provider.kinds.knowledge.attempts import row_ids
+from caigunn_provider.kinds.knowledge.provider import replaced_keys
 from caigunn_provider.kinds.model.plan import model_title, needs_training, newest_titled, superseded
 from caigunn_provider.kinds.webhook.provider import is_webhook_url
 

@@ -22,14 +22,17 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pulumi
 
+from caigunn_provider.kinds.knowledge.attempts import ROW_TYPE, is_attempt
 from caigunn_provider.kinds.knowledge.provider import ASYNC_KINDS
+from caigunn_provider.kinds.knowledge.provider import unresolved as unresolved_attempt
 from caigunn_provider.kinds.knowledge.resource import KnowledgeItem, KnowledgeRows
 from caigunn_provider.kinds.knowledge.section import ItemSpec, KnowledgeSpec
 from caigunn_provider.kinds.model.resource import Model, Training
-from caigunn_provider.program.checkpoint import Recorded
+from caigunn_provider.program.checkpoint import PendingCreate, Recorded, dynamic_type
 from caigunn_provider.program.gate import StartsFirst
 
 # How much of an inline text's digest named its item before it was named by its words.
@@ -105,11 +108,38 @@ def declare_knowledge(
     before: Mapping[str, Recorded] | None = None,
     starts_first: StartsFirst | None = None,
     rows_before: Mapping[str, Recorded] | None = None,
+    pending_creates: Sequence[PendingCreate] = (),
 ) -> list[pulumi.CustomResource]:
     """Declare the entry's items, then the Training on them and the Model it makes (serve=False:
     the entry's answer checks put that model into service, not the Model step)."""
-    items = [
-        KnowledgeItem(
+    names = item_names(entry, spec.items)
+    pending = _pending_attempts(pending_creates)
+    # An item whose upload or crawl lost its answer is told first: another item of its chatbot
+    # and type is posted only after it (its rows must not be taken for the other's).
+    unresolved = {
+        name: _row_type(item)
+        for item, name in zip(spec.items, names, strict=True)
+        if item.kind in ASYNC_KINDS and (name in pending or _unresolved_in(before, name))
+    }
+    declared_items: dict[str, KnowledgeItem] = {}
+    for item, name in sorted(
+        zip(spec.items, names, strict=True), key=lambda pair: pair[1] not in unresolved
+    ):
+        after = [
+            declared_items[other]
+            for other, row_type in unresolved.items()
+            if other != name and other in declared_items and row_type == _row_type(item)
+        ]
+        options = pulumi.ResourceOptions.merge(opts, _renamed_from(entry, item, name))
+        if after:
+            options = pulumi.ResourceOptions.merge(
+                options, pulumi.ResourceOptions(depends_on=after)
+            )
+        held_rows = held_ids(before, rows_before, name) if item.kind in ASYNC_KINDS else None
+        needs = item.kind in ASYNC_KINDS and (
+            name in unresolved or _still_waited(before, held_rows, name)
+        )
+        declared_items[name] = KnowledgeItem(
             name,
             chatbot_id=chatbot_id,
             api_key=api_key,
@@ -119,12 +149,12 @@ def declare_knowledge(
             text=item.text,
             website=item.website,
             single_page=item.single_page if item.kind == "website" else None,
-            held_ids=held_ids(before, rows_before, name) if item.kind in ASYNC_KINDS else None,
-            opts=pulumi.ResourceOptions.merge(opts, _renamed_from(entry, item, name)),
+            held_ids=held_rows,
+            others=others_of(entry, name, before, rows_before, pending) if needs else None,
+            recover=pending.get(name) if name not in (before or {}) else None,
+            opts=options,
         )
-        for item, name in zip(spec.items, item_names(entry, spec.items), strict=True)
-    ]
-    names = item_names(entry, spec.items)
+    items = [declared_items[name] for name in names]
     # A text's rows are its item's; a file's or website's, its KnowledgeRows' (declared after it).
     held: list[KnowledgeItem | KnowledgeRows] = [
         rows_of(name, item, spec_item, api_key, opts) if spec_item.kind in ASYNC_KINDS else item
@@ -173,6 +203,64 @@ def held_ids(
     if not event_id or held.outputs.get("event_id") != event_id or not isinstance(ids, list):
         return None
     return [str(row_id) for row_id in ids] or None
+
+
+ITEM_TYPE = dynamic_type("caigunn", "KnowledgeItem")
+
+
+def _row_type(item: ItemSpec) -> str | None:
+    return ROW_TYPE.get(item.kind)
+
+
+def _pending_attempts(pending: Sequence[PendingCreate]) -> dict[str, dict[str, Any]]:
+    """The attempt each KnowledgeItem create a killed run left pending had recorded, by name."""
+    return {
+        op.name: dict(op.inputs["attempt"])
+        for op in pending
+        if op.type == ITEM_TYPE and is_attempt(op.inputs.get("attempt"))
+    }
+
+
+def _unresolved_in(items: Mapping[str, Recorded] | None, name: str) -> bool:
+    record = (items or {}).get(name)
+    return record is not None and unresolved_attempt(dict(record.outputs))
+
+
+def _still_waited(items: Mapping[str, Recorded] | None, held: list[str] | None, name: str) -> bool:
+    """Whether the item's job is recorded with no rows held for it yet (CaiGunn may forget the
+    event: its rows are then looked for as a lost answer's are)."""
+    record = (items or {}).get(name)
+    return (
+        record is not None
+        and held is None
+        and bool(record.outputs.get("event_id"))
+        and not record.outputs.get("ids")
+    )
+
+
+def others_of(
+    entry: str,
+    name: str,
+    items: Mapping[str, Recorded] | None,
+    rows: Mapping[str, Recorded] | None,
+    pending: Mapping[str, dict[str, Any]],
+) -> dict[str, list[str]]:
+    """What the checkpoint holds of the entry's other items: the rows they and their
+    KnowledgeRows hold, their jobs' events, and those whose own attempt is unresolved."""
+    ids: set[str] = set()
+    events: set[str] = set()
+    unresolved = {other for other in pending if other != name and other.startswith(f"{entry}/")}
+    for group in (items or {}, rows or {}):
+        for other, record in group.items():
+            if not other.startswith(f"{entry}/") or (other == name and group is items):
+                continue
+            outputs = dict(record.outputs)
+            ids.update(str(row_id) for row_id in outputs.get("ids") or [])
+            if group is items and outputs.get("event_id"):
+                events.add(str(outputs["event_id"]))
+            if group is items and unresolved_attempt(outputs):
+                unresolved.add(other)
+    return {"ids": sorted(ids), "events": sorted(events), "unresolved": sorted(unresolved)}
 
 
 def rows_of(

@@ -57,6 +57,7 @@ class KnowledgeKind(FolderFragments):
             serve=serve,
             before=before,
             starts_first=context.starts_first,
+            pending_creates=context.checkpoint.pending_creates if context.checkpoint else (),
             rows_before=rows_before,
         )
 

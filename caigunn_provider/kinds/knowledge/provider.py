@@ -40,6 +40,7 @@ from caigunn_provider.chatbot_level.provider import (
     ChatbotLevelProvider,
     check_chatbot_id,
     name_of,
+    note,
     progress,
 )
 from caigunn_provider.chatbot_level.waiters import wait_for_event
@@ -56,6 +57,15 @@ from caigunn_provider.errors import (
 )
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.kinds.knowledge import digest
+from caigunn_provider.kinds.knowledge.attempts import (
+    ROW_TYPE,
+    Jobs,
+    Others,
+    is_attempt,
+    new_attempt,
+    resolve,
+    row_ids,
+)
 from caigunn_provider.messages import may_have_taken_effect
 
 KINDS = ("text", "text_file", "file", "website")
@@ -88,23 +98,6 @@ def replaced_keys(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
         if old != new:
             changed.append(key)
     return changed
-
-
-def row_ids(event: Event) -> tuple[list[str], list[str]]:
-    """The rows a completed crawl or upload made, and the details of the parts that failed."""
-    ids: list[str] = []
-    failures: list[str] = []
-    for entry in event.data.get("training_data_ids") or []:
-        if isinstance(entry, dict):
-            if entry.get("status") == FAILED:
-                what = entry.get("filename") or "a file"
-                failures.append(f"{what}: {entry.get('detail') or 'failed'}")
-                continue
-            entry = entry.get("id")
-        canonical = canonical_id(entry)
-        if canonical is not None:
-            ids.append(canonical)
-    return ids, failures
 
 
 def held_rows(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
@@ -147,6 +140,17 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         if field and not (isinstance(news.get(field), str) and news[field]):
             failures.append(CheckFailure(field, f"a {kind} item needs its {field}"))
         news["single_page"] = bool(news.get("single_page")) if kind == "website" else None
+        if (
+            kind in ASYNC_KINDS
+            and not olds
+            and not failures
+            and not is_attempt(news.get("attempt"))
+        ):
+            # A create: the chatbot's rows of its type before the POST, in the pending create's
+            # inputs, so that a run killed inside the POST leaves the next one what it needs.
+            attempt = self._attempt_or_none(news)
+            if attempt is not None:
+                news["attempt"] = attempt
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -154,7 +158,9 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         # Rows gone (deleted outside Pulumi, or by a training that then failed while the item
         # was out of the stack): the item is made again, never silently left out of a training.
         replaces = replaced_keys(olds, news) or (["ids"] if self._rows_gone(olds) else [])
-        if olds.get(ROWS_APART):
+        if unresolved(olds):
+            pending = not replaces  # its rows are told (or it is posted again) by its update
+        elif olds.get(ROWS_APART):
             pending = False
             if not replaces:
                 retry, gone = self._job_state(olds, news)
@@ -177,7 +183,12 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
 
     @reports("create this knowledge item")
     def create(self, props: dict[str, Any]) -> CreateResult:
-        outs = self._add(props)
+        recover = props.get("recover")
+        if props.get("kind") in ASYNC_KINDS and is_attempt(recover):
+            # A run killed inside this item's POST: its rows are told before anything is posted.
+            outs = self._settle_attempt({**props, "attempt": recover}, created=True)
+        else:
+            outs = self._add(props)
         return CreateResult(str(outs["ids"][0] if outs["ids"] else outs["event_id"]), outs)
 
     @reports("read this knowledge item")
@@ -215,6 +226,8 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
     @reports("update this knowledge item")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         outs = {**olds, **{key: news.get(key) for key in (*INPUTS, NAME)}}
+        if unresolved(olds):
+            return UpdateResult(self._settle_attempt({**news, "attempt": olds["attempt"]}))
         if olds.get("ids") or not olds.get("event_id") or held_rows(olds, news):
             return UpdateResult(outs)  # nothing of the item itself changed in CaiGunn
         # A crawl or upload with no rows recorded here: posted again only once CaiGunn says it
@@ -224,6 +237,10 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
             event = self._event_or_none(api, olds)
         except CaiGunnError as exc:
             raise self.explain(self._context(), exc) from exc
+        if event is None and is_attempt(olds.get("attempt")) and news.get("others") is not None:
+            # Forgotten by CaiGunn: its rows are looked for as a lost answer's are, then it is
+            # posted again once, only where none are found.
+            return UpdateResult(self._settle_attempt({**news, "attempt": olds["attempt"]}))
         if made_nothing(event):
             return UpdateResult(self._add(news))  # it made nothing known: add the item afresh
         # Still at work, or done: its KnowledgeRows waits for it (an older item moves over).
@@ -303,6 +320,23 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
             return False, False
         return False, self._rows_gone({**olds, "ids": row_ids(event)[0]})
 
+    def _attempt_or_none(self, news: dict[str, Any]) -> dict[str, Any] | None:
+        """A new attempt of a file or website item about to be created, with its chatbot's rows of
+        that type now (one read per chatbot and run); None where they cannot be read yet (the
+        create reads them then)."""
+        chatbot_id = news.get("chatbot_id")
+        if news.get("api_key") in (None, UNKNOWN) or canonical_id(chatbot_id) != chatbot_id:
+            return None
+        ctx = self._context()
+        try:
+            rows = ctx.slot("knowledge jobs", lambda _: Jobs()).before(
+                str(chatbot_id), lambda: self._api(news, ctx).list_training_data()
+            )
+        except (CaiGunnError, ValueError):
+            return None
+        kind = str(news["kind"])
+        return new_attempt(kind, (row.id for row in rows if row.type == ROW_TYPE[kind]))
+
     def _rows_gone(self, olds: dict[str, Any]) -> bool:
         """Whether a row the item made is no longer in its chatbot's training data (one list
         read per chatbot and run, shared by its items); False where that cannot be told."""
@@ -322,27 +356,93 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         name, kind = name_of(props), props["kind"]
         outs = {key: props.get(key) for key in (*INPUTS, NAME)}
         outs.update(ids=[], titles=None, event_id=None)
-        api = self._api(props)
+        ctx = self._context()
+        api = self._api(props, ctx)
+        if kind in ASYNC_KINDS:
+            return self._post_job(api, ctx.slot("knowledge jobs", lambda _: Jobs()), props, outs)
         try:
-            if kind == "website":
-                added = api.add_website(props["website"], bool(props.get("single_page")))
-            elif kind == "file":
-                content = _read(name, props)
-                added = api.add_file(Path(props["path"]).name, content)
-            else:
-                text = props["text"] if kind == "text" else _text(name, props)
-                texts = self._context().slot("knowledge text posts", lambda _: TextPosts())
-                added = Added(
-                    id=texts.add(api, str(props["chatbot_id"]), text, name), event_id=None
-                )
+            text = props["text"] if kind == "text" else _text(name, props)
+            texts = ctx.slot("knowledge text posts", lambda _: TextPosts())
+            outs["ids"] = [texts.add(api, str(props["chatbot_id"]), text, name)]
         except CaiGunnError as exc:
+            raise self.explain(ctx, exc) from exc
+        return outs
+
+    def _post_job(
+        self, api: ChatbotAPI, jobs: Jobs, props: dict[str, Any], outs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """POST a file or a website and return at once with its event: the engine records it
+        before the item's KnowledgeRows waits for it. A lost answer is recorded as the attempt
+        (a partial failure, so that no training starts on rows not yet told apart), never sent
+        again in this run."""
+        name, kind, chatbot_id = name_of(props), str(props["kind"]), str(props["chatbot_id"])
+        try:
+            attempt = props.get("attempt")
+            if not is_attempt(attempt):
+                rows = jobs.before(chatbot_id, api.list_training_data)
+                attempt = new_attempt(kind, (r.id for r in rows if r.type == ROW_TYPE[kind]))
+
+            def send() -> Added:
+                if kind == "website":
+                    return api.add_website(props["website"], bool(props.get("single_page")))
+                return api.add_file(Path(props["path"]).name, _read(name, props))
+
+            unresolved_elsewhere = Others.of(props.get("others")).unresolved
+            added = jobs.post(
+                chatbot_id, ROW_TYPE[kind], name, unresolved_elsewhere, send, may_have_taken_effect
+            )
+        except CaiGunnError as exc:
+            if may_have_taken_effect(exc):
+                kept = {**outs, "ids": [], "event_id": None, ROWS_APART: True, "attempt": attempt}
+                raise PartialFailure(
+                    words.job_answer_lost(name, _what(props), exc), outs=kept, id_=name
+                ) from exc
             raise self.explain(self._context(), exc) from exc
-        if added.id is not None:
-            outs["ids"] = [added.id]
-            return outs
         assert added.event_id is not None  # the parser refuses an answer with neither
-        # Returned at once: the engine records the event before its KnowledgeRows waits for it.
-        return {**outs, "event_id": added.event_id, ROWS_APART: True}
+        return {**outs, "event_id": added.event_id, ROWS_APART: True, "attempt": attempt}
+
+    def _settle_attempt(self, props: dict[str, Any], *, created: bool = False) -> dict[str, Any]:
+        """The item with its attempt resolved: the rows it made, held by the item itself, or, where
+        it made none, the item posted again (once). Past the settle wait's limit, the attempt
+        stays as it is (a create keeps it as a partial failure)."""
+        name, attempt = name_of(props), props["attempt"]
+        outs = {key: props.get(key) for key in (*INPUTS, NAME)}
+        outs.update(titles=None, event_id=None, attempt=attempt)
+        ctx = self._context()
+        api, config = self._api(props, ctx), self.provider_config()
+        jobs = ctx.slot("knowledge jobs", lambda _: Jobs())
+        try:
+            if props.get("others") is None:
+                # The program could not read the stack's checkpoint: the other items' rows, which
+                # must not be taken for this one's, are unknown.
+                raise CaiGunnError(
+                    "the rows of the upload or crawl whose answer was lost cannot be told apart "
+                    "from the other items' without the stack's checkpoint, which this run could "
+                    "not read; run `pulumi up` again"
+                )
+            made = resolve(
+                api,
+                str(props["chatbot_id"]),
+                attempt,
+                Others.of(props.get("others")),
+                jobs,
+                settle=config.settle_time,
+                timeout=config.training_timeout,
+                say=lambda stage: progress(f"{name}: {stage}"),
+            )
+        except CaiGunnError as exc:
+            if created:
+                kept: dict[str, Any] = {**outs, "ids": [], ROWS_APART: True}
+                raise PartialFailure(f"{name}: {exc}", outs=kept, id_=name) from exc
+            raise CaiGunnError(f"{name}: {exc}") from exc
+        jobs.resolved(name)
+        if made:
+            note(words.job_rows_found(name, _what(props), made))
+            # Held by the item itself, as an older item's are: its KnowledgeRows takes them.
+            return {**outs, "ids": made, ROWS_APART: False}
+        note(words.job_made_nothing(name, _what(props)))
+        fresh = {key: value for key, value in props.items() if key != "attempt"}
+        return self._add(fresh)
 
 
 def finish(
@@ -403,6 +503,11 @@ def _text(name: str, props: dict[str, Any]) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise CaiGunnError(f"{name}: {props['path']} is not UTF-8 text") from exc
+
+
+def unresolved(olds: dict[str, Any]) -> bool:
+    """Whether the item is a recorded attempt whose rows are not told yet (no rows, no event)."""
+    return is_attempt(olds.get("attempt")) and not olds.get("ids") and not olds.get("event_id")
 
 
 class PresentRows:

@@ -3,6 +3,8 @@ the KnowledgeRows that waits for a file's or a website's rows (…/caigunn:Knowl
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 from pulumi.dynamic import Resource
 
@@ -25,6 +27,7 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
     titles: pulumi.Output[list[str] | None]
     event_id: pulumi.Output[str | None]
     rows_apart: pulumi.Output[bool | None]
+    attempt: pulumi.Output[dict[str, Any] | None]
 
     def __init__(
         self,
@@ -39,12 +42,19 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
         website: str | None = None,
         single_page: bool | None = None,
         held_ids: list[str] | None = None,
+        others: dict[str, list[str]] | None = None,
+        recover: dict[str, Any] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare an item: kind is text, text_file, file or website; digest from digest.py.
 
         held_ids (a file or website) are the rows its KnowledgeRows holds for its recorded event,
         read from the stack's checkpoint: the item then checks them, not its event.
+
+        others and recover are for an item whose upload or crawl lost its answer (attempts.py):
+        what the checkpoint holds of its chatbot's other items (their rows, their jobs' events,
+        those with an attempt of their own still unresolved), and the attempt a run killed
+        inside the item's POST left in its pending create.
 
         path (text_file, file) is relative to the provider's working directory (the project's);
         text is the inline text; api_key is the chatbot's (the Chatbot resource's output).
@@ -59,12 +69,15 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
             "website": website,
             "single_page": single_page,
             "held_ids": held_ids,
+            "others": others,
+            "recover": recover,
             NAME: resource_name,
             # Outputs are declared as None so that they become attributes of the resource.
             "ids": None,
             "titles": None,
             "event_id": None,
             "rows_apart": None,
+            "attempt": None,
         }
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(

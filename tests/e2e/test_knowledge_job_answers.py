@@ -115,6 +115,8 @@ def test_a_job_post_that_took_effect_and_lost_its_answer_is_owned_by_the_next_ru
     assert trainings(current) == [], "no training while the attempt is unresolved"
     attempt = job_item(project)["outputs"]["attempt"]
     assert attempt["type"] == kind and attempt["before"] == []
+    project.refresh()
+    assert job_item(project)["outputs"]["attempt"] == attempt, "a refresh keeps the attempt"
 
     project.up()
 

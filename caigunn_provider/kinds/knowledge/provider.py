@@ -196,6 +196,9 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         ctx = self._context()
         api = self._api(props, ctx)
         outs = dict(props)
+        if unresolved(outs):
+            # Its rows are not told yet: only the next up's update may tell them (attempts.py).
+            return ReadResult(id_, outs)
         try:
             ids = list(outs.get("ids") or [])
             if not ids and outs.get("event_id"):

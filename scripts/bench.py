@@ -23,6 +23,9 @@ if str(ROOT) not in sys.path:
     # Run as `python scripts/bench.py`: the engine driver and emulator admin live in tests/.
     sys.path.insert(0, str(ROOT))
 
+from bench_phases import render as render_phases  # noqa: E402
+from bench_phases import timed_phases  # noqa: E402
+
 from caigunn_provider.emulator.process import emulator_process  # noqa: E402
 from tests.e2e.pulumi_cli import PulumiProject  # noqa: E402
 from tests.support import BASIC, CHATBOT_PATH, USER_API, Admin  # noqa: E402
@@ -69,6 +72,8 @@ class Step:
     requests: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     non_2xx: int = 0
     samples: list[float] = field(default_factory=list)
+    # Where ours' time went (scripts/bench_phases.py), of the fastest sample; none for a floor.
+    phases: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -262,10 +267,15 @@ def run_once(params: Params, index: int, workdir: Path, progress: Progress) -> d
         steps: dict[str, dict[str, Step]] = {subject.name: {} for subject in subjects}
         for name in STEPS:
             for subject in order:
+                action = step_actions(subject.project, params.parallel)[name]
+                phases: dict[str, dict[str, float]] = {}
                 if subject.admin is not None:
                     subject.admin.clear_requests()
-                seconds = timed(step_actions(subject.project, params.parallel)[name])
-                step = Step(seconds, samples=[seconds])
+                    scratch = workdir / f"{subject.name}-{name.replace(' ', '-')}.timings"
+                    seconds, phases = timed_phases(subject.project, action, scratch)
+                else:
+                    seconds = timed(action)
+                step = Step(seconds, samples=[seconds], phases=phases)
                 if subject.admin is not None:
                     step.requests, step.non_2xx = count_requests(subject.admin.requests())
                 steps[subject.name][name] = step
@@ -282,11 +292,13 @@ def best_run(runs: Sequence[Run]) -> Run:
     steps: dict[str, Step] = {}
     for name in STEPS:
         each = [run.steps[name] for run in runs]
+        fastest = min(each, key=lambda step: step.seconds)
         steps[name] = Step(
-            min(step.seconds for step in each),
+            fastest.seconds,
             {kind: statistics.median_low(step.requests[kind] for step in each) for kind in KINDS},
             statistics.median_low(step.non_2xx for step in each),
             [sample for step in each for sample in step.samples],
+            fastest.phases,
         )
     # The state of one run, not a mix: its parts then add up.
     state = sorted((run.state for run in runs), key=lambda size: size.bytes)[(len(runs) - 1) // 2]
@@ -413,6 +425,14 @@ def render_table(report: Report) -> str:
         lines.append(
             f"{name:<8} " + " ".join(f"{run.per_resource(size) / 1024:6.2f} KB" for size in sizes)
         )
+    current = report.levels.get("current")
+    if current is not None and any(step.phases for step in current.steps.values()):
+        lines += [
+            "",
+            "where the current level's time went (its fastest run; from the command's start)",
+        ]
+        for name in STEPS:
+            lines += [f"  {name}", *render_phases(current.steps[name].phases)]
     lines += ["", "targets (issue 9)"]
     for target in targets(report):
         shown = [
@@ -551,7 +571,13 @@ def report_from_json(document: dict[str, Any]) -> Report:
 
     def run(data: dict[str, Any]) -> Run:
         steps = {
-            name: Step(step["seconds"], step["requests"], step["non_2xx"], step["samples"])
+            name: Step(
+                step["seconds"],
+                step["requests"],
+                step["non_2xx"],
+                step["samples"],
+                step.get("phases") or {},
+            )
             for name, step in data["steps"].items()
         }
         return Run(steps, State(**data["state"]))

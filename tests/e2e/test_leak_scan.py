@@ -246,6 +246,19 @@ def walk_the_knowledge_flows(project: RecordingProject, admin: Admin, hook_token
     admin.set_knobs(training_never_finishes=False)
     project.outcome("up")
 
+    # A crawl whose POST lost its answer after it started: recorded, owned by the next up.
+    project.config_set("caigunn:settleTime", "1")
+    write_stack_file(
+        project, KNOWLEDGE_STACK.replace("HOOK-SECRET", hook_token).replace("help", "docs")
+    )
+    admin.set_knobs(
+        script=[{"operation": "create_training_data", "answer": "status", "commit": True}]
+    )
+    lost = project.outcome("up", ok=False)
+    assert admin.knobs()["script"] == [], "the lost answer was served"
+    assert "it is not sent again" in "\n".join(lost.messages("error"))
+    assert project.outcome("up").changes.get("update", 0) >= 1
+
     # A row deleted and the webhook changed behind Pulumi's back: refresh, then up puts back.
     [chatbot_id] = ids_by_name(project).values()
     rows = admin.call("GET", f"/_emulator/chatbots/{chatbot_id}/knowledge").json()

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from caigunn_provider.chatbot_level.api import (
     COMPLETED,
@@ -36,6 +36,7 @@ from caigunn_provider.chatbot_level.api import (
 from caigunn_provider.errors import CaiGunnError, NotFoundError
 from caigunn_provider.ids import canonical_id
 
+T = TypeVar("T")
 # The rows' type (GET /training_data) an item of each kind makes.
 ROW_TYPE = {"file": "file", "website": "crawler"}
 # How often the rows are read while they settle (at most; a short settle time reads more often).
@@ -95,6 +96,30 @@ class Others:
         return cls(strings("ids"), strings("events"), strings("unresolved"))
 
 
+class Once(Generic[T]):
+    """A value per key, made once per run: the first asker makes it, the others wait for its
+    answer; a failure is not kept (a later asker tries again)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._made: dict[str, Future[T]] = {}
+
+    def get(self, key: str, make: Callable[[], T]) -> T:
+        with self._lock:
+            found = self._made.get(key)
+            mine = found is None
+            if found is None:
+                found = self._made[key] = Future()
+        if mine:
+            try:
+                found.set_result(make())
+            except BaseException as exc:
+                with self._lock:
+                    del self._made[key]
+                found.set_exception(exc)
+        return found.result()
+
+
 @dataclass
 class _Kind:
     """One chatbot's jobs of one row type in this run."""
@@ -110,26 +135,14 @@ class Jobs:
 
     def __init__(self) -> None:
         self._lock = threading.Condition()
-        self._rows: dict[str, Future[list[TrainingRow]]] = {}
+        self._rows: Once[list[TrainingRow]] = Once()
         self._kinds: dict[tuple[str, str], _Kind] = {}
         # Items whose attempt this run resolved.
         self._resolved: set[str] = set()
 
     def before(self, chatbot_id: str, read: Callable[[], list[TrainingRow]]) -> list[TrainingRow]:
         """The chatbot's rows, read once per run (the first asker reads, the others wait)."""
-        with self._lock:
-            found = self._rows.get(chatbot_id)
-            mine = found is None
-            if found is None:
-                found = self._rows[chatbot_id] = Future()
-        if mine:
-            try:
-                found.set_result(read())
-            except BaseException as exc:
-                with self._lock:
-                    del self._rows[chatbot_id]  # a later asker reads again
-                found.set_exception(exc)
-        return found.result()
+        return self._rows.get(chatbot_id, read)
 
     def post(
         self,

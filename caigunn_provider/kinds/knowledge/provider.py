@@ -12,7 +12,6 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +59,7 @@ from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.attempts import (
     ROW_TYPE,
     Jobs,
+    Once,
     Others,
     is_attempt,
     new_attempt,
@@ -518,21 +518,10 @@ class PresentRows:
     others of that chatbot wait for its answer)."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._found: dict[str, Future[frozenset[str]]] = {}
+        self._ids: Once[frozenset[str]] = Once()
 
     def of(self, chatbot_id: str, read: Callable[[], list[TrainingRow]]) -> frozenset[str]:
-        with self._lock:
-            found = self._found.get(chatbot_id)
-            mine = found is None
-            if found is None:
-                found = self._found[chatbot_id] = Future()
-        if mine:
-            try:
-                found.set_result(frozenset(row.id for row in read()))
-            except BaseException as exc:
-                found.set_exception(exc)
-        return found.result()
+        return self._ids.get(chatbot_id, lambda: frozenset(row.id for row in read()))
 
 
 # A text POST that failed and is proven not to have landed (no new row) is sent again this often.

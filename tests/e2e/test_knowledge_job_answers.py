@@ -207,3 +207,39 @@ def test_a_job_whose_event_caigunn_forgot_is_owned_not_posted_again(tmp_path: Pa
         assert posts(slow, "file") == [], "its rows were found: the upload is not posted again"
         assert len(trainings(slow)) == 1
         assert_owned_once_and_served(project, slow, "file")
+
+
+def test_a_lost_upload_beside_another_of_its_chatbot_leaves_each_its_own_rows(
+    tmp_path: Path, current: Admin
+) -> None:
+    project = project_with(tmp_path, current, "file")
+    (project.workdir / "stacks" / "knowledge" / "guide.pdf").write_bytes(b"%PDF-1.4 a guide\n")
+    write_stack_file(
+        project,
+        STACK.replace("ITEM", ITEMS["file"] + "      - file: knowledge/guide.pdf\n"),
+    )
+    current.set_knobs(
+        script=[{"operation": "create_training_data", "answer": "status", "commit": True}]
+    )
+
+    first = project.outcome("up", ok=None)
+
+    assert current.knobs()["script"] == [], "the scripted answer was served"
+    assert first.exit_code != 0 and trainings(current) == []
+    # The other upload went before the lost one, or was held back behind it: never after it.
+    statuses = [r["status"] for r in posts(current, "file")]
+    assert statuses in ([500], [200, 500]), statuses
+
+    project.up()
+
+    assert len(posts(current, "file")) == 2, "each file posted once across both runs"
+    assert len(trainings(current)) == 1
+    assert_owned_once_and_served(project, current, "file")
+    held = {
+        name: set(res["outputs"]["ids"])
+        for name, res in project.resources(":KnowledgeRows").items()
+    }
+    assert len(held) == 2 and all(len(ids) == 1 for ids in held.values()), held
+    titles = {row["id"]: row["title"] for row in current.knowledge()["training_data"]}
+    for name, ids in held.items():
+        assert {titles[i] for i in ids} == {name.rsplit("/", 1)[-1]}, "each file its own row"

@@ -7,9 +7,11 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 import requests
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from caigunn_provider.capabilities import Level
 from caigunn_provider.emulator.startup import EmulatorSettings
@@ -60,13 +62,46 @@ def form_fields(settings: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def admin_session() -> requests.Session:
+    """A session whose idempotent requests are sent again when the emulator closed the kept-alive
+    connection they were sent on just before (uvicorn closes an idle one after 5 s; a test that
+    asks again after a long `pulumi up` may meet it): such a request never reached a route."""
+    from requests.adapters import HTTPAdapter
+
+    session = requests.Session()
+    session.mount("http://", HTTPAdapter(max_retries=_StaleConnection()))
+    return session
+
+
+class _StaleConnection(Retry):
+    """Twice at most, for a connection the server closed before answering, never for a read that
+    timed out (the request may be at work there)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs = {"total": 2, "connect": 2, "read": 2, "status": 0, "redirect": 0, **kwargs}
+        super().__init__(**kwargs)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> Self:
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
 @dataclass
 class Admin:
     """One emulator seen from outside the provider: its admin routes and its request log."""
 
     base_url: str
     token: str = TOKEN
-    session: requests.Session = field(default_factory=requests.Session, repr=False)
+    session: requests.Session = field(default_factory=lambda: admin_session(), repr=False)
 
     def call(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
         """Any request with the token header (`token=""` sends none); the raw response."""

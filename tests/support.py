@@ -78,7 +78,15 @@ class _StaleConnection(Retry):
     timed out (the request may be at work there)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs = {"total": 2, "connect": 2, "read": 2, "status": 0, "redirect": 0, **kwargs}
+        kwargs = {
+            "total": 2,
+            "connect": 2,
+            "read": 2,
+            "status": 0,
+            "redirect": 0,
+            "respect_retry_after_header": False,
+            **kwargs,
+        }
         super().__init__(**kwargs)
 
     def increment(

@@ -230,13 +230,27 @@ runtime:
 """
 
 
+def noop_project(workdir: Path) -> PulumiProject:
+    """A project running scripts/bench_floor.py's main(): the no-op provider's programs."""
+    project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
+    # Imported by name from the project folder, so that its provider is pickled by reference.
+    # (Run as __main__.py itself, the file would only define main() and declare nothing.)
+    shutil.move(workdir / "__main__.py", workdir / "bench_floor.py")
+    (workdir / "__main__.py").write_text("from bench_floor import main\n\nmain()\n")
+    return project
+
+
+def noop_count(project: PulumiProject) -> int:
+    """How many no-op resources the project's state holds: a floor that declared nothing would
+    time the engine's start alone, so each floor and ideal is checked against its count."""
+    resources = json.loads(project.export_text())["deployment"].get("resources") or []
+    return sum(1 for res in resources if res["type"].endswith(":NoOp"))
+
+
 def floor_project(params: Params, workdir: Path, wait_ms: float = 0) -> PulumiProject:
     """The same engine with a no-op dynamic provider (scripts/bench_floor.py) and M resources;
     with wait_ms, each create and read waits that long (the ideal provider)."""
-    project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
-    # Imported by name from the project folder, so that its provider is pickled by reference.
-    shutil.move(workdir / "__main__.py", workdir / "bench_floor.py")
-    (workdir / "__main__.py").write_text("from bench_floor import main\n\nmain()\n")
+    project = noop_project(workdir)
     project.config_set("bench:count", str(params.m))
     if wait_ms:
         project.config_set("bench:waitMs", f"{wait_ms:g}")

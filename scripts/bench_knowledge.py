@@ -10,7 +10,8 @@ emulator (`--work-ms`). Three measurements, each on a fresh emulator:
   the chatbots made beforehand and not timed): K item POSTs, one training, its event polled every
   POLL_S until it completes, the chatbot's model_id set;
 - the engine floor: the same engine with a no-op dynamic provider and as many resources as ours
-  (M x (K + 2)), none depending on another: what the engine costs on its own;
+  has (M x (K + 3): a chatbot, its items, a training, a model), none depending on another: what
+  the engine costs on its own (each no-op run is checked to have made its resources);
 - the ideal: the same no-op provider in ours' shape (a chatbot, its K items, a training on them,
   a model waiting the training's WORK_MS), so four steps in a row per chatbot: the engine's cost
   and the one wait nobody can avoid, at the same --parallel. Ours can approach it, not beat it.
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 import time
@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import FLOOR_PROGRAM, FLOOR_YAML, TOKEN, new_project, timed  # noqa: E402
+from bench import TOKEN, new_project, noop_count, noop_project, timed  # noqa: E402
 from bench_phases import render as render_phases  # noqa: E402
 from bench_phases import timed_phases  # noqa: E402
 
@@ -71,6 +71,7 @@ class KnowledgeReport:
     reference: float
     floor_up: float
     ideal_up: float
+    resources: int  # ours' (the stack aside), as many as the flat floor declares
     up_requests: dict[str, int]
     second_up_writes: int
     trainings: int
@@ -162,7 +163,7 @@ def measure_ours(params: KnowledgeParams, workdir: Path, progress: Progress) -> 
             )
             writes = [e for e in admin.requests() if e["method"] != "GET"]
             progress(f"  ours     second up  {second:7.2f} s  {len(writes)} writes")
-            models = project_models(project)
+            models, resources = project_models(project)
         finally:
             admin.session.close()
     if models != params.m:
@@ -175,6 +176,7 @@ def measure_ours(params: KnowledgeParams, workdir: Path, progress: Progress) -> 
         "writes": len(writes),
         "training_span": span,
         "trainings_at_once": widest,
+        "resources": resources,
     }
 
 
@@ -195,13 +197,20 @@ def training_phase(entries: Sequence[dict[str, Any]]) -> tuple[float, int]:
     return (marks[-1][0] - marks[0][0]).total_seconds(), widest
 
 
-def project_models(project: PulumiProject) -> int:
-    deployment = json.loads(project.export_text())["deployment"]
-    return sum(
+def project_models(project: PulumiProject) -> tuple[int, int]:
+    """The trained Models in ours' state, and its resources (the stack and providers aside):
+    the count the flat floor declares, so that it stands for as many resources as ours."""
+    resources = [
+        res
+        for res in json.loads(project.export_text())["deployment"].get("resources") or []
+        if not res["type"].startswith("pulumi:")
+    ]
+    models = sum(
         1
-        for res in deployment.get("resources") or []
+        for res in resources
         if res["type"].endswith(":Model") and res.get("outputs", {}).get("model_id")
     )
+    return models, len(resources)
 
 
 def measure_reference(params: KnowledgeParams, progress: Progress) -> float:
@@ -270,26 +279,31 @@ def measure_reference(params: KnowledgeParams, progress: Progress) -> float:
     return seconds
 
 
-def measure_floor(params: KnowledgeParams, workdir: Path, progress: Progress) -> float:
-    project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
-    project.config_set("bench:count", str(params.m * (params.k + 2)))
+def timed_noop_up(project: PulumiProject, params: KnowledgeParams, resources: int) -> float:
+    """One `up` of a no-op project, checked to have made every resource it stands for."""
     seconds = timed(
         lambda: project.up(*(["--parallel", str(params.parallel)] if params.parallel else []))
     )
-    progress(f"  floor    up         {seconds:7.2f} s  ({params.m * (params.k + 2)} no-ops)")
+    made = noop_count(project)
+    if made != resources:
+        raise SystemExit(f"the no-op run made {made} resources, not {resources}: not a floor")
+    return seconds
+
+
+def measure_floor(params: KnowledgeParams, count: int, workdir: Path, progress: Progress) -> float:
+    project = noop_project(workdir)
+    project.config_set("bench:count", str(count))
+    seconds = timed_noop_up(project, params, count)
+    progress(f"  floor    up         {seconds:7.2f} s  ({count} no-ops)")
     return seconds
 
 
 def measure_ideal(params: KnowledgeParams, workdir: Path, progress: Progress) -> float:
-    project = new_project(workdir, FLOOR_PROGRAM, FLOOR_YAML)
-    shutil.move(workdir / "__main__.py", workdir / "bench_floor.py")
-    (workdir / "__main__.py").write_text("from bench_floor import main\n\nmain()\n")
+    project = noop_project(workdir)
     project.config_set("bench:count", str(params.m))
     project.config_set("bench:items", str(params.k))
     project.config_set("bench:workMs", str(params.work_ms))
-    seconds = timed(
-        lambda: project.up(*(["--parallel", str(params.parallel)] if params.parallel else []))
-    )
+    seconds = timed_noop_up(project, params, params.m * (params.k + 3))
     progress(f"  ideal    up         {seconds:7.2f} s  (ours' shape, no-ops, the training's wait)")
     return seconds
 
@@ -299,7 +313,7 @@ def measure(params: KnowledgeParams, progress: Progress) -> KnowledgeReport:
     with tempfile.TemporaryDirectory(prefix="caigunn-kbench-") as tmp:
         ours = measure_ours(params, Path(tmp) / "ours", progress)
         reference = measure_reference(params, progress)
-        floor = measure_floor(params, Path(tmp) / "floor", progress)
+        floor = measure_floor(params, ours["resources"], Path(tmp) / "floor", progress)
         ideal = measure_ideal(params, Path(tmp) / "ideal", progress)
     return KnowledgeReport(
         params=params,
@@ -308,6 +322,7 @@ def measure(params: KnowledgeParams, progress: Progress) -> KnowledgeReport:
         reference=reference,
         floor_up=floor,
         ideal_up=ideal,
+        resources=ours["resources"],
         up_requests=ours["counts"],
         second_up_writes=ours["writes"],
         trainings=ours["counts"].get("training", 0),
@@ -328,8 +343,8 @@ def render(report: KnowledgeReport) -> str:
         f"  ours: up (creates, items, one training each, model set)  {report.up:7.2f} s",
         f"  ours: second up                                          {report.second_up:7.2f} s",
         f"  API reference: items + one training each, full concurrency {report.reference:5.2f} s",
-        f"  engine floor: up of {p.m * (p.k + 2)} no-op resources"
-        f"{'':<{23 - len(str(p.m * (p.k + 2)))}}{report.floor_up:7.2f} s",
+        f"  engine floor: up of {report.resources} no-op resources"
+        f"{'':<{23 - len(str(report.resources))}}{report.floor_up:7.2f} s",
         f"  ideal: ours' shape in no-ops, with the training's wait     {report.ideal_up:7.2f} s",
         f"  ours: from the first training to the last model set      {report.training_span:7.2f} s"
         f" (at most {report.trainings_at_once} trainings at once)",

@@ -38,6 +38,10 @@ def test_the_knowledge_bench_trains_each_chatbot_once_and_reports_its_ratios(
     # The ideal (ours' shape in no-ops) waits the training too; and the up's time is told by
     # phase, from the program's start to each of the provider's operations.
     assert report["ideal_up"] > 0.1
+    # The flat floor declares as many no-ops as ours has resources (2 x (chatbot, 2 items,
+    # training, model)); the bench checks that each no-op run made them all.
+    assert report["resources"] == 2 * (1 + 2 + 2)
+    assert "engine floor: up of 10 no-op resources" in done.stdout
     assert report["ratio_to_ideal"] == report["up"] / report["ideal_up"]
     phases = report["phases"]["up"]
     for phase in ("program: start", "program: declare", "provider: create ModelProvider"):

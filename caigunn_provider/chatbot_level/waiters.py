@@ -12,6 +12,9 @@ from caigunn_provider.errors import BackgroundWorkFailed, WaitTimeout
 FIRST_POLL = 0.25
 GROWTH = 1.5
 LONGEST_POLL = 10.0
+# wait_for_event looks again once the job has run this much longer (a share of its age, at least
+# FIRST_POLL, at most LONGEST_POLL): a job is seen ended at most a quarter of its run time late.
+AGE_SHARE = 0.25
 # While nothing changes, a line of progress this often says the wait goes on.
 HEARTBEAT = 10.0
 
@@ -26,14 +29,16 @@ def wait_for_event(
     progress: Progress | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    age: float = 0.0,
 ) -> Event:
     """The event once `completed`; BackgroundWorkFailed when `failed`, WaitTimeout past timeout.
 
     `look` asks CaiGunn once; `progress(stage, elapsed)` hears each new stage and a heartbeat.
+    `age` is how long the job has run already (a training started by an earlier step): the looks
+    follow the job's age, not the wait's, so a wait that begins late does not look late.
     Nothing is held while sleeping: every chatbot waits on its own thread, and no lock is taken.
     """
     started = clock()
-    interval = FIRST_POLL
     said, said_at = "", started
     while True:
         event = look()
@@ -61,5 +66,5 @@ def wait_for_event(
                 event_id=event_id,
                 stage=event.stage,
             )
+        interval = min(max(FIRST_POLL, AGE_SHARE * (max(age, 0.0) + elapsed)), LONGEST_POLL)
         sleep(min(interval, left))
-        interval = min(interval * GROWTH, LONGEST_POLL)

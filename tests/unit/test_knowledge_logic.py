@@ -138,6 +138,17 @@ def test_the_models_of_a_title_are_looked_at_newest_first() -> None:
 # --- the waiter -----------------------------------------------------------------------------------
 
 
+def test_a_wait_that_begins_late_looks_by_the_jobs_age_and_never_further_apart_than_the_cap() -> (
+    None
+):
+    late = FakeEvents(["initial"] * 3 + ["completed"])
+    wait(late, age=2.0)
+    assert late.sleeps == [0.5, 0.625, 0.78125]  # a quarter of 2, 2.5 and 3.125 s
+    old = FakeEvents(["initial", "completed"])
+    wait(old, age=3600.0)
+    assert old.sleeps == [10.0]
+
+
 class FakeEvents:
     """A job seen through a fake clock: each look advances time by what the waiter slept."""
 
@@ -158,7 +169,9 @@ class FakeEvents:
         self.now += seconds
 
 
-def wait(events: FakeEvents, timeout: float = 60.0, heard: list[str] | None = None) -> Event:
+def wait(
+    events: FakeEvents, timeout: float = 60.0, heard: list[str] | None = None, age: float = 0.0
+) -> Event:
     return wait_for_event(
         events.look,
         event_id=EVENT,
@@ -166,14 +179,17 @@ def wait(events: FakeEvents, timeout: float = 60.0, heard: list[str] | None = No
         progress=(lambda stage, elapsed: heard.append(stage)) if heard is not None else None,
         clock=lambda: events.now,
         sleep=events.sleep,
+        age=age,
     )
 
 
 def test_the_waiter_returns_the_completed_event_with_growing_pauses_and_each_stage_once() -> None:
-    events = FakeEvents(["initial"] * 5 + ["completed"], {"model_id": A})
+    events = FakeEvents(["initial"] * 7 + ["completed"], {"model_id": A})
     heard: list[str] = []
     assert wait(events, heard=heard).data == {"model_id": A}
-    assert events.looks == 6
+    assert events.looks == 8
+    # A quarter of a second apart for the first second, then a quarter of the job's age.
+    assert events.sleeps == [0.25] * 5 + [0.3125, 0.390625]
     assert events.sleeps == sorted(events.sleeps) and events.sleeps[0] < events.sleeps[-1]
     assert heard == ["training: queued or running", "training: done"]
 

@@ -8,6 +8,7 @@ nothing pending that a rerun could start twice; the rerun waits for the same eve
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
@@ -172,7 +173,7 @@ class ModelProvider(ChatbotLevelProvider):
             return str(olds["model_id"])  # waited for already
         api = ModelAPI(self._context().client.transport, str(news.get("api_key")))
         name = name_of(news)
-        event = self._wait(api, name, str(event_id), outs)
+        event = self._wait(api, name, str(event_id), outs, _age(news.get("started_at")))
         if trained_other_rows(event, news.get("rows")):
             raise words.trained_other_rows(name, str(event.data.get("model_id")))
         model_id = event.data.get("model_id")
@@ -185,7 +186,9 @@ class ModelProvider(ChatbotLevelProvider):
             )
         return found[0]
 
-    def _wait(self, api: ModelAPI, name: str, event_id: str, outs: dict[str, Any]) -> Event:
+    def _wait(
+        self, api: ModelAPI, name: str, event_id: str, outs: dict[str, Any], age: float
+    ) -> Event:
         timeout = self._timeout()
         try:
             return wait_for_event(
@@ -193,6 +196,7 @@ class ModelProvider(ChatbotLevelProvider):
                 event_id=event_id,
                 timeout=timeout,
                 progress=lambda stage, elapsed: progress(words.progress(name, stage, elapsed)),
+                age=age,
             )
         except WaitTimeout as exc:
             # The event is the Training step's record: the next up waits for it again.
@@ -210,6 +214,14 @@ class ModelProvider(ChatbotLevelProvider):
                 raise
             # The event is the Training step's record: a rerun waits for this same training.
             raise CaiGunnError(words.wait_cut_off(name, "the training", exc)) from exc
+
+
+def _age(started_at: Any) -> float:
+    """How long ago the Training step started the training (0 when it did not say: a state
+    from before it did, or a clock that went back)."""
+    if isinstance(started_at, (int, float)) and not isinstance(started_at, bool):
+        return max(0.0, time.time() - float(started_at))
+    return 0.0
 
 
 def _serves(props: dict[str, Any]) -> bool:

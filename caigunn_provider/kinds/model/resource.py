@@ -30,6 +30,8 @@ class Training(Resource, module="caigunn", name="Training"):
     model_name: pulumi.Output[str | None]
     training_data_ids: pulumi.Output[list[str]]
     event_id: pulumi.Output[str | None]
+    # When this step started the training (seconds since the epoch): the Model's wait follows it.
+    started_at: pulumi.Output[float | None]
     model_id: pulumi.Output[str | None]
     title: pulumi.Output[str]
     rows: pulumi.Output[list[str]]
@@ -51,6 +53,7 @@ class Training(Resource, module="caigunn", name="Training"):
             "training_data_ids": training_data_ids,
             NAME: resource_name,
             "event_id": None,
+            "started_at": None,
             "model_id": None,
             "title": None,
             "rows": None,
@@ -92,6 +95,7 @@ class Model(Resource, module="caigunn", name="Model"):
             "ready_model_id": training.model_id,
             "rows": training.rows,
             "event_id": training.event_id,
+            "started_at": training.started_at,
             "title": training.title,
             "serve": serve,
             NAME: resource_name,

@@ -128,6 +128,7 @@ class TrainingProvider(ChatbotLevelProvider):
             found = self._right_model(ctx, api, str(news["chatbot_id"]), rows, title, model_name)
             if found is not None:
                 return {**outs, "model_id": found, "event_id": None}
+            started_at = time.time()
             try:
                 event_id = api.train(title, model_name)
             except CaiGunnError as exc:
@@ -139,7 +140,7 @@ class TrainingProvider(ChatbotLevelProvider):
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
         note(f"{name_of(news)}: training started (event {event_id})")
-        return {**outs, "model_id": None, "event_id": event_id}
+        return {**outs, "model_id": None, "event_id": event_id, "started_at": round(started_at, 3)}
 
     @staticmethod
     def _right_model(

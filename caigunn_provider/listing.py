@@ -463,6 +463,7 @@ class Listing:
         self._pool: ThreadPoolExecutor | None = None
         self._first_page: Future[list[ChatbotRow]] | None = None
         self._size_hint = 0
+        self._noted_size = 0
         self._seen_keys: dict[str, ChatbotRow] = {}
 
     def hint_size(self, rows: object) -> None:
@@ -472,9 +473,21 @@ class Listing:
                 self._size_hint = max(self._size_hint, int(rows))
 
     def size(self) -> int:
-        """How many live chatbots the run's snapshot holds (0 before any scan)."""
+        """How many live chatbots the run's snapshot holds (before any scan: what note_size
+        said, else 0)."""
         with self._lock:
-            return len(self._merged(self._snapshot).rows) if self._snapshot else 0
+            return len(self._merged(self._snapshot).rows) if self._snapshot else self._noted_size
+
+    def note_size(self, rows: int) -> None:
+        """How many chatbots a proven scan made elsewhere in this run found (the program's:
+        kinds/chatbot/prescan.py), for size() until this listing scans itself."""
+        with self._lock:
+            self._noted_size = max(self._noted_size, rows)
+
+    def created(self) -> list[ChatbotRow]:
+        """The chatbots this run created, as record_created told them."""
+        with self._lock:
+            return list(self._created.values())
 
     def prefetch(self) -> None:
         """Ask for the first page now, ahead of a scan that may follow (a scan takes it over)."""

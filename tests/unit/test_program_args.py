@@ -359,6 +359,10 @@ def test_the_programs_declare_knows_every_field_an_entry_has() -> None:
         "retain",
         "expiry",
         "replacing",
+        # creates and scans_ahead start the program's scan for a stack file's new entries
+        # (kinds/chatbot/prescan.py); a program's chatbots, checked one call at a time, leave
+        # that scan to the provider, as before.
+        "creates",
     }
     # leaving and notes are the whole run's: said by declare(), which sees every entry.
     assert {field.name for field in fields(Prepared)} == {
@@ -367,4 +371,5 @@ def test_the_programs_declare_knows_every_field_an_entry_has() -> None:
         "config",
         "checkpoint",
         "notes",
+        "scans_ahead",
     }

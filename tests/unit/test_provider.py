@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
+from caigunn_provider.config import ProviderConfig
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Runtime
 from caigunn_provider.errors import CaiGunnError, ConfigError, NotFoundError, OwnershipError
+from caigunn_provider.kinds.chatbot import prescan
 from caigunn_provider.kinds.chatbot.expiry import as_output
 from caigunn_provider.kinds.chatbot.provider import (
     IMPORT,
@@ -19,7 +23,7 @@ from caigunn_provider.kinds.chatbot.provider import (
     RECOVER,
     ChatbotProvider,
 )
-from tests.support import BASIC, PRO, UNKNOWN_ID, UNKNOWN_PLAN, Admin
+from tests.support import BASIC, CHATBOT_PATH, PRO, UNKNOWN_ID, UNKNOWN_PLAN, Admin
 
 
 def configured(admin: Admin, token: str | None = None) -> ChatbotProvider:
@@ -52,6 +56,52 @@ def test_check_canonicalises_ids_and_records_the_ids_that_already_have_the_title
     inputs = checked(configured(admin), plan_id=BASIC.upper(), **{IMPORT: None})
     assert inputs["plan_id"] == BASIC
     assert inputs[PRIOR_IDS] == [existing]
+
+
+def scanned_by_the_program(admin: Admin, titles: set[str], token: str | None = None) -> str:
+    """What the program does for a run's creates (kinds/chatbot/prescan.py), waited for."""
+    config = ProviderConfig(admin.base_url, token or admin.token)
+    path = prescan.start(config, titles)
+    assert path is not None
+    deadline = time.monotonic() + 30
+    while not Path(path).exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    return path
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_check_takes_the_prior_ids_the_programs_scan_handed_over_and_lists_nothing(
+    admin: Admin,
+) -> None:
+    existing = admin.create("Support")
+    for index in range(40):
+        admin.create(f"Other {index}")
+    path = scanned_by_the_program(admin, {"Support", "Sales"})
+    admin.clear_requests()
+    provider = configured(admin)
+    inputs = checked(provider, **{prescan.SCAN: path})
+    assert inputs[PRIOR_IDS] == [existing]
+    assert prescan.SCAN not in inputs  # spent by check: never stored
+    assert [r for r in admin.requests("GET") if r["path"] == CHATBOT_PATH] == []
+    # The create records the list's length the program's scan saw, as its own scan would.
+    _, outs = created(provider, **{prescan.SCAN: path})
+    assert outs[LIST_SIZE] == 41
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_check_scans_for_itself_when_the_programs_scan_failed_or_is_missing(
+    admin: Admin, tmp_path: Path
+) -> None:
+    existing = admin.create("Support")
+    failed = scanned_by_the_program(admin, {"Support"}, token="refused-token-0123456789abcdef")
+    assert "failed" in Path(failed).read_text()
+    for path in (failed, str(tmp_path / "gone" / "scan.json")):
+        admin.clear_requests()
+        inputs = checked(configured(admin), **{prescan.SCAN: path})
+        assert inputs[PRIOR_IDS] == [existing]
+        assert prescan.SCAN not in inputs
+        assert [r for r in admin.requests("GET") if r["path"] == CHATBOT_PATH] != []
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ import pulumi
 from caigunn_provider.client import ChatbotInfo
 from caigunn_provider.config import ProviderConfig
 from caigunn_provider.errors import CaiGunnError
-from caigunn_provider.kinds.chatbot import expiry, preflight, recovery, retain
+from caigunn_provider.kinds.chatbot import expiry, preflight, prescan, recovery, retain
 from caigunn_provider.kinds.chatbot.resource import CHATBOT_TYPE, Chatbot
 from caigunn_provider.kinds.chatbot.section import ChatbotSection
 from caigunn_provider.kinds.chatbot.spec import ChatbotSpec
@@ -46,6 +46,9 @@ class Planned:
     expiry: str | None = None
     # Its plan changed, which replaces its chatbot: what that costs (said as a warning).
     replacing: str | None = None
+    # New in this run (the state has no chatbot for it, nothing is adopted or recovered): its
+    # create's check takes the program's scan (kinds/chatbot/prescan.py).
+    creates: bool = False
 
     @property
     def taken(self) -> frozenset[str]:
@@ -69,6 +72,9 @@ class Prepared:
     checkpoint: Checkpoint | None = None
     # Warnings of the run as a whole (a caigunn:allowReplace name that no entry has).
     notes: tuple[str, ...] = ()
+    # Whether the program scans for the creates' checks (kinds/chatbot/prescan.py): where a
+    # create answers with its chatbot's id, so that the provider needs no scan of its own.
+    scans_ahead: bool = False
 
 
 class ChatbotKind:
@@ -107,6 +113,10 @@ class ChatbotKind:
                     retain=entry.name in kept.retained,
                     expiry=ending.get(entry.name),
                     replacing=replacing.get(entry.name),
+                    creates=state is not None
+                    and entry.name not in state.owned
+                    and entry.import_ is None
+                    and entry.recover is None,
                 )
                 for entry in planned
             ],
@@ -114,6 +124,7 @@ class ChatbotKind:
             run.config,
             checkpoint,
             (note,) if note else (),
+            scans_ahead=run.account.caps.create_returns_id,
         )
 
     def declare(self, prepared: Prepared) -> dict[str, Chatbot]:
@@ -124,14 +135,24 @@ class ChatbotKind:
         chatbots: dict[str, Chatbot] = {}
         self.parts_declared.clear()
         starts_first = StartsFirst()
+        new = {entry.title for entry in prepared.entries if entry.creates}
+        scan = (
+            prescan.start(prepared.config, new)
+            if prepared.scans_ahead and prepared.config
+            else None
+        )
         try:
-            self._declare_entries(prepared, chatbots, starts_first)
+            self._declare_entries(prepared, chatbots, starts_first, scan)
         finally:
             starts_first.close()
         return chatbots
 
     def _declare_entries(
-        self, prepared: Prepared, chatbots: dict[str, Chatbot], starts_first: StartsFirst
+        self,
+        prepared: Prepared,
+        chatbots: dict[str, Chatbot],
+        starts_first: StartsFirst,
+        scan: str | None,
     ) -> None:
         for entry in prepared.entries:
             chatbots[entry.name] = Chatbot(
@@ -144,6 +165,7 @@ class ChatbotKind:
                 opts=pulumi.ResourceOptions(
                     protect=entry.protect, retain_on_delete=entry.retain or None
                 ),
+                scan=scan if entry.creates else None,
             )
             self.declare_parts(
                 entry,

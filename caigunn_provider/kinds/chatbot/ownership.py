@@ -44,10 +44,24 @@ class Made:
     expired_at: str | None = None
 
 
-def create(ctx: Context, title: str, plan_id: str, settings: Mapping[str, Any]) -> Made:
-    """Create the entry's chatbot exactly once, or raise without leaving a stray one behind."""
+def create(
+    ctx: Context,
+    title: str,
+    plan_id: str,
+    settings: Mapping[str, Any],
+    prior_ids: object = None,
+) -> Made:
+    """Create the entry's chatbot exactly once, or raise without leaving a stray one behind.
+
+    prior_ids are the ids that had the title when this create was checked (its `__prior_ids`,
+    from this run's proven scan); without them the run's snapshot is asked.
+    """
     key = (title, plan_id)
-    before = _ids_titled(run_of(ctx).listing.snapshot(proven=True).rows.values(), title)
+    if isinstance(prior_ids, list) and all(isinstance(i, str) for i in prior_ids):
+        # This run's own creates count too, as they do in the run's snapshot.
+        before = set(prior_ids) | _ids_titled(run_of(ctx).listing.created(), title)
+    else:
+        before = _ids_titled(run_of(ctx).listing.snapshot(proven=True).rows.values(), title)
     cause: BaseException | None = None
     for _ in range(MAX_POSTS):
         run_of(ctx).claims.start_post(key)

@@ -23,7 +23,7 @@ from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import AmbiguousCreate, CaiGunnError, NotFoundError
 from caigunn_provider.ids import canonical_id
-from caigunn_provider.kinds.chatbot import ownership, retain
+from caigunn_provider.kinds.chatbot import ownership, prescan, retain
 from caigunn_provider.kinds.chatbot.expiry import (
     EXPIRES_AT,
     LEGACY_EXPIRED_AT,
@@ -41,6 +41,7 @@ from caigunn_provider.kinds.chatbot.spec import AMBIGUOUS, AMBIGUOUS_ID, change_
 # Their "__" prefix keeps them out of the engine's diff display, where a spent value would show
 # as a change on every later update.
 IMPORT, RECOVER, PRIOR_IDS = "__import", "__recover", "__prior_ids"
+SCAN = prescan.SCAN
 # An output: how long the account's list was when the chatbot was made or adopted. A later
 # refresh through the list reads it at that pace (caigunn_provider/listing.py); it is never
 # updated, so that a refresh leaves the state as it was.
@@ -55,6 +56,9 @@ class ChatbotProvider(BaseProvider):
     @reports("check this chatbot")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         news = dict(news)
+        # Where the program's scan for this run's creates is written (kinds/chatbot/prescan.py):
+        # spent here, never stored.
+        scanned = news.pop(SCAN, None)
         failures = []
         title = news.get("title")
         if title != UNKNOWN and not (isinstance(title, str) and title.strip()):
@@ -88,8 +92,13 @@ class ChatbotProvider(BaseProvider):
             # The create that follows needs to know what the server can do: that probe goes
             # out beside the scan rather than after it.
             ctx.probe_ahead()
-            rows = run_of(ctx).listing.snapshot(proven=True).rows.values()
-            news[PRIOR_IDS] = sorted(row.id for row in rows if row.title == title)
+            handed = prescan.prior_ids(scanned, str(title)) if not olds else None
+            if handed is not None:
+                run_of(ctx).listing.note_size(handed.size)
+                news[PRIOR_IDS] = handed.prior_ids
+            else:
+                rows = run_of(ctx).listing.snapshot(proven=True).rows.values()
+                news[PRIOR_IDS] = sorted(row.id for row in rows if row.title == title)
         return CheckResult(news, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -134,7 +143,7 @@ class ChatbotProvider(BaseProvider):
             )
             return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT)) or None})
         try:
-            made = ownership.create(ctx, title, plan_id, settings)
+            made = ownership.create(ctx, title, plan_id, settings, props.get(PRIOR_IDS))
             if settings:
                 ownership.apply_ignored_settings(ctx, made.row.id, settings)
         except AmbiguousCreate as exc:

@@ -9,6 +9,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from caigunn_provider.dynamic import serialization
+from caigunn_provider.kinds.chatbot import prescan
 from caigunn_provider.kinds.chatbot.provider import ChatbotProvider
 from caigunn_provider.kinds.chatbot.spec import CHATBOT_TYPE
 
@@ -42,13 +43,15 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
         import_: pulumi.Input[str] | None = None,
         recover: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        scan: str | None = None,
     ) -> None:
         """Declare a chatbot.
 
         import_ adopts that existing chatbot instead of creating one (as Pulumi's own `import_`
         option would, which cannot work for dynamic resources: pulumi/pulumi#16175); an adopted
         chatbot is never deleted. recover takes over the chatbot an interrupted run created for
-        this entry (decided by kinds/chatbot/recovery.py, never by hand).
+        this entry (decided by kinds/chatbot/recovery.py, never by hand). scan names the file
+        the program's scan for this run's creates is written to (kinds/chatbot/prescan.py).
         """
         props = {
             "title": title,
@@ -63,6 +66,8 @@ class Chatbot(Resource, module="caigunn", name="Chatbot"):
             "expires_at": None,
             "adopted": None,
         }
+        if scan:
+            props[prescan.SCAN] = scan
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
             ChatbotProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)

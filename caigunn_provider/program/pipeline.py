@@ -23,7 +23,7 @@ from caigunn_provider.clean_stop import stop
 from caigunn_provider.config import KEYS, TOKEN, ProviderConfig, resolve
 from caigunn_provider.errors import CaiGunnError, StackFileError
 from caigunn_provider.messages import plain_token
-from caigunn_provider.program import stack_traces
+from caigunn_provider.program import sdk_costs, stack_traces
 from caigunn_provider.program.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -66,6 +66,7 @@ def declare_all(
     """
     prepared = stopping(lambda: _prepare(source, entries))
     stack_traces.install()
+    sdk_costs.install()
     declared: dict[str, Any] = {}
     with timings.phase("declare"):
         for kind, ready in prepared.items():

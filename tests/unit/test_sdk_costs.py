@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import pulumi
@@ -13,6 +13,16 @@ import pytest
 from pulumi.runtime import resource, settings, stack
 
 from caigunn_provider.program import sdk_costs
+
+
+def run(coroutine: Coroutine[Any, Any, None]) -> None:
+    """On a loop of its own, left out of the policy: asyncio.run would leave this thread without
+    a current loop, which later tests of the process (pulumi.Output.from_input) need."""
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(coroutine)
+    finally:
+        loop.close()
 
 
 @pytest.fixture
@@ -50,12 +60,12 @@ def test_the_wait_ends_once_every_task_has_including_those_made_meanwhile(
             outputs.add(asyncio.ensure_future(later(f"{name}+", then)))
         ended.append(name)
 
-    async def run() -> None:
+    async def run_wait() -> None:
         outputs.update(asyncio.ensure_future(later(f"t{i}", 0.01 * i)) for i in range(50))
         outputs.add(asyncio.ensure_future(later("maker", 0.02, then=0.05)))
         await sdk_costs.wait_for_outputs()
 
-    asyncio.run(run())
+    run(run_wait())
     assert len(ended) == 52 and "maker+" in ended
     assert not outputs
 
@@ -67,7 +77,7 @@ def test_the_first_failure_is_raised_while_others_still_run_and_the_marker_is_le
         await asyncio.sleep(after)
         raise error
 
-    async def run() -> None:
+    async def run_wait() -> None:
         outputs.add(asyncio.ensure_future(fail(0.01, stack.ResourceRegistrationFailed())))
         outputs.add(asyncio.ensure_future(fail(0.05, ValueError("an apply failed"))))
         slow = asyncio.ensure_future(asyncio.sleep(30))
@@ -79,7 +89,7 @@ def test_the_first_failure_is_raised_while_others_still_run_and_the_marker_is_le
 
     started = time.monotonic()
     with pytest.raises(ValueError, match="an apply failed"):
-        asyncio.run(run())
+        run(run_wait())
     # Raised when it failed, not once the 30 s task had ended.
     assert time.monotonic() - started < 5
 
@@ -87,11 +97,11 @@ def test_the_first_failure_is_raised_while_others_still_run_and_the_marker_is_le
 def test_a_cancelled_task_ends_the_wait_as_the_sdks_await_would(
     outputs: set[asyncio.Task[Any]],
 ) -> None:
-    async def run() -> None:
+    async def run_wait() -> None:
         task = asyncio.ensure_future(asyncio.sleep(30))
         outputs.add(task)
         asyncio.get_running_loop().call_later(0.01, task.cancel)
         await sdk_costs.wait_for_outputs()
 
     with pytest.raises(asyncio.CancelledError):
-        asyncio.run(run())
+        run(run_wait())

@@ -73,9 +73,12 @@ def _scan(config: ProviderConfig, titles: frozenset[str], path: str) -> None:
     finally:
         client.close()
     written = f"{path}.part"
-    with open(written, "w", encoding="utf-8") as file:
-        json.dump(result, file)
-    os.replace(written, path)
+    try:
+        with open(written, "w", encoding="utf-8") as file:
+            json.dump(result, file)
+        os.replace(written, path)
+    except OSError:
+        pass  # the program is ending (its folder is gone): no check is left to read it
 
 
 @dataclass(frozen=True)

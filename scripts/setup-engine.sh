@@ -133,7 +133,7 @@ compile_language_host() {
 # did: the host and its program lived on. So the host runs as the wrapper's child, and a watcher
 # ends the group (host, program, wrapper) once the wrapper's parent, the engine, is gone.
 pinned_host="pulumi-language-python-$host_version"
-host_wrapper_mark="caigunn (host wrapper 4): passes runtime.options.virtualenv (or its caigunn-host view) to the pinned language host, and ends it with its engine"
+host_wrapper_mark="caigunn (host wrapper 5): passes runtime.options.virtualenv (or its caigunn-host view) to the pinned language host, and ends it with its engine"
 write_host_wrapper() {
     local dir=$1
     cat >"$dir/.pulumi-language-python.new" <<EOF
@@ -143,8 +143,16 @@ write_host_wrapper() {
 host="\$(dirname -- "\$(readlink -f -- "\$0")")/$pinned_host"
 # Runs the host as a child; a watcher ends this process group (the host, the program it started,
 # this shell) within about 3 s once the engine that started this shell is gone.
+# The engine ends a host it is done with by sending SIGINT to its group, then waits up to 5 s
+# before killing it. A shell started with SIGINT ignored (a background job: nohup ... &, some CI
+# runners) cannot trap it, and the host would inherit the ignoring and sit out those 5 s on every
+# run: the host gets SIGINT back at its default where env can do that.
 run_host() {
-    "\$host" "\$@" &
+    if env --default-signal=INT true 2>/dev/null; then
+        env --default-signal=INT "\$host" "\$@" &
+    else
+        "\$host" "\$@" &
+    fi
     child=\$!
     engine=\$PPID
     (

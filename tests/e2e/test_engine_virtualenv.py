@@ -4,7 +4,10 @@ set-up's wrapper passes `runtime.options.virtualenv` as the flag that host reads
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -137,3 +140,40 @@ def test_the_host_view_answers_the_hosts_package_question_as_pip_does_and_runs_t
     )
     assert Path(done.stdout.strip()) == venv
     assert (venv / "caigunn-host" / "bin" / "pulumi").resolve() == (venv / "bin" / "pulumi")
+
+
+def test_a_host_started_with_sigint_ignored_still_ends_on_the_engines_sigint(
+    tmp_path: Path,
+) -> None:
+    """The engine ends a host it is done with by sending SIGINT to the host's process group, and
+    kills it 5 s later. A `pulumi up` started as a background job (nohup ... &) or by a CI runner
+    that ignores SIGINT passes the ignoring on to the wrapper and the host: every run then sat
+    out those 5 s (the engine's language-metadata host). The wrapper gives the host SIGINT back
+    at its default: here the host is a `sleep`, which only SIGINT's default ends."""
+    copy = project_copy(tmp_path)
+    cached = tmp_path / "cache" / PINNED
+    executable(cached / "pulumi", "#!/bin/sh\necho v3.260.0\n")
+    for name in ENGINE_FILES[1:]:
+        executable(cached / name, "#!/bin/sh\nexit 0\n")
+    executable(cached / "pulumi-language-python", "#!/bin/sh\nexec sleep 60\n")
+    assert run_setup(copy, tmp_path / "cache", "/usr/bin:/bin").returncode == 0
+    root = project(tmp_path / "website", "  name: python\n")
+
+    def as_a_background_job() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    host = subprocess.Popen(
+        [str(copy / ".venv" / "bin" / "pulumi-language-python"), ADDRESS],
+        cwd=root,
+        start_new_session=True,  # its own process group, as the engine starts a plugin
+        preexec_fn=as_a_background_job,
+    )
+    try:
+        time.sleep(1)  # the wrapper has started the host
+        assert host.poll() is None
+        os.killpg(host.pid, signal.SIGINT)
+        assert host.wait(timeout=3) != 0
+    finally:
+        if host.poll() is None:
+            os.killpg(host.pid, signal.SIGKILL)
+            host.wait()

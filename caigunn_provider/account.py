@@ -44,13 +44,7 @@ def connect(config: ProviderConfig) -> Account:
     """One round trip of cheap authenticated calls, with the plans where listed."""
     # A wrong or unreachable host should fail in seconds, while a busy server (429, 5xx) is
     # retried as usual.
-    client = CaiGunnClient(
-        config.api_url,
-        config.token,
-        timeout=config.timeout,
-        connect_retries=1,
-        max_concurrency=config.max_concurrency,
-    )
+    client = config.client(connect_retries=1)
     # Beside the probe (the plan list's first page), in the same round trip: the chatbot list,
     # the one route every CaiGunn API has, which proves the URL where the plan route is missing
     # (and the token: a server without the plan route answers it 404 whatever the token); and

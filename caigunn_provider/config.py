@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, NoReturn
+from typing import Any, Literal, NoReturn
 from urllib.parse import urlsplit
 
+from caigunn_provider.client import CaiGunnClient
 from caigunn_provider.client.limits import DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY_LIMIT
 from caigunn_provider.client.transport import (
     MIN_TOKEN_LENGTH,
@@ -100,6 +101,16 @@ class ProviderConfig:
     api_url_source: Source = field(default="default", repr=False, compare=False)
     # What the caller should show the user once (e.g. config and environment disagree).
     warnings: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def client(self, **transport_options: Any) -> CaiGunnClient:
+        """A client of the configured account, with its request timeout and concurrency."""
+        return CaiGunnClient(
+            self.api_url,
+            self.token,
+            timeout=self.timeout,
+            max_concurrency=self.max_concurrency,
+            **transport_options,
+        )
 
     def allows_replace(self, name: str) -> bool:
         """Whether caigunn:allowReplace lets `pulumi up` replace the chatbot of entry name."""

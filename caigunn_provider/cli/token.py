@@ -10,7 +10,7 @@ from datetime import date, datetime
 from caigunn_provider.cli.common import EXIT_OK, CliError, new_parser, run
 from caigunn_provider.cli.output import print_json
 from caigunn_provider.cli.workspace import Workspace, open_workspace, set_secret_config
-from caigunn_provider.client import CaiGunnClient, RefreshedToken
+from caigunn_provider.client import RefreshedToken
 from caigunn_provider.config import TOKEN, ProviderConfig
 
 EXAMPLE = """\
@@ -85,12 +85,7 @@ def _refresh(args: argparse.Namespace) -> int:
 
 
 def _ask(settings: ProviderConfig, expires: date | None) -> RefreshedToken:
-    client = CaiGunnClient(
-        settings.api_url,
-        settings.token,
-        timeout=settings.timeout,
-        max_concurrency=settings.max_concurrency,
-    )
+    client = settings.client()
     try:
         return client.refresh_token(expires)
     finally:

@@ -82,13 +82,7 @@ class Runtime:
         with self._lock:
             found = self._contexts.get(key)
             if found is None:
-                client = CaiGunnClient(
-                    config.api_url,
-                    config.token,
-                    timeout=config.timeout,
-                    limits=self.limits,
-                    max_concurrency=config.max_concurrency,
-                )
+                client = config.client(limits=self.limits)
                 found = Context(client, token_source=config.token_source)
                 self._contexts[key] = found
             return found

@@ -20,19 +20,24 @@ COMPILED_HOST = "pulumi-language-python-v3.68.0"
 ADDRESS = "127.0.0.1:50051"
 
 
-@pytest.fixture
-def venv_bin(tmp_path: Path) -> Path:
-    """A project copy set up from a cached engine whose host only echoes its arguments (as a
-    cache built before the wrapper existed has it: the host under the plain name)."""
+def set_up_with_host(tmp_path: Path, host: str) -> Path:
+    """A project copy set up from a cached engine whose compiled host is the script `host` (as a
+    cache built before the wrapper existed has it: the host under the plain name); its .venv/bin."""
     copy = project_copy(tmp_path)
     cached = tmp_path / "cache" / PINNED
     executable(cached / "pulumi", "#!/bin/sh\necho v3.260.0\n")
     for name in ENGINE_FILES[1:]:
         executable(cached / name, "#!/bin/sh\nexit 0\n")
-    executable(cached / "pulumi-language-python", '#!/bin/sh\necho "$@"\n')
+    executable(cached / "pulumi-language-python", host)
     done = run_setup(copy, tmp_path / "cache", "/usr/bin:/bin")
     assert done.returncode == 0, done.stderr
     return copy / ".venv" / "bin"
+
+
+@pytest.fixture
+def venv_bin(tmp_path: Path) -> Path:
+    """Set up with a host that only echoes its arguments."""
+    return set_up_with_host(tmp_path, '#!/bin/sh\necho "$@"\n')
 
 
 def host_arguments(venv_bin: Path, cwd: Path, *engine_args: str) -> str:
@@ -150,20 +155,14 @@ def test_a_host_started_with_sigint_ignored_still_ends_on_the_engines_sigint(
     that ignores SIGINT passes the ignoring on to the wrapper and the host: every run then sat
     out those 5 s (the engine's language-metadata host). The wrapper gives the host SIGINT back
     at its default: here the host is a `sleep`, which only SIGINT's default ends."""
-    copy = project_copy(tmp_path)
-    cached = tmp_path / "cache" / PINNED
-    executable(cached / "pulumi", "#!/bin/sh\necho v3.260.0\n")
-    for name in ENGINE_FILES[1:]:
-        executable(cached / name, "#!/bin/sh\nexit 0\n")
-    executable(cached / "pulumi-language-python", "#!/bin/sh\nexec sleep 60\n")
-    assert run_setup(copy, tmp_path / "cache", "/usr/bin:/bin").returncode == 0
+    wrapper = set_up_with_host(tmp_path, "#!/bin/sh\nexec sleep 60\n") / "pulumi-language-python"
     root = project(tmp_path / "website", "  name: python\n")
 
     def as_a_background_job() -> None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     host = subprocess.Popen(
-        [str(copy / ".venv" / "bin" / "pulumi-language-python"), ADDRESS],
+        [str(wrapper), ADDRESS],
         cwd=root,
         start_new_session=True,  # its own process group, as the engine starts a plugin
         preexec_fn=as_a_background_job,

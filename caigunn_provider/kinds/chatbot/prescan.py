@@ -25,7 +25,6 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from caigunn_provider.client import CaiGunnClient
 from caigunn_provider.config import ProviderConfig
 from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.listing import scan
@@ -51,12 +50,7 @@ def start(config: ProviderConfig, titles: Collection[str]) -> str | None:
 
 
 def _scan(config: ProviderConfig, titles: frozenset[str], path: str) -> None:
-    client = CaiGunnClient(
-        config.api_url,
-        config.token,
-        timeout=config.timeout,
-        max_concurrency=config.max_concurrency,
-    )
+    client = config.client()
     try:
         rows = scan(client.list_chatbots_page, proven=True).rows.values()
         found: dict[str, list[str]] = {title: [] for title in titles}

@@ -26,7 +26,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from caigunn_provider.config import ProviderConfig
-from caigunn_provider.errors import CaiGunnError
 from caigunn_provider.listing import scan
 
 SCAN = "__scan"
@@ -61,8 +60,9 @@ def _scan(config: ProviderConfig, titles: frozenset[str], path: str) -> None:
             "size": len(rows),
             "prior_ids": {title: sorted(ids) for title, ids in found.items()},
         }
-    except (CaiGunnError, OSError) as exc:
-        # The provider scans for itself and says what fails there.
+    except Exception as exc:
+        # The provider scans for itself and says what fails there; a file that never came would
+        # hold its checks for LONGEST_WAIT first.
         result = {"failed": type(exc).__name__}
     finally:
         client.close()

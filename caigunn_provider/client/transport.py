@@ -7,21 +7,11 @@ import json
 import math
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import InvalidHeader, NameResolutionError
-from urllib3.response import BaseHTTPResponse
-from urllib3.util.retry import Retry
-
-from caigunn_provider.client.limits import (
-    MIN_PAUSE_AFTER_429,
-    AccountLimiter,
-    AccountLimits,
-)
+from caigunn_provider.client.limits import AccountLimits
 from caigunn_provider.errors import (
     APIConnectionError,
     APIError,
@@ -32,6 +22,11 @@ from caigunn_provider.errors import (
     ValidationError,
 )
 from caigunn_provider.version import __version__
+
+if TYPE_CHECKING:
+    import requests
+
+    from caigunn_provider.client.http import Policy
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -115,68 +110,6 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-class _Retry(Retry):
-    """urllib3 Retry that retries a POST only where the create surely did not happen.
-
-    A create that got a 5xx or a read timeout may have committed, so sending it again could make a
-    second chatbot; a 429 was refused before any work, and a connect error never reached the
-    server. Connect errors are retried for every method by Retry itself; read errors only for the
-    methods in allowed_methods, which leaves POST out.
-
-    Between attempts it waits as the account's limiter says: a 429 pauses every sender of the
-    account (until Retry-After, else the backoff), not only this request.
-    """
-
-    limiter: AccountLimiter | None = None
-    # Every method sent at most once unless refused (429) or never connected, as a POST is.
-    once = False
-
-    def new(self, **kw: Any) -> _Retry:
-        retry = super().new(**kw)
-        retry.limiter = self.limiter
-        retry.once = self.once
-        return retry
-
-    def sleep(self, response: BaseHTTPResponse | None = None) -> None:
-        limiter = self.limiter
-        if limiter is None:
-            super().sleep(response)
-            return
-        if response is not None and response.status == 429:
-            after = self.get_retry_after(response)
-            backoff = max(self.get_backoff_time(), MIN_PAUSE_AFTER_429)
-            limiter.pause(after if after is not None else backoff)
-        else:
-            super().sleep(response)
-        limiter.wait_between_attempts()
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        if self.once or method.upper() == "POST":
-            return status_code == 429
-        return super().is_retry(method, status_code, has_retry_after)
-
-    def _is_method_retryable(self, method: str) -> bool:
-        # Where a read error is retried: never for a call sent once (it may have been done).
-        return not self.once and super()._is_method_retryable(method)
-
-    def parse_retry_after(self, retry_after: str) -> float:
-        # urllib3 accepts only whole seconds or an HTTP date; a fractional value is common enough.
-        try:
-            seconds = float(retry_after)
-        except ValueError:
-            return super().parse_retry_after(retry_after)
-        if not math.isfinite(seconds):
-            raise InvalidHeader(f"Invalid Retry-After header: {retry_after}")
-        return min(max(seconds, 0.0), float(self.retry_after_max))
-
-    def get_retry_after(self, response: BaseHTTPResponse) -> float | None:
-        # A garbled Retry-After must not turn a retryable answer into a crash: fall back to backoff.
-        try:
-            return super().get_retry_after(response)
-        except InvalidHeader:
-            return None
-
-
 class Transport:
     """The one place that talks HTTP to CaiGunn.
 
@@ -208,32 +141,20 @@ class Transport:
         self._token = token
         # A connect that takes longer than this is a wrong or unreachable host, not a slow server.
         self.timeout = (min(timeout, 10.0), timeout)
-        self._retry = _Retry(
-            total=retries,
-            connect=retries if connect_retries is None else connect_retries,
-            read=retries,
-            status=retries,
-            # After a TLS failure or the like we cannot tell whether a POST reached the server.
-            other=0,
-            redirect=0,
-            allowed_methods=frozenset({"GET", "PUT", "DELETE"}),
-            status_forcelist=frozenset({429, 500, 502, 503, 504}),
-            backoff_factor=backoff_factor,
-            backoff_jitter=backoff_factor,
-            backoff_max=30.0,
-            retry_after_max=retry_after_max,
-            # The last error answer is mapped to our exceptions, not to urllib3's MaxRetryError.
-            raise_on_status=False,
-            raise_on_redirect=False,
-        )
+        # The retry policy and the HTTP library behind it are loaded on the first request: a
+        # process that sends none (a provider diffing an unchanged stack) never imports them.
+        self._policy_options: dict[str, Any] = {
+            "retries": retries,
+            "connect_retries": retries if connect_retries is None else connect_retries,
+            "backoff_factor": backoff_factor,
+            "retry_after_max": retry_after_max,
+        }
+        self._policy: Policy | None = None
         # Shared with every Transport of the same account through the caller's AccountLimits;
         # without one, this transport limits only itself.
         self.limiter = (limits or AccountLimits()).for_account(
             self.base_url, token, max_concurrency
         )
-        self._retry.limiter = self.limiter
-        self._retry_once = self._retry.new()
-        self._retry_once.once = True
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
@@ -276,6 +197,8 @@ class Transport:
         api-key; a body's Content-Type when `data` is encoded bytes). `secrets` (an api-key) are
         redacted from failures like the token, before any text is clipped.
         """
+        from caigunn_provider.client import http
+
         url = self.base_url + path
         hide = (self._token, *secrets)
         try:
@@ -300,13 +223,13 @@ class Transport:
                     response.close()
             if response.status_code != 429:
                 self.limiter.answered()
-        except requests.RequestException as exc:
+        except http.RequestException as exc:
             raise APIConnectionError(
-                _quoted(_connection_message(method, url, exc, self.timeout), hide),
+                _quoted(http.connection_message(method, url, exc, self.timeout), hide),
                 method=method,
                 url=url,
-                reached=not _never_sent(exc),
-                timed_out=isinstance(exc, requests.ReadTimeout),
+                reached=not http.never_sent(exc),
+                timed_out=http.is_read_timeout(exc),
             ) from exc
         if response.status_code >= 300:
             self._raise_for_status(method, url, response, body, errors or {}, hide)
@@ -330,17 +253,18 @@ class Transport:
             ) from None
 
     def _session(self, once: bool = False) -> requests.Session:
+        from caigunn_provider.client import http
+
         sessions: dict[bool, requests.Session] | None = getattr(self._local, "sessions", None)
         if sessions is None:
             sessions = self._local.sessions = {}
         session = sessions.get(once)
         if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(max_retries=self._retry_once if once else self._retry)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers["User-Agent"] = USER_AGENT
-            session.headers["Accept"] = "application/json"
+            with self._sessions_lock:
+                if self._policy is None:
+                    self._policy = http.Policy(self.limiter, **self._policy_options)
+                policy = self._policy
+            session = http.new_session(policy, once=once, user_agent=USER_AGENT)
             sessions[once] = session
             with self._sessions_lock:
                 self._sessions.append(session)
@@ -366,7 +290,9 @@ class Transport:
             said = f"a redirect to {where}, which is not followed so that the token stays put"
         else:
             said = _format_detail(detail) or response.reason or "no detail"
-        retried = _retry_count(response)
+        from caigunn_provider.client import http
+
+        retried = http.retry_count(response)
         after = f" (after {retried} retries)" if retried else ""
         message = _quoted(f"{method} {url} answered {status}: {said}{after}", hide)
         raise cls(message, status=status, method=method, url=url, detail=detail)
@@ -381,13 +307,13 @@ def _hidden(text: str, hide: tuple[str, ...]) -> str:
 
 def _quoted(text: str, hide: tuple[str, ...]) -> str:
     # Redact before clipping: a clipped secret would no longer match and would leak in part.
-    return _clip(_hidden(text, hide), limit=3 * _MAX_QUOTED)
+    return clip(_hidden(text, hide), limit=3 * _MAX_QUOTED)
 
 
 def _redact_detail(detail: object, hide: tuple[str, ...]) -> object:
     # A server (or a proxy) may echo request headers back in an error body.
     if isinstance(detail, str):
-        return _clip(_hidden(detail, hide))
+        return clip(_hidden(detail, hide))
     if isinstance(detail, list):
         return [_redact_detail(item, hide) for item in detail]
     if isinstance(detail, dict):
@@ -469,7 +395,7 @@ def _detail(body: bytes, response: requests.Response, hide: tuple[str, ...]) -> 
     try:
         payload = _decode_json(body)
     except (ValueError, Malformed):
-        return _clip(_hidden(_text(body, response), hide)) or None
+        return clip(_hidden(_text(body, response), hide)) or None
     if isinstance(payload, dict) and "detail" in payload:
         return payload["detail"]
     return payload
@@ -480,72 +406,15 @@ def _format_detail(detail: object) -> str:
     if detail is None:
         return ""
     if isinstance(detail, str):
-        return _clip(detail)
+        return clip(detail)
     if isinstance(detail, dict) and "msg" in detail:
         loc, msg = detail.get("loc"), str(detail["msg"])
         if isinstance(loc, list | tuple) and loc:
             return f"{'.'.join(str(part) for part in loc)}: {msg}"
         return msg
     if isinstance(detail, list):
-        return _clip("; ".join(_format_detail(item) for item in detail))
-    return _clip(str(detail))
-
-
-def _retry_count(response: requests.Response) -> int:
-    retries = getattr(response.raw, "retries", None)
-    return len(retries.history) if isinstance(retries, Retry) else 0
-
-
-def _connection_message(
-    method: str, url: str, exc: requests.RequestException, timeout: tuple[float, float]
-) -> str:
-    connect_s, read_s = timeout
-    if isinstance(exc, requests.ReadTimeout):
-        return f"{method} {url}: no answer within {read_s:g} s"
-    host = urlsplit(url).hostname or url
-    for err in _chain(exc):
-        if isinstance(err, ConnectionRefusedError):
-            return f"{method} {url}: connection refused"
-        if isinstance(err, NameResolutionError):
-            return f"{method} {url}: host name {host!r} could not be resolved"
-        if isinstance(err, requests.ConnectTimeout):
-            return f"{method} {url}: no connection within {connect_s:g} s"
-        if isinstance(err, requests.exceptions.SSLError):
-            return f"{method} {url}: TLS error ({_clip(str(err.args[0] if err.args else err))})"
-    if _dropped(exc):
-        return f"{method} {url}: the connection dropped before a complete answer came"
-    return f"{method} {url}: {type(exc).__name__}: {_clip(str(exc))}"
-
-
-def _dropped(exc: BaseException) -> bool:
-    return any(
-        isinstance(err, ConnectionResetError | requests.exceptions.ChunkedEncodingError)
-        or type(err).__name__ in ("ProtocolError", "IncompleteRead", "RemoteDisconnected")
-        for err in _chain(exc)
-    )
-
-
-def _never_sent(exc: BaseException) -> bool:
-    """Whether the request provably never reached the server (no connection was made)."""
-    return any(
-        isinstance(err, ConnectionRefusedError | NameResolutionError | requests.ConnectTimeout)
-        for err in _chain(exc)
-    )
-
-
-def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything nested in it (urllib3 wraps causes deeply)."""
-    stack: list[BaseException] = [exc]
-    seen: set[int] = set()
-    while stack:
-        err = stack.pop(0)
-        if id(err) in seen:
-            continue
-        seen.add(id(err))
-        yield err
-        nested: list[object] = [*err.args, getattr(err, "reason", None)]
-        nested += [err.__cause__, err.__context__]
-        stack.extend(item for item in nested if isinstance(item, BaseException))
+        return clip("; ".join(_format_detail(item) for item in detail))
+    return clip(str(detail))
 
 
 def _safe_url(url: str) -> str:
@@ -554,17 +423,17 @@ def _safe_url(url: str) -> str:
     if parts is None or not parts.scheme or not parts.hostname:
         return "(not a URL)"
     port = f":{parts.port}" if _port(parts.port) else ""
-    return _clip(f"{parts.scheme}://{parts.hostname}{port}{parts.path}", limit=120)
+    return clip(f"{parts.scheme}://{parts.hostname}{port}{parts.path}", limit=120)
 
 
 def _port(port: object) -> bool:
     return isinstance(port, int)
 
 
-def _clip(text: str, limit: int = _MAX_QUOTED) -> str:
+def clip(text: str, limit: int = _MAX_QUOTED) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _quote(text: str) -> str:
-    return repr(_clip(text)) if text.strip() else "(empty)"
+    return repr(clip(text)) if text.strip() else "(empty)"

@@ -23,7 +23,7 @@ from caigunn_provider.clean_stop import stop
 from caigunn_provider.config import KEYS, TOKEN, ProviderConfig, resolve
 from caigunn_provider.errors import CaiGunnError, StackFileError
 from caigunn_provider.messages import plain_token
-from caigunn_provider.program import sdk_costs, stack_traces
+from caigunn_provider.program import provider_start, sdk_costs, stack_traces
 from caigunn_provider.program.checkpoint import (
     Checkpoint,
     CheckpointError,
@@ -91,6 +91,8 @@ def provider_config() -> ProviderConfig:
 def _prepare(source: str, entries: Mapping[Kind, Mapping[str, Any]]) -> dict[Kind, Any]:
     config = provider_config()
     reading = read_ahead(this_stack())
+    if any(entries.values()):
+        provider_start.start()
     with timings.phase("account"):
         account = accounts.connect(config)
     try:

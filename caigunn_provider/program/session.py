@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from caigunn_provider import account as accounts
 from caigunn_provider.account import Account
 from caigunn_provider.config import ProviderConfig
-from caigunn_provider.program import pipeline, stack_traces
+from caigunn_provider.program import pipeline, provider_start, stack_traces
 from caigunn_provider.program.checkpoint import Checkpoint
 from caigunn_provider.program.kind import Run
 
@@ -72,6 +72,7 @@ def _open() -> Session:
     account stays open for the later calls and is closed when the program ends."""
     config = pipeline.provider_config()
     checkpoint = pipeline.checkpoint_later()
+    provider_start.start()
     account = accounts.connect(config)
     atexit.register(account.close)
     # The state keeps the program's frames of each resource's trace, not this package's.

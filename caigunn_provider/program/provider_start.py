@@ -1,0 +1,39 @@
+"""The provider process, started while the program checks the account.
+
+Runs in the program process. The engine starts a package's default provider at the first
+resource that needs it: here, once every check has passed and the first resource is declared.
+The process's start (an interpreter loading the SDK, about 0.3 s) would then stand between the
+checks and the engine's first step. An invoke of the same package makes the engine load and
+configure that provider at once, so its start runs beside the account check's round trip.
+
+The invoke names a function the dynamic provider does not have (it has none), so it fails once
+the provider is up; that answer is the expected one and is dropped. Nothing reaches CaiGunn: the
+provider's configure sends no request. Started only after the stack file (or the program's
+arguments) passed its checks, and only for a run that declares resources: the engine records its
+default provider in the stack's state, as it would at the first resource.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from caigunn_provider import timings
+
+# The package of every resource this project declares (pulumi.dynamic's type tokens).
+PACKAGE = "pulumi-python"
+_NO_SUCH_FUNCTION = f"{PACKAGE}:dynamic:startProvider"
+
+
+def start() -> None:
+    """Have the engine start the provider process now, in the background."""
+    threading.Thread(target=_invoke, name="caigunn-provider-start", daemon=True).start()
+
+
+def _invoke() -> None:
+    import pulumi.runtime
+
+    try:
+        with timings.phase("provider start"):
+            pulumi.runtime.invoke(_NO_SUCH_FUNCTION, {})
+    except Exception:  # the expected refusal, or an engine gone: either way nothing to do
+        pass

@@ -82,7 +82,12 @@ def main() -> None:
     serialization.install(NoOpProvider)
     stack_traces.install()
     if config.get("items"):
-        knowledge_shape(count, int(config.require("items")), float(config.get("workMs") or 0))
+        knowledge_shape(
+            count,
+            int(config.require("items")),
+            float(config.get("workMs") or 0),
+            serving=config.get_bool("serving") or False,
+        )
         return
     for index in range(1, count + 1):
         NoOp(
@@ -93,11 +98,12 @@ def main() -> None:
         )
 
 
-def knowledge_shape(chatbots: int, items: int, work_ms: float) -> None:
+def knowledge_shape(chatbots: int, items: int, work_ms: float, *, serving: bool = False) -> None:
     """The ideal of the knowledge benchmark: the resources of a knowledge stack, in the same
-    order of dependence (a chatbot, its items, a training on them, the model that waits for it),
-    each a no-op, and the model waiting until `work_ms` after its training was started, as
-    CaiGunn's training runs from its start whatever the engine does meanwhile."""
+    order of dependence (a chatbot, its items, a training on them, the model that waits for it,
+    and with `serving` the step that asks the checks after it), each a no-op, and the model
+    waiting until `work_ms` after its training was started, as CaiGunn's training runs from its
+    start whatever the engine does meanwhile."""
     plan = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
     for bot in range(1, chatbots + 1):
         chatbot = NoOp(f"kbot-{bot:04d}", f"kbench-{bot:04d}", plan)
@@ -105,4 +111,6 @@ def knowledge_shape(chatbots: int, items: int, work_ms: float) -> None:
         rows = pulumi.Output.all(*(item.id for item in made)).apply(",".join)
         training = NoOp(f"kbot-{bot:04d}/training", rows, plan)
         ready = training.created_at.apply(lambda started: started + work_ms / 1000)
-        NoOp(f"kbot-{bot:04d}/model", training.id, plan, ready_at=ready)
+        model = NoOp(f"kbot-{bot:04d}/model", training.id, plan, ready_at=ready)
+        if serving:
+            NoOp(f"kbot-{bot:04d}/serving", model.id, plan)

@@ -1,16 +1,19 @@
-"""The knowledge run of the benchmark (issue 19): M chatbots with K text items each, trained once.
+"""The knowledge run of the benchmark (issue 19): M chatbots with K text items each, trained once
+(with `--checks Q`, each entry's new model is also asked Q answer checks before it serves).
 
 `python scripts/bench.py --knowledge` (or this file) runs it. Background work takes WORK_MS in the
 emulator (`--work-ms`). Three measurements, each on a fresh emulator:
 
 - ours: this repo's program on the real engine, a stack file of M entries with K `text:` items
   each; `up` creates the chatbots, their items and one trained Model each, and sets the model;
-  then a second `up`, which must write nothing;
+  then a second `up`, which must write nothing; with checks, every entry's checks must pass;
 - the API reference: the same API work at full concurrency, sent directly (one thread per chatbot,
   the chatbots made beforehand and not timed): K item POSTs, one training, its event polled every
-  POLL_S until it completes, the chatbot's model_id set;
+  POLL_S until it completes, the chatbot's model_id set, then its Q questions asked one after
+  another, each answer checked;
 - the engine floor: the same engine with a no-op dynamic provider and as many resources as ours
-  has (M x (K + 3): a chatbot, its items, a training, a model), none depending on another: what
+  has (M x (K + 3): a chatbot, its items, a training, a model; and a serving step per chatbot
+  with checks), none depending on another: what
   the engine costs on its own (each no-op run is checked to have made its resources);
 - the ideal: the same no-op provider in ours' shape (a chatbot, its K items, a training on them,
   a model waiting the training's WORK_MS), so four steps in a row per chatbot: the engine's cost
@@ -61,6 +64,7 @@ class KnowledgeParams:
     work_ms: int  # each crawl, upload and training in the emulator
     latency_ms: float
     parallel: int = 0  # `pulumi up --parallel` (0: the engine's default, 4 per CPU)
+    checks: int = 0  # answer checks per chatbot (0: none, the entry has no `checks:`)
 
 
 @dataclass
@@ -77,6 +81,7 @@ class KnowledgeReport:
     trainings: int
     training_span: float
     trainings_at_once: int
+    checks_passed: int  # entries whose `answer_checks` output says passed
     measured_at: str
     phases: dict[str, dict[str, dict[str, float]]]
 
@@ -96,7 +101,17 @@ class KnowledgeReport:
         return self.up / self.ideal_up
 
 
-def stack_file(m: int, k: int) -> str:
+def question(check: int) -> str:
+    """Check number `check`'s question: it shares "opening hours" with every item, so the
+    emulator answers it with an item's text (docs/emulator.md, "Conversations")."""
+    return f"What are the opening hours, question {check}?"
+
+
+# What every answer must hold: each item of the chatbot says it.
+EXPECTED = "opening hours are 9 to"
+
+
+def stack_file(m: int, k: int, checks: int = 0) -> str:
     lines = ["chatbots:"]
     for bot in range(1, m + 1):
         lines += [
@@ -109,6 +124,11 @@ def stack_file(m: int, k: int) -> str:
             f'      - text: "Fact {item} of chatbot {bot}: opening hours are 9 to {item + 12}."'
             for item in range(1, k + 1)
         ]
+        if checks:
+            lines.append("    checks:")
+            for check in range(1, checks + 1):
+                lines += [f'      - ask: "{question(check)}"', "        expect:"]
+                lines.append(f'          contains: "{EXPECTED}"')
     return "\n".join(lines) + "\n"
 
 
@@ -125,6 +145,8 @@ def kind_of(entry: dict[str, Any]) -> str:
         return "training"
     if path.startswith(f"{CHATBOT_API}/event/"):
         return "event poll"
+    if path == f"{CHATBOT_API}/talk":
+        return "talk"
     return f"other {method}"
 
 
@@ -147,7 +169,9 @@ def measure_ours(params: KnowledgeParams, workdir: Path, progress: Progress) -> 
         project.config_set("caigunn:accessToken", TOKEN, secret=True)
         project.config_set("caigunn:apiUrl", emulator.base_url)
         (workdir / "stacks").mkdir()
-        (workdir / "stacks" / "bench.yaml").write_text(stack_file(params.m, params.k))
+        (workdir / "stacks" / "bench.yaml").write_text(
+            stack_file(params.m, params.k, params.checks)
+        )
         admin = Admin(emulator.base_url, token=TOKEN)
         try:
             flags = ["--parallel", str(params.parallel)] if params.parallel else []
@@ -164,6 +188,11 @@ def measure_ours(params: KnowledgeParams, workdir: Path, progress: Progress) -> 
             writes = [e for e in admin.requests() if e["method"] != "GET"]
             progress(f"  ours     second up  {second:7.2f} s  {len(writes)} writes")
             models, resources = project_models(project)
+            passed = sum(
+                1
+                for verdict in (project.outputs().get("answer_checks") or {}).values()
+                if verdict.get("passed") is True
+            )
         finally:
             admin.session.close()
     if models != params.m:
@@ -177,6 +206,7 @@ def measure_ours(params: KnowledgeParams, workdir: Path, progress: Progress) -> 
         "training_span": span,
         "trainings_at_once": widest,
         "resources": resources,
+        "checks_passed": passed,
     }
 
 
@@ -268,6 +298,17 @@ def measure_reference(params: KnowledgeParams, progress: Progress) -> float:
                     headers=token,
                     timeout=60,
                 ).raise_for_status()
+                for check in range(1, params.checks + 1):
+                    answer = session.post(
+                        f"{base}{CHATBOT_API}/talk",
+                        params={"nickname": "bench"},
+                        json={"text": question(check)},
+                        headers={**headers, "uid": f"kref-{bot}-{check}"},
+                        timeout=60,
+                    )
+                    answer.raise_for_status()
+                    if EXPECTED not in json.dumps(answer.json()):
+                        raise SystemExit(f"reference: check {check} failed: {answer.text}")
 
             bots = range(1, params.m + 1)
             with ThreadPoolExecutor(max_workers=params.m) as pool:
@@ -303,13 +344,18 @@ def measure_ideal(params: KnowledgeParams, workdir: Path, progress: Progress) ->
     project.config_set("bench:count", str(params.m))
     project.config_set("bench:items", str(params.k))
     project.config_set("bench:workMs", str(params.work_ms))
-    seconds = timed_noop_up(project, params, params.m * (params.k + 3))
+    if params.checks:
+        project.config_set("bench:serving", "true")
+    seconds = timed_noop_up(project, params, params.m * (params.k + 3 + bool(params.checks)))
     progress(f"  ideal    up         {seconds:7.2f} s  (ours' shape, no-ops, the training's wait)")
     return seconds
 
 
 def measure(params: KnowledgeParams, progress: Progress) -> KnowledgeReport:
-    progress(f"knowledge run: M={params.m} chatbots x K={params.k} text items, {params.work_ms} ms")
+    progress(
+        f"knowledge run: M={params.m} chatbots x K={params.k} text items, {params.work_ms} ms"
+        + (f", {params.checks} checks each" if params.checks else "")
+    )
     with tempfile.TemporaryDirectory(prefix="caigunn-kbench-") as tmp:
         ours = measure_ours(params, Path(tmp) / "ours", progress)
         reference = measure_reference(params, progress)
@@ -328,6 +374,7 @@ def measure(params: KnowledgeParams, progress: Progress) -> KnowledgeReport:
         trainings=ours["counts"].get("training", 0),
         training_span=ours["training_span"],
         trainings_at_once=ours["trainings_at_once"],
+        checks_passed=ours["checks_passed"],
         measured_at=f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         phases=ours["phases"],
     )
@@ -336,7 +383,9 @@ def measure(params: KnowledgeParams, progress: Progress) -> KnowledgeReport:
 def render(report: KnowledgeReport) -> str:
     p = report.params
     lines = [
-        f"CaiGunn knowledge benchmark: M={p.m} chatbots x K={p.k} text items, background work "
+        f"CaiGunn knowledge benchmark: M={p.m} chatbots x K={p.k} text items"
+        + (f", {p.checks} answer checks each" if p.checks else "")
+        + ", background work "
         f"{p.work_ms} ms, latency {p.latency_ms:g} ms, "
         f"--parallel {p.parallel or 'default'} ({report.measured_at})",
         "",
@@ -367,6 +416,12 @@ def render(report: KnowledgeReport) -> str:
         f"reference){'':<10} got {report.ratio_with_floor:5.2f}x  limit 1.50x",
         f"  info  up / the ideal{'':<33} got {report.ratio_to_ideal:5.2f}x",
     ]
+    if p.checks:
+        lines.insert(
+            -4,
+            f"  {'PASS' if report.checks_passed == p.m else 'FAIL'}  every entry's checks passed"
+            f"{'':<19} got {report.checks_passed:>5}  want {p.m}",
+        )
     return "\n".join(lines)
 
 
@@ -374,6 +429,7 @@ def passed(report: KnowledgeReport) -> bool:
     return (
         report.trainings == report.params.m
         and report.second_up_writes == 0
+        and (not report.params.checks or report.checks_passed == report.params.m)
         and report.ratio_with_floor <= 1.5
     )
 
@@ -387,18 +443,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--parallel", type=int, default=0, help="pulumi up --parallel (default: the engine's)"
     )
+    parser.add_argument(
+        "--checks", type=int, default=0, help="answer checks per chatbot (default 0: none)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of the table")
     parser.add_argument("--json-out", type=Path, help="also write the JSON to this file")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target fails")
     args = parser.parse_args(argv)
-    if min(args.m, args.k) < 1 or args.work_ms < 0:
-        parser.error("--m and --k must be at least 1, --work-ms at least 0")
+    if min(args.m, args.k) < 1 or min(args.work_ms, args.checks) < 0:
+        parser.error("--m and --k must be at least 1, --work-ms and --checks at least 0")
     return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    params = KnowledgeParams(args.m, args.k, args.work_ms, args.latency_ms, args.parallel)
+    params = KnowledgeParams(
+        args.m, args.k, args.work_ms, args.latency_ms, args.parallel, args.checks
+    )
     report = measure(params, lambda line: print(line, file=sys.stderr, flush=True))
     document = {
         **asdict(report),

@@ -76,3 +76,23 @@ def test_a_run_that_declares_nothing_starts_no_provider(
     assert not [p for p in phases if p["process"] == "provider"], phases
     assert not [p for p in phases if p["phase"] == "provider start"], phases
     assert DEFAULT_PROVIDER not in state_types(project)
+
+
+@pytest.mark.parametrize("level", ["current"])
+def test_a_stack_file_error_starts_no_provider_and_sends_nothing(
+    project: PulumiProject, admin: Admin, tmp_path: Path
+) -> None:
+    write_stack_file(project, "chatbots:\n  support:\n    title: [Support Desk\n")
+    admin.clear_requests()
+    path = tmp_path / "timings.jsonl"
+    project.env["CAIGUNN_TIMINGS"] = str(path)
+
+    done = project.run("up", "--yes", ok=False)
+
+    assert "invalid stack file" in done.stdout, done.stdout
+    phases = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [p for p in phases if p["process"] == "program"], phases  # the program did run
+    assert not [p for p in phases if p["process"] == "provider"], phases
+    assert not [p for p in phases if p["phase"] == "provider start"], phases
+    assert admin.requests() == []
+    assert DEFAULT_PROVIDER not in state_types(project)

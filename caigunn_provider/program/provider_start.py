@@ -7,15 +7,18 @@ checks and the engine's first step. An invoke of the same package makes the engi
 configure that provider at once, so its start runs beside the account check's round trip.
 
 The invoke names a function the dynamic provider does not have (it has none), so it fails once
-the provider is up; that answer is the expected one and is dropped. Nothing reaches CaiGunn: the
-provider's configure sends no request. Started only after the stack file (or the program's
-arguments) passed its checks, and only for a run that declares resources: the engine records its
-default provider in the stack's state, as it would at the first resource.
+the provider is up; that answer is the expected one and is dropped. It is sent straight to the
+engine's resource monitor, outside the SDK's bookkeeping of a program's calls, which belongs to
+the program's event loop. Nothing reaches CaiGunn: the provider's configure sends no request.
+Started only after the stack file (or the program's arguments) passed its checks, and only for a
+run that declares resources: the engine records its default provider in the stack's state, as it
+would at the first resource.
 """
 
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from caigunn_provider import timings
 
@@ -25,15 +28,28 @@ _NO_SUCH_FUNCTION = f"{PACKAGE}:dynamic:startProvider"
 
 
 def start() -> None:
-    """Have the engine start the provider process now, in the background."""
-    threading.Thread(target=_invoke, name="caigunn-provider-start", daemon=True).start()
+    """Have the engine start the provider process now, in the background; nothing where the
+    program talks to no engine (the SDK's mocks, in a unit test)."""
+    from pulumi.runtime import settings
+    from pulumi.runtime.proto import resource_pb2_grpc
+
+    monitor = settings.get_monitor()
+    if isinstance(monitor, resource_pb2_grpc.ResourceMonitorStub):
+        threading.Thread(
+            target=_invoke, args=(monitor,), name="caigunn-provider-start", daemon=True
+        ).start()
 
 
-def _invoke() -> None:
-    import pulumi.runtime
+def _invoke(monitor: Any) -> None:
+    import grpc  # type: ignore[import-untyped]
+    from google.protobuf import struct_pb2  # type: ignore[import-untyped]
+    from pulumi.runtime.proto import resource_pb2
 
+    request = resource_pb2.ResourceInvokeRequest(
+        tok=_NO_SUCH_FUNCTION, args=struct_pb2.Struct(), acceptResources=True
+    )
     try:
         with timings.phase("provider start"):
-            pulumi.runtime.invoke(_NO_SUCH_FUNCTION, {})
-    except Exception:  # the expected refusal, or an engine gone: either way nothing to do
+            monitor.Invoke(request)
+    except grpc.RpcError:  # the expected refusal, or an engine gone: either way nothing to do
         pass

@@ -464,6 +464,7 @@ class Listing:
         self._first_page: Future[list[ChatbotRow]] | None = None
         self._size_hint = 0
         self._noted_size = 0
+        self._noted_page_size = 0
         self._seen_keys: dict[str, ChatbotRow] = {}
 
     def hint_size(self, rows: object) -> None:
@@ -478,11 +479,25 @@ class Listing:
         with self._lock:
             return len(self._merged(self._snapshot).rows) if self._snapshot else self._noted_size
 
-    def note_size(self, rows: int) -> None:
+    def note_size(self, rows: int, page_size: int = 0) -> None:
         """How many chatbots a proven scan made elsewhere in this run found (the program's:
-        kinds/chatbot/prescan.py), for size() until this listing scans itself."""
+        kinds/chatbot/prescan.py), and the page size it was served, for size() and tail()
+        until this listing scans itself."""
         with self._lock:
             self._noted_size = max(self._noted_size, rows)
+            self._noted_page_size = max(self._noted_page_size, page_size)
+
+    def tail(self) -> tuple[int, int]:
+        """How long the list is and the page size it is served in, to look where a new row is
+        likely to be: from the run's snapshot, else (before any scan) from what note_size said
+        and this run's creates since; a scan when neither is known."""
+        with self._lock:
+            if self._snapshot is None and self._noted_page_size > 0:
+                # A hint: the page looked at holds rows either side of it.
+                size = self._noted_size + len(self._created) - len(self._deleted)
+                return max(0, size), self._noted_page_size
+        snapshot = self.snapshot(proven=False)
+        return len(snapshot.rows), snapshot.page_size
 
     def created(self) -> list[ChatbotRow]:
         """The chatbots this run created, as record_created told them."""

@@ -33,7 +33,7 @@ def stored_inputs(project: PulumiProject) -> dict[str, dict[str, Any]]:
     return {name: res["inputs"] for name, res in project.resources().items()}
 
 
-@pytest.mark.parametrize("level", ["current"])
+@pytest.mark.parametrize("level", ["seed", "current"])
 def test_new_chatbots_are_checked_against_one_scan_the_program_began(
     project: PulumiProject, admin: Admin
 ) -> None:

@@ -359,7 +359,7 @@ def test_the_programs_declare_knows_every_field_an_entry_has() -> None:
         "retain",
         "expiry",
         "replacing",
-        # creates and scans_ahead start the program's scan for a stack file's new entries
+        # creates start the program's scan for a stack file's new entries
         # (kinds/chatbot/prescan.py); a program's chatbots, checked one call at a time, leave
         # that scan to the provider, as before.
         "creates",
@@ -371,5 +371,4 @@ def test_the_programs_declare_knows_every_field_an_entry_has() -> None:
         "config",
         "checkpoint",
         "notes",
-        "scans_ahead",
     }

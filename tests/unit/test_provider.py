@@ -89,6 +89,25 @@ def test_check_takes_the_prior_ids_the_programs_scan_handed_over_and_lists_nothi
     assert outs[LIST_SIZE] == 41
 
 
+@pytest.mark.parametrize("level", ["seed"])
+def test_a_seed_level_create_looks_where_the_programs_scan_said_the_list_ends(
+    admin: Admin,
+) -> None:
+    # A seed-level create's answer has no id: the new row is looked for in the list. The list's
+    # length and page size come from the program's scan, so the look is one page, not a scan.
+    for index in range(40):
+        admin.create(f"Other {index}")
+    path = scanned_by_the_program(admin, {"Support"})
+    admin.clear_requests()
+
+    chatbot_id, outs = created(configured(admin), **{prescan.SCAN: path})
+
+    listed = [r for r in admin.requests("GET") if r["path"] == CHATBOT_PATH]
+    assert [r["query"]["offset"] for r in listed] == ["38"]
+    assert admin.chatbots()[chatbot_id]["title"] == "Support"
+    assert outs[LIST_SIZE] == 40  # as the program's scan saw it
+
+
 @pytest.mark.parametrize("level", ["current"])
 def test_check_scans_for_itself_when_the_programs_scan_failed_or_is_missing(
     admin: Admin, tmp_path: Path

@@ -72,9 +72,6 @@ class Prepared:
     checkpoint: Checkpoint | None = None
     # Warnings of the run as a whole (a caigunn:allowReplace name that no entry has).
     notes: tuple[str, ...] = ()
-    # Whether the program scans for the creates' checks (kinds/chatbot/prescan.py): where a
-    # create answers with its chatbot's id, so that the provider needs no scan of its own.
-    scans_ahead: bool = False
 
 
 class ChatbotKind:
@@ -124,7 +121,6 @@ class ChatbotKind:
             run.config,
             checkpoint,
             (note,) if note else (),
-            scans_ahead=run.account.caps.create_returns_id,
         )
 
     def declare(self, prepared: Prepared) -> dict[str, Chatbot]:
@@ -136,11 +132,8 @@ class ChatbotKind:
         self.parts_declared.clear()
         starts_first = StartsFirst()
         new = {entry.title for entry in prepared.entries if entry.creates}
-        scan = (
-            prescan.start(prepared.config, new)
-            if prepared.scans_ahead and prepared.config
-            else None
-        )
+        # The proven scan the new chatbots' checks need, begun now (kinds/chatbot/prescan.py).
+        scan = prescan.start(prepared.config, new) if prepared.config else None
         try:
             self._declare_entries(prepared, chatbots, starts_first, scan)
         finally:

@@ -143,11 +143,11 @@ def _look_where_new_rows_appear(ctx: Context, api_key: str) -> ChatbotRow | None
         seen = run_of(ctx).listing.seen_key(api_key)
         if seen is not None:
             return seen
-        snapshot = run_of(ctx).listing.snapshot(proven=False)
-        tail = max(0, len(snapshot.rows) - 2)
+        size, page_size = run_of(ctx).listing.tail()
+        tail = max(0, size - 2)
         places = {"tail": [tail], "head": [0], None: [tail, 0]}[run_of(ctx).new_rows_at]
         for offset in dict.fromkeys(places):
-            found = _in_rows(run_of(ctx).listing.page(offset, snapshot.page_size), api_key)
+            found = _in_rows(run_of(ctx).listing.page(offset, page_size), api_key)
             if found is not None:
                 run_of(ctx).new_rows_at = "head" if offset == 0 and tail else "tail"
                 return found

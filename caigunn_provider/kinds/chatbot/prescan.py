@@ -6,7 +6,8 @@ takes a proven scan of the account's chatbot list. In the provider process the s
 begin once the engine had started the provider and sent it the first check. The program knows
 sooner which entries are new: once its own checks have passed. So the program scans in the
 background while it declares and the engine starts the provider, and writes what the creates
-need (the ids of each new entry's title, and the list's length; no api_key) to a file of its own.
+need (the ids of each new entry's title, the list's length and its page size; no api_key) to a
+file of its own.
 Each new Chatbot names that file in its `__scan` input, which the provider's check spends: it
 never reaches the state. A failed or late scan leaves the provider to scan for itself, as before.
 
@@ -51,13 +52,15 @@ def start(config: ProviderConfig, titles: Collection[str]) -> str | None:
 def _scan(config: ProviderConfig, titles: frozenset[str], path: str) -> None:
     client = config.client()
     try:
-        rows = scan(client.list_chatbots_page, proven=True).rows.values()
+        snapshot = scan(client.list_chatbots_page, proven=True)
+        rows = snapshot.rows.values()
         found: dict[str, list[str]] = {title: [] for title in titles}
         for row in rows:
             if row.title in found:
                 found[row.title].append(row.id)
         result: dict[str, object] = {
             "size": len(rows),
+            "page_size": snapshot.page_size,
             "prior_ids": {title: sorted(ids) for title, ids in found.items()},
         }
     except Exception as exc:
@@ -81,6 +84,7 @@ class Handed:
 
     prior_ids: list[str]
     size: int
+    page_size: int
 
 
 _read: dict[str, dict[str, object] | None] = {}
@@ -98,13 +102,13 @@ def prior_ids(path: object, title: str) -> Handed | None:
         result = _read[path]
     if not result:
         return None
-    found, size = result.get("prior_ids"), result.get("size")
-    if not isinstance(found, dict) or not isinstance(size, int):
+    found, size, page_size = result.get("prior_ids"), result.get("size"), result.get("page_size")
+    if not isinstance(found, dict) or not isinstance(size, int) or not isinstance(page_size, int):
         return None
     ids = found.get(title)
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         return None
-    return Handed(sorted(ids), size)
+    return Handed(sorted(ids), size, page_size)
 
 
 def _wait_for(path: str) -> dict[str, object] | None:

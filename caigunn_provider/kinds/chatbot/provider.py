@@ -94,7 +94,7 @@ class ChatbotProvider(BaseProvider):
             ctx.probe_ahead()
             handed = prescan.prior_ids(scanned, str(title)) if not olds else None
             if handed is not None:
-                run_of(ctx).listing.note_size(handed.size)
+                run_of(ctx).listing.note_size(handed.size, handed.page_size)
                 news[PRIOR_IDS] = handed.prior_ids
             else:
                 rows = run_of(ctx).listing.snapshot(proven=True).rows.values()

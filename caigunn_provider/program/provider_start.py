@@ -32,12 +32,22 @@ def start() -> None:
     program talks to no engine (the SDK's mocks, in a unit test)."""
     from pulumi.runtime import settings
     from pulumi.runtime.proto import resource_pb2_grpc
+    from pulumi.runtime.sync_await import _sync_await
 
     monitor = settings.get_monitor()
-    if isinstance(monitor, resource_pb2_grpc.ResourceMonitorStub):
-        threading.Thread(
-            target=_invoke, args=(monitor,), name="caigunn-provider-start", daemon=True
-        ).start()
+    if not isinstance(monitor, resource_pb2_grpc.ResourceMonitorStub):
+        return
+    # The engine keeps resources in the state in the order it first hears of them. The SDK sends
+    # the stack's own registration only once the program's code yields to its event loop, so it
+    # is sent (and answered) first: the provider then follows the stack as it did when the first
+    # resource brought it, and a run that stops before declaring anything leaves the state as
+    # it found it, order included. The same wait as a synchronous invoke of the program's.
+    root = settings.get_root_resource()
+    if root is not None:
+        _sync_await(root.urn.future())
+    threading.Thread(
+        target=_invoke, args=(monitor,), name="caigunn-provider-start", daemon=True
+    ).start()
 
 
 def _invoke(monitor: Any) -> None:

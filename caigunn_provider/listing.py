@@ -463,7 +463,8 @@ class Listing:
         self._pool: ThreadPoolExecutor | None = None
         self._first_page: Future[list[ChatbotRow]] | None = None
         self._size_hint = 0
-        self._noted_size = 0
+        # What a proven scan elsewhere in the run found (note_size), None until one is noted.
+        self._noted_size: int | None = None
         self._noted_page_size = 0
         self._seen_keys: dict[str, ChatbotRow] = {}
 
@@ -475,16 +476,18 @@ class Listing:
 
     def size(self) -> int:
         """How many live chatbots the run's snapshot holds (before any scan: what note_size
-        said, else 0)."""
+        said and this run's creates and deletes since, else 0)."""
         with self._lock:
-            return len(self._merged(self._snapshot).rows) if self._snapshot else self._noted_size
+            if self._snapshot is not None:
+                return len(self._merged(self._snapshot).rows)
+            return self._noted()
 
     def note_size(self, rows: int, page_size: int = 0) -> None:
         """How many chatbots a proven scan made elsewhere in this run found (the program's:
         kinds/chatbot/prescan.py), and the page size it was served, for size() and tail()
         until this listing scans itself."""
         with self._lock:
-            self._noted_size = max(self._noted_size, rows)
+            self._noted_size = max(self._noted_size or 0, rows)
             self._noted_page_size = max(self._noted_page_size, page_size)
 
     def tail(self) -> tuple[int, int]:
@@ -494,10 +497,14 @@ class Listing:
         with self._lock:
             if self._snapshot is None and self._noted_page_size > 0:
                 # A hint: the page looked at holds rows either side of it.
-                size = self._noted_size + len(self._created) - len(self._deleted)
-                return max(0, size), self._noted_page_size
+                return self._noted(), self._noted_page_size
         snapshot = self.snapshot(proven=False)
         return len(snapshot.rows), snapshot.page_size
+
+    def _noted(self) -> int:
+        if self._noted_size is None:
+            return 0
+        return max(0, self._noted_size + len(self._created) - len(self._deleted))
 
     def created(self) -> list[ChatbotRow]:
         """The chatbots this run created, as record_created told them."""

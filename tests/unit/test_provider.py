@@ -84,9 +84,10 @@ def test_check_takes_the_prior_ids_the_programs_scan_handed_over_and_lists_nothi
     assert inputs[PRIOR_IDS] == [existing]
     assert prescan.SCAN not in inputs  # spent by check: never stored
     assert [r for r in admin.requests("GET") if r["path"] == CHATBOT_PATH] == []
-    # The create records the list's length the program's scan saw, as its own scan would.
+    # The create records the list's length as it left it (the 41 rows the program's scan saw,
+    # and itself), as its own scan would.
     _, outs = created(provider, **{prescan.SCAN: path})
-    assert outs[LIST_SIZE] == 41
+    assert outs[LIST_SIZE] == 42
 
 
 @pytest.mark.parametrize("level", ["seed"])
@@ -105,7 +106,7 @@ def test_a_seed_level_create_looks_where_the_programs_scan_said_the_list_ends(
     listed = [r for r in admin.requests("GET") if r["path"] == CHATBOT_PATH]
     assert [r["query"]["offset"] for r in listed] == ["38"]
     assert admin.chatbots()[chatbot_id]["title"] == "Support"
-    assert outs[LIST_SIZE] == 40  # as the program's scan saw it
+    assert outs[LIST_SIZE] == 41  # the program's scan's 40, and itself
 
 
 @pytest.mark.parametrize("level", ["current"])

@@ -44,6 +44,10 @@ def start() -> None:
     # it found it, order included. The same wait as a synchronous invoke of the program's.
     root = settings.get_root_resource()
     if root is not None:
+        if threading.current_thread() is not threading.main_thread():
+            # Off the program's own thread (a Python program declaring in an `apply` callback)
+            # that loop cannot be waited on: the first resource brings the provider, as before.
+            return
         _sync_await(root.urn.future())
     threading.Thread(
         target=_invoke, args=(monitor,), name="caigunn-provider-start", daemon=True

@@ -4,6 +4,7 @@ tests/e2e/test_provider_start.py."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import grpc  # type: ignore[import-untyped]
@@ -12,6 +13,31 @@ from pulumi.runtime import settings
 from pulumi.runtime.proto import resource_pb2_grpc
 
 from caigunn_provider.program import provider_start
+
+
+class Root:
+    """A stack whose registration is answered at once."""
+
+    class urn:  # the Output attribute's name
+        @staticmethod
+        async def future() -> str:
+            return "urn:pulumi:e2e::project::pulumi:pulumi:Stack::project-e2e"
+
+
+def test_no_invoke_off_the_programs_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A Python program may declare its first chatbot in an `apply` callback on another thread,
+    # where the stack's registration cannot be waited for: nothing is sent.
+    sent: list[Any] = []
+    with grpc.insecure_channel("127.0.0.1:1") as channel:
+        stub = resource_pb2_grpc.ResourceMonitorStub(channel)
+        monkeypatch.setattr(settings, "get_monitor", lambda: stub)
+        monkeypatch.setattr(settings, "get_root_resource", lambda: Root())
+        monkeypatch.setattr(provider_start, "_invoke", sent.append)
+        other = threading.Thread(target=provider_start.start)
+        other.start()
+        other.join(timeout=10)
+    assert not other.is_alive()
+    assert sent == []
 
 
 def test_no_invoke_without_an_engine(monkeypatch: pytest.MonkeyPatch) -> None:

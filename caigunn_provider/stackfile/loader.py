@@ -11,26 +11,13 @@ from caigunn_provider.errors import StackFileError
 from caigunn_provider.stackfile.checks import check_root, report_refused
 from caigunn_provider.stackfile.model import StackFile
 from caigunn_provider.stackfile.problems import Problems
-from caigunn_provider.stackfile.rules import (
-    MAX_FILE_BYTES,
-    MAX_NAME_LENGTH,
-    MAX_TITLE_LENGTH,
-    is_valid_logical_name,
-)
+from caigunn_provider.stackfile.rules import MAX_NAME_LENGTH
 from caigunn_provider.stackfile.section import Section
 from caigunn_provider.stackfile.source import check_outside_values, read_text
 from caigunn_provider.stackfile.yamlerrors import excerpt, explain
 from caigunn_provider.stackfile.yamltree import Document, TooLarge, parse
 
-__all__ = [
-    "MAX_FILE_BYTES",
-    "MAX_NAME_LENGTH",
-    "MAX_TITLE_LENGTH",
-    "Section",
-    "StackFile",
-    "is_valid_logical_name",
-    "load_stack_file",
-]
+__all__ = ["load_stack_file"]
 
 # Past this column a YAML key cannot stand on one line (the spec's 1024-character limit).
 _MAX_KEY_COLUMN = 1024

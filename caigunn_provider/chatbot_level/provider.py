@@ -10,6 +10,7 @@ from typing import Any
 from pulumi.dynamic import CheckFailure
 
 from caigunn_provider.chatbot_level.api import ChatbotAPI
+from caigunn_provider.chatbot_level.keys import keys_of, read_key
 from caigunn_provider.dynamic import status
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider
 from caigunn_provider.dynamic.runtime import Context
@@ -45,7 +46,21 @@ class ChatbotLevelProvider(BaseProvider):
         return self.provider_config().training_timeout
 
     def _api(self, props: dict[str, Any], ctx: Context | None = None) -> ChatbotAPI:
-        return ChatbotAPI((ctx or self._context()).client.transport, str(props.get("api_key")))
+        ctx = ctx or self._context()
+        return ChatbotAPI(ctx.client.transport, self._key(props, ctx))
+
+    def _key(self, props: dict[str, Any], ctx: Context | None = None) -> str:
+        """The chatbot's api_key: as its Chatbot's step told this run, else as a step recorded
+        before the key left this kind's state, else read once with the token (keys.py)."""
+        ctx = ctx or self._context()
+        chatbot_id = str(props.get("chatbot_id"))
+        told = keys_of(ctx).known(chatbot_id)
+        if told is not None:
+            return told
+        recorded = props.get("api_key")
+        if isinstance(recorded, str) and recorded and recorded != UNKNOWN:
+            return recorded
+        return keys_of(ctx).key(chatbot_id, lambda: read_key(ctx, chatbot_id))
 
     @staticmethod
     def _chatbot_gone(ctx: Context, chatbot_id: str) -> bool:

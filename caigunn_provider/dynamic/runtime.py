@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from caigunn_provider.client import AccountLimits, CaiGunnClient
 from caigunn_provider.config import ProviderConfig, Source
 from caigunn_provider.errors import CaiGunnError
+from caigunn_provider.listing import Listing
 
 T = TypeVar("T")
 
@@ -44,6 +45,11 @@ class Context:
                 self._slots[key] = make(self)
             found: T = self._slots[key]
             return found
+
+    def listing(self) -> Listing:
+        """The account's chatbot list as this run reads it (one per account and run): the Chatbot
+        kind's, and where the server cannot read a chatbot by id, every kind's way to its key."""
+        return self.slot("chatbot listing", lambda made: Listing(made.client.list_chatbots_page))
 
     def probe_ahead(self) -> None:
         """Ask what the server can do now, in the background, for a write that will need it.

@@ -121,8 +121,16 @@ def test_create_trains_once_sets_the_model_and_webhook_and_a_second_up_writes_no
     ids = item_ids(kproject)
     assert len(ids) == 5 and all(ids.values())
     assert rows(admin, kproject) == {row for found in ids.values() for row in found}
-    # The api_key every item, model and webhook holds stays a secret in the state.
+    # The api_key is in the state once, the Chatbot's secret output: no item, rows, training,
+    # model or webhook holds it (the provider finds it: chatbot_level/keys.py).
     assert api_key(admin, kproject) not in kproject.export_text()
+    deployment = json.loads(kproject.export_text())["deployment"]
+    holders = [
+        res["type"].rsplit(":", 1)[1]
+        for res in deployment["resources"]
+        if "api_key" in {**res.get("inputs", {}), **res.get("outputs", {})}
+    ]
+    assert holders == ["Chatbot"]
     # Nothing changed: the engine's second run sends no write at all.
     admin.clear_requests()
     outcome = kproject.outcome("up")

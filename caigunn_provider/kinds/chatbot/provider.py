@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -15,13 +16,14 @@ from pulumi.dynamic import (
 )
 
 from caigunn_provider import messages
+from caigunn_provider.chatbot_level.keys import remember
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.client.fields import changed_settings
 from caigunn_provider.dynamic import status
 from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider, reports, warn
 from caigunn_provider.dynamic.partial import PartialFailure
 from caigunn_provider.dynamic.runtime import Context
-from caigunn_provider.errors import AmbiguousCreate, CaiGunnError, NotFoundError
+from caigunn_provider.errors import AmbiguousCreate, CaiGunnError, ConfigError, NotFoundError
 from caigunn_provider.ids import canonical_id
 from caigunn_provider.kinds.chatbot import ownership, prescan, retain
 from caigunn_provider.kinds.chatbot.expiry import (
@@ -107,6 +109,10 @@ class ChatbotProvider(BaseProvider):
             # program stops a run without one before anything is declared). The engine checks the
             # replacement's inputs afresh, so its `import:` is not spent on the record.
             return DiffResult(changes=True, replaces=[AMBIGUOUS], delete_before_replace=False)
+        # The kinds inside the entry are stepped after this: they find its key here (keys.py).
+        # Only a diff without the provider's configuration (a unit test) cannot tell it.
+        with contextlib.suppress(ConfigError):
+            remember(self.context(), _id, olds.get("api_key"))
         # The one-shot inputs only matter to create: leaving `import:` in the file changes nothing.
         change = change_of(olds, news.get("plan_id"), news["title"], news.get("settings"))
         replaces = ["plan_id"] if change == "replace" else []
@@ -141,6 +147,7 @@ class ChatbotProvider(BaseProvider):
                 plan_verified=caps.lists_plans,
                 expires_at=as_output(found.period_end),
             )
+            remember(ctx, found.row.id, found.row.api_key)
             return CreateResult(found.row.id, {**outs, "adopted": bool(props.get(IMPORT)) or None})
         try:
             made = ownership.create(ctx, title, plan_id, settings, props.get(PRIOR_IDS))
@@ -165,6 +172,7 @@ class ChatbotProvider(BaseProvider):
             run_of(ctx).listing.size(),
             expires_at=as_output(parse_time(made.expired_at)),
         )
+        remember(ctx, made.row.id, made.row.api_key)
         return CreateResult(made.row.id, outs)
 
     @reports("read this chatbot")
@@ -194,11 +202,13 @@ class ChatbotProvider(BaseProvider):
         }
         # The inputs follow the live values, so that the next diff shows what the file changes.
         inputs = {key: outs.get(key) if key not in ONE_SHOT else None for key in INPUTS}
+        remember(ctx, id_, outs["api_key"])
         return ReadResult(id_, outs, inputs)
 
     @reports("update this chatbot")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         ctx = self.context()
+        remember(ctx, id_, olds.get("api_key"))
         changed = changed_settings(olds.get("settings"), news.get("settings"))
         outs = {**olds, "title": news["title"], "settings": news.get("settings") or None}
         if not changed and olds.get("title") == news["title"]:

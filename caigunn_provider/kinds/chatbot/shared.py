@@ -83,4 +83,5 @@ class ChatbotRun:
 
 def run_of(ctx: Context) -> ChatbotRun:
     """This run's ChatbotRun for the context's account (one listing per account and run)."""
-    return ctx.slot("chatbot", lambda made: ChatbotRun(Listing(made.client.list_chatbots_page)))
+    listing = ctx.listing()
+    return ctx.slot("chatbot", lambda _: ChatbotRun(listing))

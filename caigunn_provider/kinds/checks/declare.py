@@ -38,7 +38,6 @@ def declare_checks(
     serving = Serving(
         entry,
         chatbot_id=chatbot.id,
-        api_key=chatbot.api_key,
         checks=[check.as_props() for check in spec.checks],
         checks_digest=spec.digest,
         model_id=model.model_id if model is not None else context.settings.get("model_id"),

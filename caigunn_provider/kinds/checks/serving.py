@@ -47,7 +47,7 @@ from caigunn_provider.kinds.checks.spec import CheckSpec, content_digest
 from caigunn_provider.kinds.checks.talk import TalkAPI, asker, talk_transport
 
 # The inputs; `recheck` and `adopting` are about this run, not about what serves.
-INPUTS = ("chatbot_id", "api_key", "model_id", "prompt", "checks", "checks_digest", "mode")
+INPUTS = ("chatbot_id", "model_id", "prompt", "checks", "checks_digest", "mode")
 # What the state keeps beside the inputs.
 KEPT = (
     "accepted_model_id",
@@ -217,6 +217,7 @@ class ServingProvider(ChatbotLevelProvider):
         checks = [_check_of(raw) for raw in news.get("checks") or []]
         enforce = news.get("mode") != "report" and not news.get("adopting")
         limit = self.provider_config().checks_max_serve
+        key = self._key(news, ctx)  # before the switch: nothing is switched in that cannot be asked
         candidate.switch_from(ctx, chatbot_id, previous)
         started = time.monotonic()
         what = "the new model or prompt" if candidate != previous else "what serves (new checks)"
@@ -224,7 +225,7 @@ class ServingProvider(ChatbotLevelProvider):
         # A transport of its own that never sends a talk twice (kinds/checks/talk.py).
         transport = talk_transport(self.provider_config())
         try:
-            api = TalkAPI(transport, str(news.get("api_key")))
+            api = TalkAPI(transport, key)
             verdict = run_checks(asker(api), checks, stop_early=enforce, time_limit=limit)
         finally:
             transport.close()

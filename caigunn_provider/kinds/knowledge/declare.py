@@ -100,7 +100,6 @@ def _renamed_from(entry: str, item: ItemSpec, name: str) -> pulumi.ResourceOptio
 def declare_knowledge(
     entry: str,
     chatbot_id: pulumi.Output[str],
-    api_key: pulumi.Output[str],
     spec: KnowledgeSpec,
     opts: pulumi.ResourceOptions | None = None,
     *,
@@ -142,7 +141,6 @@ def declare_knowledge(
         declared_items[name] = KnowledgeItem(
             name,
             chatbot_id=chatbot_id,
-            api_key=api_key,
             kind=item.kind,
             digest=item.digest,
             path=item.location,
@@ -157,7 +155,7 @@ def declare_knowledge(
     items = [declared_items[name] for name in names]
     # A text's rows are its item's; a file's or website's, its KnowledgeRows' (declared after it).
     held: list[KnowledgeItem | KnowledgeRows] = [
-        rows_of(name, item, spec_item, api_key, opts) if spec_item.kind in ASYNC_KINDS else item
+        rows_of(name, item, spec_item, opts) if spec_item.kind in ASYNC_KINDS else item
         for item, spec_item, name in zip(items, spec.items, names, strict=True)
     ]
     declared: list[pulumi.CustomResource] = [*items]
@@ -166,7 +164,6 @@ def declare_knowledge(
         training = Training(
             entry,
             chatbot_id=chatbot_id,
-            api_key=api_key,
             training_data_ids=training_data_ids(held),
             model_name=spec.model,
             opts=opts,
@@ -178,7 +175,6 @@ def declare_knowledge(
             Model(
                 entry,
                 training=training,
-                api_key=api_key,
                 serve=serve,
                 opts=opts,
                 after=starts_first.after if starts_first is not None else None,
@@ -267,7 +263,6 @@ def rows_of(
     name: str,
     item: KnowledgeItem,
     spec: ItemSpec,
-    api_key: pulumi.Output[str],
     opts: pulumi.ResourceOptions | None,
 ) -> KnowledgeRows:
     """The KnowledgeRows of a file or website item: it waits for the job the item's step
@@ -275,7 +270,6 @@ def rows_of(
     return KnowledgeRows(
         name,
         item=item,
-        api_key=api_key,
         kind=spec.kind,
         path=spec.location,
         website=spec.website,

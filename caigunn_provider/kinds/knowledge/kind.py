@@ -51,7 +51,6 @@ class KnowledgeKind(FolderFragments):
         return declare_knowledge(
             entry,
             chatbot.id,
-            chatbot.api_key,
             spec,
             opts,
             serve=serve,

@@ -33,6 +33,7 @@ from caigunn_provider.chatbot_level.api import (
     Event,
     TrainingRow,
 )
+from caigunn_provider.chatbot_level.keys import knowable
 from caigunn_provider.chatbot_level.provider import (
     NAME,
     UNKNOWN,
@@ -54,7 +55,6 @@ from caigunn_provider.errors import (
     NotFoundError,
     WaitTimeout,
 )
-from caigunn_provider.ids import canonical_id
 from caigunn_provider.kinds.knowledge import digest
 from caigunn_provider.kinds.knowledge.attempts import (
     ROW_TYPE,
@@ -75,7 +75,6 @@ ASYNC_KINDS = ("file", "website")
 ROWS_APART = "rows_apart"
 INPUTS = (
     "chatbot_id",
-    "api_key",
     "kind",
     "digest",
     "path",
@@ -172,7 +171,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         changed = (
             bool(replaces)
             or pending
-            or any(olds.get(key) != news.get(key) for key in ("path", "text", "api_key"))
+            or any(olds.get(key) != news.get(key) for key in ("path", "text"))
         )
         return DiffResult(
             changes=changed,
@@ -194,12 +193,12 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
     @reports("read this knowledge item")
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         ctx = self._context()
-        api = self._api(props, ctx)
         outs = dict(props)
         if unresolved(outs):
             # Its rows are not told yet: only the next up's update may tell them (attempts.py).
             return ReadResult(id_, outs)
         try:
+            api = self._api(props, ctx)
             ids = list(outs.get("ids") or [])
             if not ids and outs.get("event_id"):
                 event = self._event_or_none(api, outs)
@@ -252,9 +251,9 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
     @reports("delete this knowledge item")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         ctx = self._context()
-        api = self._api(props, ctx)
         ids = list(props.get("ids") or [])
         try:
+            api = self._api(props, ctx)
             if not ids and props.get("event_id"):
                 event = self._ended_event(api, props)
                 ids = row_ids(event)[0] if event and event.status == COMPLETED else []
@@ -311,7 +310,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         held = held_rows(olds, news)
         if held:
             return False, self._rows_gone({**olds, "ids": held})
-        if olds.get("api_key") in (None, UNKNOWN) or not olds.get("event_id"):
+        if not knowable(olds) or not olds.get("event_id"):
             return False, False
         try:
             event = self._event_or_none(self._api(olds), olds)
@@ -328,7 +327,7 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         that type now (one read per chatbot and run); None where they cannot be read yet (the
         create reads them then)."""
         chatbot_id = news.get("chatbot_id")
-        if news.get("api_key") in (None, UNKNOWN) or canonical_id(chatbot_id) != chatbot_id:
+        if not knowable(news):
             return None
         ctx = self._context()
         try:
@@ -344,12 +343,12 @@ class KnowledgeItemProvider(ChatbotLevelProvider):
         """Whether a row the item made is no longer in its chatbot's training data (one list
         read per chatbot and run, shared by its items); False where that cannot be told."""
         ids, chatbot_id = olds.get("ids"), olds.get("chatbot_id")
-        if not ids or olds.get("api_key") in (None, UNKNOWN) or not isinstance(chatbot_id, str):
+        if not ids or not knowable(olds):
             return False
         ctx = self._context()
         present = ctx.slot("knowledge rows", lambda _: PresentRows())
         try:
-            rows = present.of(chatbot_id, lambda: self._api(olds, ctx).list_training_data())
+            rows = present.of(str(chatbot_id), lambda: self._api(olds, ctx).list_training_data())
         except (CaiGunnError, ValueError):
             return False  # proves nothing: the update meets it and reports it
         return any(row_id not in rows for row_id in ids)

@@ -34,7 +34,6 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
         resource_name: str,
         *,
         chatbot_id: pulumi.Input[str],
-        api_key: pulumi.Input[str],
         kind: str,
         digest: str,
         path: str | None = None,
@@ -57,11 +56,11 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
         inside the item's POST left in its pending create.
 
         path (text_file, file) is relative to the provider's working directory (the project's);
-        text is the inline text; api_key is the chatbot's (the Chatbot resource's output).
+        text is the inline text. The chatbot's api_key is the provider's to find
+        (chatbot_level/keys.py): it is not in this resource's state.
         """
         props = {
             "chatbot_id": chatbot_id,
-            "api_key": api_key,
             "kind": kind,
             "digest": digest,
             "path": path,
@@ -79,6 +78,8 @@ class KnowledgeItem(Resource, module="caigunn", name="KnowledgeItem"):
             "rows_apart": None,
             "attempt": None,
         }
+        # The key is the provider's to find (chatbot_level/keys.py); a step recorded before
+        # it left this state may still hold it in its outputs, which stay secret.
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
             KnowledgeItemProvider(),
@@ -99,7 +100,6 @@ class KnowledgeRows(Resource, module="caigunn", name="KnowledgeRows"):
         resource_name: str,
         *,
         item: KnowledgeItem,
-        api_key: pulumi.Input[str],
         kind: str,
         path: str | None = None,
         website: str | None = None,
@@ -109,7 +109,6 @@ class KnowledgeRows(Resource, module="caigunn", name="KnowledgeRows"):
         """Declare the rows of `item` (named as the item: their type tokens differ)."""
         props = {
             "chatbot_id": item.chatbot_id,
-            "api_key": api_key,
             "event_id": item.event_id,
             "item_ids": item.ids,
             "kind": kind,
@@ -119,6 +118,8 @@ class KnowledgeRows(Resource, module="caigunn", name="KnowledgeRows"):
             NAME: resource_name,
             "ids": None,
         }
+        # The key is the provider's to find (chatbot_level/keys.py); a step recorded before
+        # it left this state may still hold it in its outputs, which stay secret.
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
             KnowledgeRowsProvider(),

@@ -23,7 +23,7 @@ from caigunn_provider.dynamic.base import reports, sentinels
 from caigunn_provider.errors import AuthError, NotFoundError
 from caigunn_provider.kinds.knowledge.provider import finish
 
-INPUTS = ("chatbot_id", "api_key", "event_id", "item_ids", "kind", "path", "website", "single_page")
+INPUTS = ("chatbot_id", "event_id", "item_ids", "kind", "path", "website", "single_page")
 
 
 class KnowledgeRowsProvider(ChatbotLevelProvider):
@@ -40,7 +40,7 @@ class KnowledgeRowsProvider(ChatbotLevelProvider):
         olds, news = sentinels(olds), sentinels(news)
         # Pending (no rows yet): the wait goes on. A new event (the item posted again): its rows.
         changed = not olds.get("ids") or any(
-            olds.get(key) != news.get(key) for key in ("event_id", "item_ids", "api_key")
+            olds.get(key) != news.get(key) for key in ("event_id", "item_ids")
         )
         return DiffResult(changes=changed, replaces=[], stables=[], delete_before_replace=False)
 
@@ -55,7 +55,7 @@ class KnowledgeRowsProvider(ChatbotLevelProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         held = list(olds.get("ids") or [])
         if held and not news.get("item_ids") and olds.get("event_id") == news.get("event_id"):
-            # The same job's rows, already held (only the api_key changed): no request, and
+            # The same job's rows, already held (an older step's record): no request, and
             # never a wait on an event CaiGunn may have forgotten since.
             return UpdateResult({**{key: news.get(key) for key in (*INPUTS, NAME)}, "ids": held})
         return UpdateResult(self._rows(news))
@@ -65,7 +65,10 @@ class KnowledgeRowsProvider(ChatbotLevelProvider):
         """Its rows, deleted: a 404 is what delete wanted (the item's delete, or the training's
         update, may have deleted them first), and a deleted chatbot took them with it."""
         ctx = self._context()
-        api = self._api(props, ctx)
+        try:
+            api = self._api(props, ctx)
+        except NotFoundError:
+            return  # the chatbot is gone (its key with it), and its rows went with it
         try:
             for row_id in props.get("ids") or []:
                 with contextlib.suppress(NotFoundError):

@@ -39,7 +39,7 @@ from caigunn_provider.kinds.model.api import ModelAPI
 from caigunn_provider.kinds.model.plan import newest_titled
 from caigunn_provider.kinds.model.training import trained_other_rows
 
-INPUTS = ("chatbot_id", "api_key", "model_name", "training_data_ids", "serve")
+INPUTS = ("chatbot_id", "model_name", "training_data_ids", "serve")
 # What the Training step recorded: the model it found, or the event of the training it started.
 # The Model's `served` output is the one of these it has put into service.
 STARTED = ("ready_model_id", "event_id", "title")
@@ -71,7 +71,6 @@ class ModelProvider(ChatbotLevelProvider):
             changes=bool(replaces)
             or started
             or drift
-            or olds.get("api_key") != news.get("api_key")
             or _serves(olds) != _serves(news)
             or olds.get("training_data_ids") != news.get("training_data_ids"),
             replaces=replaces,
@@ -171,7 +170,8 @@ class ModelProvider(ChatbotLevelProvider):
             return None
         if olds and olds.get("served") == event_id and olds.get("model_id"):
             return str(olds["model_id"])  # waited for already
-        api = ModelAPI(self._context().client.transport, str(news.get("api_key")))
+        ctx = self._context()
+        api = ModelAPI(ctx.client.transport, self._key(news, ctx))
         name = name_of(news)
         event = self._wait(api, name, str(event_id), outs, _age(news.get("started_at")))
         if trained_other_rows(event, news.get("rows")):

@@ -41,14 +41,12 @@ class Training(Resource, module="caigunn", name="Training"):
         resource_name: str,
         *,
         chatbot_id: pulumi.Input[str],
-        api_key: pulumi.Input[str],
         training_data_ids: pulumi.Input[Sequence[pulumi.Input[str]]],
         model_name: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "chatbot_id": chatbot_id,
-            "api_key": api_key,
             "model_name": model_name,
             "training_data_ids": training_data_ids,
             NAME: resource_name,
@@ -58,6 +56,8 @@ class Training(Resource, module="caigunn", name="Training"):
             "title": None,
             "rows": None,
         }
+        # The key is the provider's to find (chatbot_level/keys.py); a step recorded before
+        # it left this state may still hold it in its outputs, which stay secret.
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
             TrainingProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
@@ -78,7 +78,6 @@ class Model(Resource, module="caigunn", name="Model"):
         resource_name: str,
         *,
         training: Training,
-        api_key: pulumi.Input[str],
         serve: bool = True,
         opts: pulumi.ResourceOptions | None = None,
         after: Callable[[pulumi.Input[str]], pulumi.Output[str]] | None = None,
@@ -89,7 +88,6 @@ class Model(Resource, module="caigunn", name="Model"):
         run's trainings all start first: caigunn_provider.program.gate.StartsFirst.after)."""
         props = {
             "chatbot_id": after(training.chatbot_id) if after else training.chatbot_id,
-            "api_key": api_key,
             "model_name": training.model_name,
             "training_data_ids": training.training_data_ids,
             "ready_model_id": training.model_id,
@@ -104,6 +102,8 @@ class Model(Resource, module="caigunn", name="Model"):
             "active_model_id": None,
             "served": None,
         }
+        # The key is the provider's to find (chatbot_level/keys.py); a step recorded before
+        # it left this state may still hold it in its outputs, which stay secret.
         secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
         super().__init__(
             ModelProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)

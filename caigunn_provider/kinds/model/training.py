@@ -25,6 +25,7 @@ from pulumi.dynamic import (
 
 from caigunn_provider.chatbot_level import words
 from caigunn_provider.chatbot_level.api import COMPLETED, FAILED, Event
+from caigunn_provider.chatbot_level.keys import knowable
 from caigunn_provider.chatbot_level.provider import (
     NAME,
     UNKNOWN,
@@ -48,7 +49,7 @@ from caigunn_provider.kinds.model.plan import (
 )
 from caigunn_provider.messages import may_have_taken_effect
 
-INPUTS = ("chatbot_id", "api_key", "model_name", "training_data_ids")
+INPUTS = ("chatbot_id", "model_name", "training_data_ids")
 # How many models titled for this set are looked at, newest first, before one is trained.
 LOOKS = 3
 
@@ -83,7 +84,7 @@ class TrainingProvider(ChatbotLevelProvider):
             # Rows of the previous set are this stack's too: superseded ones go before training.
             self._tell_unmanaged(news, [*ids, *(olds.get("trained_ids") or [])])
         return DiffResult(
-            changes=bool(replaces) or retrain or olds.get("api_key") != news.get("api_key"),
+            changes=bool(replaces) or retrain,
             replaces=replaces,
             stables=[] if replaces else ["chatbot_id"],
             delete_before_replace=False,
@@ -100,7 +101,7 @@ class TrainingProvider(ChatbotLevelProvider):
     @reports("start this chatbot's training")
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         if not needs_training(olds, news) and not self._ended_badly(olds):
-            return UpdateResult({**olds, "api_key": news.get("api_key")})  # a new key only
+            return UpdateResult(olds)  # nothing to start
         return UpdateResult(self._start(olds, news))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -111,7 +112,10 @@ class TrainingProvider(ChatbotLevelProvider):
 
     def _start(self, olds: dict[str, Any] | None, news: dict[str, Any]) -> dict[str, Any]:
         ctx = self._context()
-        api = ModelAPI(ctx.client.transport, str(news.get("api_key")))
+        try:
+            api = ModelAPI(ctx.client.transport, self._key(news, ctx))
+        except CaiGunnError as exc:
+            raise self.explain(ctx, exc) from exc
         declared = sorted(set(news.get("training_data_ids") or []))
         model_name = news.get("model_name")
         title = model_title(declared, model_name)
@@ -193,9 +197,12 @@ class TrainingProvider(ChatbotLevelProvider):
         """Whether the training this step started failed, or CaiGunn no longer knows its event:
         then the next step trains again (after looking for a right model)."""
         event_id = olds.get("event_id")
-        if not event_id or olds.get("api_key") in (None, UNKNOWN):
+        if not event_id or not knowable(olds):
             return False
-        api = ModelAPI(self._context().client.transport, str(olds["api_key"]))
+        try:
+            api = ModelAPI(self._context().client.transport, self._key(olds))
+        except (CaiGunnError, ValueError):
+            return False  # proves nothing: the Model's wait meets it and reports it
         try:
             event = api.event(str(event_id))
         except NotFoundError:
@@ -209,10 +216,10 @@ class TrainingProvider(ChatbotLevelProvider):
 
         Named by id and type only: a row's title may be the start of a private text.
         """
-        if news.get("api_key") in (None, UNKNOWN):
+        if not knowable(news):
             return
-        api = ModelAPI(self._context().client.transport, str(news["api_key"]))
         try:
+            api = ModelAPI(self._context().client.transport, self._key(news))
             rows = api.list_training_data()
         except (CaiGunnError, ValueError):
             return  # a notice only: the update itself reports what goes wrong

@@ -45,9 +45,7 @@ class OpentalkKind(FolderFragments):
     ) -> Sequence[Any]:
         from caigunn_provider.kinds.opentalk.resource import OpentalkBinding
 
-        binding = OpentalkBinding(
-            entry, chatbot_id=chatbot.id, api_key=chatbot.api_key, device_id=spec, opts=opts
-        )
+        binding = OpentalkBinding(entry, chatbot_id=chatbot.id, device_id=spec, opts=opts)
         return [binding]
 
 

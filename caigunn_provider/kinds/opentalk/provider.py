@@ -22,7 +22,7 @@ from caigunn_provider.kinds.opentalk.api import OpentalkAPI
 from caigunn_provider.stackfile.rules import MAX_TITLE_LENGTH
 from caigunn_provider.stackfile.values import must_be_string, text_problem
 
-INPUTS = ("chatbot_id", "api_key", "device_id")
+INPUTS = ("chatbot_id", "device_id")
 
 
 class OpentalkProvider(ChatbotLevelProvider):
@@ -64,7 +64,7 @@ class OpentalkProvider(ChatbotLevelProvider):
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         ctx = self._context()
         try:
-            OpentalkAPI(ctx.client.transport, str(props.get("api_key"))).unbind()
+            OpentalkAPI(ctx.client.transport, self._key(props, ctx)).unbind()
         except NotFoundError:
             pass  # nothing bound: what delete wanted
         except AuthError as exc:
@@ -77,7 +77,7 @@ class OpentalkProvider(ChatbotLevelProvider):
     def _bind(self, props: dict[str, Any]) -> dict[str, Any]:
         ctx = self._context()
         try:
-            OpentalkAPI(ctx.client.transport, str(props.get("api_key"))).bind(props["device_id"])
+            OpentalkAPI(ctx.client.transport, self._key(props, ctx)).bind(props["device_id"])
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
         return {key: props.get(key) for key in (*INPUTS, NAME)}

@@ -40,7 +40,7 @@ class WebhookKind(FolderFragments):
     ) -> Sequence[Any]:
         from caigunn_provider.kinds.webhook.resource import Webhook
 
-        return [Webhook(entry, chatbot_id=chatbot.id, api_key=chatbot.api_key, url=spec, opts=opts)]
+        return [Webhook(entry, chatbot_id=chatbot.id, url=spec, opts=opts)]
 
 
 KIND = WebhookKind()

@@ -24,7 +24,7 @@ from caigunn_provider.errors import AuthError, CaiGunnError, NotFoundError
 from caigunn_provider.kinds.webhook.api import WebhookAPI
 from caigunn_provider.stackfile.urls import url_problem
 
-INPUTS = ("chatbot_id", "api_key", "url")
+INPUTS = ("chatbot_id", "url")
 
 
 def is_webhook_url(url: object) -> bool:
@@ -86,8 +86,8 @@ class WebhookProvider(ChatbotLevelProvider):
     @reports("remove this chatbot's webhook")
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         ctx = self._context()
-        api = WebhookAPI(ctx.client.transport, str(props.get("api_key")))
         try:
+            api = WebhookAPI(ctx.client.transport, self._key(props, ctx))
             before = props.get("url_before")
             if isinstance(before, str) and before:
                 api.subscribe(before)  # the webhook it had before this stack set one
@@ -102,7 +102,7 @@ class WebhookProvider(ChatbotLevelProvider):
     def _subscribe(self, props: dict[str, Any]) -> dict[str, Any]:
         ctx = self._context()
         try:
-            WebhookAPI(ctx.client.transport, str(props.get("api_key"))).subscribe(props["url"])
+            WebhookAPI(ctx.client.transport, self._key(props, ctx)).subscribe(props["url"])
         except CaiGunnError as exc:
             raise self.explain(self._context(), exc) from exc
         return {key: props.get(key) for key in (*INPUTS, NAME)}

@@ -24,7 +24,6 @@ class Webhook(Resource, module="caigunn", name="Webhook"):
         resource_name: str,
         *,
         chatbot_id: pulumi.Input[str],
-        api_key: pulumi.Input[str],
         url: pulumi.Input[str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -32,7 +31,6 @@ class Webhook(Resource, module="caigunn", name="Webhook"):
         # A webhook URL often carries a token of its own: a secret in the state, diffs and outputs.
         props = {
             "chatbot_id": chatbot_id,
-            "api_key": api_key,
             "url": pulumi.Output.secret(url),
             NAME: resource_name,
         }

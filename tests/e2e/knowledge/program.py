@@ -37,7 +37,6 @@ for declared in spec.get("knowledge") or []:
     item = KnowledgeItem(
         name,
         chatbot_id=bot.id,
-        api_key=bot.api_key,
         kind=kind,
         digest=made,
         path=value if kind in ("text_file", "file") else None,
@@ -49,7 +48,6 @@ for declared in spec.get("knowledge") or []:
         held = KnowledgeRows(
             name,
             item=item,
-            api_key=bot.api_key,
             kind=kind,
             path=value if kind == "file" else None,
             website=value if kind == "website" else None,
@@ -61,12 +59,11 @@ for declared in spec.get("knowledge") or []:
 training = Training(
     entry,
     chatbot_id=bot.id,
-    api_key=bot.api_key,
     training_data_ids=training_data_ids(items),
     model_name=spec.get("model"),
 )
-model = Model(entry, training=training, api_key=bot.api_key)
+model = Model(entry, training=training)
 if spec.get("webhook"):
-    Webhook(entry, chatbot_id=bot.id, api_key=bot.api_key, url=spec["webhook"])
+    Webhook(entry, chatbot_id=bot.id, url=spec["webhook"])
 pulumi.export("chatbot_id", bot.id)
 pulumi.export("model_id", model.model_id)

@@ -83,7 +83,12 @@ def knowable(props: dict[str, Any]) -> bool:
     """Whether the props name a chatbot whose key can be had: its id is known (not during the
     preview of its create) and canonical."""
     chatbot_id = props.get("chatbot_id")
-    return isinstance(chatbot_id, str) and canonical_id(chatbot_id) == chatbot_id
+    # The unknown sentinel is a canonical UUID itself.
+    return (
+        isinstance(chatbot_id, str)
+        and chatbot_id != UNKNOWN
+        and canonical_id(chatbot_id) == chatbot_id
+    )
 
 
 def read_key(ctx: Context, chatbot_id: str) -> str:

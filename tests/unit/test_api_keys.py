@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from caigunn_provider.chatbot_level.keys import ApiKeys
-from caigunn_provider.dynamic.base import BaseProvider
-from caigunn_provider.dynamic.runtime import Runtime
+from caigunn_provider.chatbot_level.keys import ApiKeys, keys_of, knowable, remember
+from caigunn_provider.dynamic.base import UNKNOWN, BaseProvider
+from caigunn_provider.dynamic.runtime import Context, Runtime
 from caigunn_provider.kinds.chatbot.provider import ChatbotProvider
 from caigunn_provider.kinds.knowledge.provider import KnowledgeItemProvider
 from caigunn_provider.kinds.knowledge.rows import KnowledgeRowsProvider
@@ -119,3 +119,14 @@ def test_one_read_serves_every_waiting_caller_and_a_failed_read_is_tried_again()
     with pytest.raises(RuntimeError):
         keys.key("other", failing)
     assert keys.key("other", lambda: "key-2") == "key-2"
+
+
+def test_only_a_real_key_of_a_known_chatbot_is_remembered() -> None:
+    ctx = Context(client=cast(Any, None))
+    for chatbot_id, key in [(UNKNOWN, "k"), ("bot", UNKNOWN), ("bot", ""), ("bot", None)]:
+        remember(ctx, chatbot_id, key)
+    assert keys_of(ctx).known("bot") is None and keys_of(ctx).known(UNKNOWN) is None
+    remember(ctx, "bot", "k")
+    assert keys_of(ctx).known("bot") == "k"
+    assert not knowable({"chatbot_id": UNKNOWN}) and not knowable({"chatbot_id": "Bot"})
+    assert knowable({"chatbot_id": "0b8e0a54-3a0f-4a55-9d4a-4b1b0c9f6a10"})

@@ -104,7 +104,6 @@ class ToyChildKind:
             ToyChild(
                 resource_name(entry, item.label),
                 chatbot_id=chatbot.id,
-                api_key=chatbot.api_key,
                 label=item.label,
                 note=item.note,
                 opts=opts,

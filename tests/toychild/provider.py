@@ -25,8 +25,8 @@ from caigunn_provider.stackfile.values import must_be_string
 from tests.toychild.api import ToyChildAPI
 from tests.toychild.kind import LABEL_RULE, MAX_NOTE, is_label
 
-INPUTS = ("chatbot_id", "api_key", "label", "note")
-# Another chatbot or another label is another toy; another note (or api_key) is an update.
+INPUTS = ("chatbot_id", "label", "note")
+# Another chatbot or another label is another toy; another note is an update.
 REPLACES = ("chatbot_id", "label")
 
 
@@ -34,7 +34,8 @@ class ToyChildProvider(ChatbotLevelProvider):
     """CRUD for one toy: PUT on create and update, GET on read, DELETE on delete."""
 
     def _toys(self, props: dict[str, Any], ctx: Context) -> ToyChildAPI:
-        return ToyChildAPI(ctx.client.transport, str(props.get("api_key")))
+        # The chatbot's key is not in the toy's state: the provider finds it (keys.py).
+        return ToyChildAPI(ctx.client.transport, self._key(props, ctx))
 
     @reports("check this toy")
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:

@@ -28,19 +28,14 @@ class ToyChild(Resource, module="caigunn", name="ToyChild"):
         resource_name: str,
         *,
         chatbot_id: pulumi.Input[str],
-        api_key: pulumi.Input[str],
         label: str,
         note: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props = {
             "chatbot_id": chatbot_id,
-            "api_key": api_key,
             "label": label,
             "note": note,
             NAME: resource_name,
         }
-        secret = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
-        super().__init__(
-            ToyChildProvider(), resource_name, props, pulumi.ResourceOptions.merge(secret, opts)
-        )
+        super().__init__(ToyChildProvider(), resource_name, props, opts)

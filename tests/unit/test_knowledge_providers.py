@@ -199,7 +199,6 @@ def model_inputs(training: dict[str, Any]) -> dict[str, Any]:
     """The Model's inputs from its Training's outputs, as the resource wires them."""
     return {
         "chatbot_id": training["chatbot_id"],
-        "api_key": training["api_key"],
         "model_name": training["model_name"],
         "training_data_ids": training["training_data_ids"],
         "ready_model_id": training["model_id"],

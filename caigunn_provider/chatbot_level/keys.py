@@ -66,16 +66,9 @@ def keys_of(ctx: Context) -> ApiKeys:
 def remember(ctx: Context, chatbot_id: object, api_key: object) -> None:
     """What a Chatbot step knows of its chatbot's key (ignored where either is not a real value:
     an unknown during a preview, the record of an ambiguous create)."""
-    if (
-        isinstance(chatbot_id, str)
-        and isinstance(api_key, str)
-        and api_key
-        and UNKNOWN
-        not in (
-            chatbot_id,
-            api_key,
-        )
-    ):
+    if not isinstance(chatbot_id, str) or not isinstance(api_key, str) or not api_key:
+        return
+    if UNKNOWN not in (chatbot_id, api_key):
         keys_of(ctx).remember(chatbot_id, api_key)
 
 

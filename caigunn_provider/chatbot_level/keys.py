@@ -5,7 +5,7 @@ Runs in the dynamic-provider process. The Chatbot resource's own steps (its diff
 read) tell the run its chatbot's key (`remember`): a kind inside the entry is stepped after its
 Chatbot, so it finds the key here without a request. Where no Chatbot step came first (a
 `destroy`, a `refresh`, a `--target` run), the key is read once per chatbot and run with the
-access token: the chatbot's info, or its row of the list where the server cannot read by id.
+access token, as the Chatbot kind reads its chatbot (live.py).
 A step recorded before the key left these resources' state still carries it (`recorded`).
 
 The key never leaves memory: only the Chatbot's own outputs hold it in the state, as a secret.
@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from caigunn_provider.chatbot_level.live import live
 from caigunn_provider.client.operations import CHATBOT_PATH
 from caigunn_provider.dynamic.base import UNKNOWN
 from caigunn_provider.dynamic.runtime import Context
@@ -85,20 +86,15 @@ def knowable(props: dict[str, Any]) -> bool:
 
 
 def read_key(ctx: Context, chatbot_id: str) -> str:
-    """The chatbot's key read with the access token: its info, or its row of the run's list
-    where the server cannot read by id. NotFoundError when the chatbot is gone."""
-    if ctx.client.capabilities().read_by_id:
-        info = ctx.client.get_chatbot(chatbot_id)
-        if info.is_deleted or not info.api_key:
-            raise _gone(chatbot_id, f"{CHATBOT_PATH}/{chatbot_id}")
-        return info.api_key
-    row = ctx.listing().find(chatbot_id)
-    if row is None or not row.api_key:
-        raise _gone(chatbot_id, CHATBOT_PATH)
-    return row.api_key
-
-
-def _gone(chatbot_id: str, url: str) -> NotFoundError:
-    return NotFoundError(
-        f"chatbot {chatbot_id} no longer exists", status=404, method="GET", url=url, detail=None
-    )
+    """The chatbot's key read with the access token, as the Chatbot kind reads its chatbot
+    (live.py). NotFoundError when the chatbot is gone."""
+    found = live(ctx, chatbot_id)
+    if found is None or not found.row.api_key:
+        raise NotFoundError(
+            f"chatbot {chatbot_id} no longer exists",
+            status=404,
+            method="GET",
+            url=f"{CHATBOT_PATH}/{chatbot_id}",
+            detail=None,
+        )
+    return found.row.api_key

@@ -13,16 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from caigunn_provider import messages
+from caigunn_provider.chatbot_level.live import Live, live
 from caigunn_provider.client import ChatbotRow, CreatedChatbot
 from caigunn_provider.dynamic.runtime import Context
 from caigunn_provider.errors import (
     APIConnectionError,
     CaiGunnError,
-    NotFoundError,
     OwnershipError,
 )
 from caigunn_provider.kinds.chatbot.shared import run_of
@@ -264,38 +263,6 @@ def adopt(
     if not run_of(ctx).claims.take(chatbot_id):
         raise OwnershipError(f"{why}: chatbot {chatbot_id} is already owned by another entry")
     return found
-
-
-@dataclass(frozen=True)
-class Live:
-    """A chatbot as CaiGunn has it now, with the settings its info answer returns (if any)."""
-
-    row: ChatbotRow
-    settings: Mapping[str, Any]
-    # The end of its plan period, where the server's answer shows it (current level).
-    period_end: datetime | None = None
-
-
-def live(ctx: Context, chatbot_id: str) -> Live | None:
-    """The chatbot as CaiGunn has it now; None only when proven gone (a 404, a proven scan)."""
-    if not ctx.client.capabilities_known():
-        # The first page of the list goes out beside the probe of what the server can do: one
-        # that cannot read by id is read through its list, and one request is not worth a wait.
-        run_of(ctx).listing.prefetch()
-    if not ctx.client.capabilities().read_by_id:
-        row = run_of(ctx).listing.find(chatbot_id)
-        return Live(row, {}) if row is not None else None
-    try:
-        info = ctx.client.get_chatbot(chatbot_id)
-    except NotFoundError:
-        return None
-    if info.is_deleted:
-        return None
-    return Live(
-        ChatbotRow(info.id, info.title, info.api_key, info.plan_id),
-        info.settings,
-        info.period_end_at,
-    )
 
 
 def _short(value: object) -> str:

@@ -17,6 +17,7 @@ from pulumi.dynamic import (
 
 from caigunn_provider import messages
 from caigunn_provider.chatbot_level.keys import remember
+from caigunn_provider.chatbot_level.live import Live, live
 from caigunn_provider.client import ChatbotRow
 from caigunn_provider.client.fields import changed_settings
 from caigunn_provider.dynamic import status
@@ -265,15 +266,15 @@ class ChatbotProvider(BaseProvider):
         plan_id: str,
         settings: dict[str, Any],
         why: str,
-    ) -> ownership.Live:
+    ) -> Live:
         try:
             return ownership.adopt(ctx, chatbot_id, title, plan_id, settings, why=why)
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
 
-    def _live(self, ctx: Context, chatbot_id: str) -> ownership.Live | None:
+    def _live(self, ctx: Context, chatbot_id: str) -> Live | None:
         try:
-            return ownership.live(ctx, chatbot_id)
+            return live(ctx, chatbot_id)
         except CaiGunnError as exc:
             raise self.explain(ctx, exc) from exc
 

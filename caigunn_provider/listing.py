@@ -482,7 +482,7 @@ class Listing:
                 return len(self._merged(self._snapshot).rows)
             return self._noted()
 
-    def note_size(self, rows: int, page_size: int = 0) -> None:
+    def note_size(self, rows: int, page_size: int) -> None:
         """How many chatbots a proven scan made elsewhere in this run found (the program's:
         kinds/chatbot/prescan.py), and the page size it was served, for size() and tail()
         until this listing scans itself."""

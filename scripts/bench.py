@@ -35,6 +35,10 @@ LEVELS = ("seed", "current")
 # Beside the floor, a bound no provider can beat: the floor's no-op provider waiting one latency
 # in each create and read (one round trip per resource and nothing else: no list, no account).
 IDEAL = "ideal"
+# The floor holding what the design makes each Chatbot hold: its api_key, a secret output. The
+# engine encrypts the state's secrets again in each checkpoint it writes that holds a new one, so
+# this is the floor for a provider that keeps that promise.
+KEYED = "keyed"
 STEPS = ("up", "second up", "refresh")
 # Request kinds, by what they cost the provider: list pages are the ones that grow with N.
 KINDS = ("list", "get", "post", "put", "delete", "plan", "other")
@@ -247,13 +251,18 @@ def noop_count(project: PulumiProject) -> int:
     return sum(1 for res in resources if res["type"].endswith(":NoOp"))
 
 
-def floor_project(params: Params, workdir: Path, wait_ms: float = 0) -> PulumiProject:
+def floor_project(
+    params: Params, workdir: Path, wait_ms: float = 0, *, keyed: bool = False
+) -> PulumiProject:
     """The same engine with a no-op dynamic provider (scripts/bench_floor.py) and M resources;
-    with wait_ms, each create and read waits that long (the ideal provider)."""
+    with wait_ms, each create and read waits that long (the ideal provider); keyed, each holds a
+    secret api_key output (the keyed floor)."""
     project = noop_project(workdir)
     project.config_set("bench:count", str(params.m))
     if wait_ms:
         project.config_set("bench:waitMs", f"{wait_ms:g}")
+    if keyed:
+        project.config_set("bench:keyed", "true")
     return project
 
 
@@ -268,6 +277,8 @@ def run_once(params: Params, index: int, workdir: Path, progress: Progress) -> d
         if params.latency_ms:
             ideal = floor_project(params, workdir / IDEAL, params.latency_ms)
             subjects.append(Subject(IDEAL, ideal, ":NoOp"))
+        keyed = floor_project(params, workdir / KEYED, keyed=True)
+        subjects.append(Subject(KEYED, keyed, ":NoOp"))
         for level in LEVELS:
             flags = ["--token", TOKEN, "--level", level, "--preload", str(params.n)]
             flags += ["--max-limit", str(params.limit), "--latency-ms", str(params.latency_ms)]
@@ -330,8 +341,9 @@ def measure(params: Params, progress: Progress) -> Report:
             floors.append(subjects["floor"])
             for level in LEVELS:
                 ours[level].append(subjects[level])
-            if IDEAL in subjects:
-                ours.setdefault(IDEAL, []).append(subjects[IDEAL])
+            for bound in (IDEAL, KEYED):
+                if bound in subjects:
+                    ours.setdefault(bound, []).append(subjects[bound])
     for level, runs in ours.items():
         for run in runs:
             if run.state.resources != params.m:
@@ -414,6 +426,14 @@ def render_table(report: Report) -> str:
             if IDEAL in report.levels
             else []
         ),
+        *(
+            [
+                f"{KEYED} = the floor with each resource holding a secret api_key output, as a "
+                "Chatbot does"
+            ]
+            if KEYED in report.levels
+            else []
+        ),
         "",
     ]
     head = f"{'level':<8} {'step':<10} {'wall s':>7} {'floor s':>7} {'ratio':>6} "
@@ -427,6 +447,12 @@ def render_table(report: Report) -> str:
             row += " ".join(f"{step.requests[kind]:>6}" for kind in KINDS)
             row += f" {step.non_2xx:>6} {step.requests['list'] / p.scan_pages:>6.1f}"
             lines.append(row)
+    if KEYED in report.levels:
+        lines.append("")
+        for level in LEVELS:
+            ratios = keyed_ratios(report, level)
+            each = ", ".join(f"{name} {ratios[name]:.2f}x" for name in STEPS)
+            lines.append(f"{level} / {KEYED} floor (min over min): {each}")
     lines.append("")
     lines += [
         "state per chatbot: bytes of `pulumi stack export` / M; of them, the engine's own",
@@ -460,6 +486,12 @@ def render_table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def keyed_ratios(report: Report, level: str) -> dict[str, float]:
+    """Each step of one level over the keyed floor's."""
+    keyed = report.levels[KEYED].steps
+    return {name: report.levels[level].steps[name].seconds / keyed[name].seconds for name in STEPS}
+
+
 def report_json(report: Report) -> dict[str, Any]:
     def run_json(run: Run) -> dict[str, Any]:
         return {
@@ -477,6 +509,11 @@ def report_json(report: Report) -> dict[str, Any]:
             level: {
                 **run_json(run),
                 "ratio_to_floor": {name: report.ratio(level, name) for name in STEPS},
+                **(
+                    {f"ratio_to_{KEYED}": keyed_ratios(report, level)}
+                    if KEYED in report.levels and level in LEVELS
+                    else {}
+                ),
             }
             for level, run in report.levels.items()
         },

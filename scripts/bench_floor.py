@@ -42,7 +42,10 @@ class NoOpProvider(ResourceProvider):
         time.sleep(float(props.get("wait_ms") or 0) / 1000)
         # The ideal's model: background work that began with its training ends at ready_at.
         time.sleep(max(0.0, float(props.get("ready_at") or 0) - time.time()))
-        return CreateResult(id_=str(uuid.uuid4()), outs={**props, "created_at": time.time()})
+        outs = {**props, "created_at": time.time()}
+        if props.get("keyed"):  # the keyed floor: a new key, as a chatbot's create answers one
+            outs["api_key"] = str(uuid.uuid4())
+        return CreateResult(id_=str(uuid.uuid4()), outs=outs)
 
     def read(self, id_: str, props: Any) -> ReadResult:
         _widen_server()
@@ -62,21 +65,31 @@ class NoOp(Resource, module="bench", name="NoOp"):
         plan_id: str,
         wait_ms: float = 0,
         ready_at: pulumi.Input[float] | None = None,
+        *,
+        keyed: bool = False,
     ) -> None:
         props: dict[str, Any] = {"title": title, "plan_id": plan_id, "created_at": None}
         if wait_ms:
             props["wait_ms"] = wait_ms
         if ready_at is not None:
             props["ready_at"] = ready_at
-        super().__init__(NoOpProvider(), name, props)
+        opts = None
+        if keyed:
+            # The Chatbot's one secret: its api_key, an output the engine keeps encrypted.
+            props["keyed"] = True
+            props["api_key"] = None  # declared, so that the output is known to be one
+            opts = pulumi.ResourceOptions(additional_secret_outputs=["api_key"])
+        super().__init__(NoOpProvider(), name, props, opts)
 
 
 def main() -> None:
-    """Declare `bench:count` no-op resources (waiting `bench:waitMs` per create and read); with
-    `bench:items`, each of them is a chatbot with its knowledge (knowledge_shape)."""
+    """Declare `bench:count` no-op resources (waiting `bench:waitMs` per create and read; each
+    with a secret api_key output under `bench:keyed`); with `bench:items`, each of them is a
+    chatbot with its knowledge (knowledge_shape)."""
     config = pulumi.Config("bench")
     count = int(config.require("count"))
     wait_ms = float(config.get("waitMs") or 0)
+    keyed = config.get_bool("keyed") or False
     # The same serialization guard as the Chatbot's: without it the SDK's pickle patches pile up
     # and past about 480 resources the floor itself dies with RecursionError.
     serialization.install(NoOpProvider)
@@ -95,6 +108,7 @@ def main() -> None:
             f"bench-{index:04d}",
             "3fa85f64-5717-4562-b3fc-2c963f66afa6",
             wait_ms,
+            keyed=keyed,
         )
 
 

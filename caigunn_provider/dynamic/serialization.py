@@ -24,6 +24,8 @@ from typing import Any
 
 import pulumi.dynamic.dynamic as sdk
 
+from caigunn_provider import p as short_names
+
 _Serialize = Callable[[Any], str]
 
 _LOCK = threading.RLock()
@@ -90,9 +92,14 @@ _ORIGINAL: _Serialize | None = None
 
 
 def install(*provider_classes: type) -> None:
-    """Guard the SDK's serialize_provider (once) and share the pickle of these provider classes."""
+    """Guard the SDK's serialize_provider (once) and share the pickle of these provider classes;
+    a class with a short name (caigunn_provider/p.py) is pickled under it."""
     global _ORIGINAL
     with _LOCK:
+        for cls in provider_classes:
+            name = short_names.short_name(cls)
+            if name is not None:
+                cls.__module__, cls.__qualname__ = short_names.__name__, name
         _SHARED.update(provider_classes)
         if _ORIGINAL is None:
             _ORIGINAL = sdk.serialize_provider
